@@ -1,0 +1,1 @@
+"""The PySide6/pyqtgraph layer: windows, views and panels over ``dicegui.core``."""
