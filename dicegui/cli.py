@@ -1,0 +1,24 @@
+"""Command-line entry point.
+
+``dicegui score ...`` runs on the Qt-free core only; anything else starts the
+GUI, whose modules are imported lazily so that scoring never loads PySide6.
+"""
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to ``dicegui score`` or to the GUI; return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "score":
+        from .score_cli import main as score_main
+
+        return score_main(argv[1:])
+    from .gui.app import main as gui_main
+
+    return gui_main(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
