@@ -20,11 +20,23 @@ class MaskInfo:
         The rule that was applied, e.g. ``"gt.nii.gz: values {0, 255}: binary mask (255 = foreground)"``.
     labels : tuple of int
         Nonzero labels present (``(1,)`` for a binary mask).
+    foreground_value : int
+        The value that stands for foreground in the file of a binary mask
+        (1, or 255 for 0/255 masks), used when saving back.
+    dtype : str
+        The file's value type, e.g. ``"uint8"`` or ``"float64"``.
+    warning : str
+        Non-empty when the user should know how the values were read
+        (0/255, labels stored as floats, near-whole values rounded,
+        probability threshold, sigmoid applied).
     """
 
     kind: str
     message: str
     labels: tuple = ()
+    foreground_value: int = 1
+    dtype: str = ""
+    warning: str = ""
 
 
 @dataclass
@@ -55,6 +67,10 @@ class Case:
         ``{label: name}`` where known (``.seg.nrrd``, shipped class maps).
     warnings : list of str
         Everything done to make the files fit (reorientation, value rules).
+    reorientations : dict
+        ``{"gt"|"pred"|"image": ornt}`` for files that were flipped/transposed
+        onto the reference grid (see ``dicegui.core.geometry.apply_ornt``);
+        ``save_mask`` undoes it. Absent roles were used as stored.
     """
 
     image: Volume | None = None
@@ -69,6 +85,7 @@ class Case:
     affine: np.ndarray = field(default_factory=lambda: np.eye(4))
     label_names: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    reorientations: dict = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple:

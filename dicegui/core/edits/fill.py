@@ -1,0 +1,291 @@
+"""Region edits: flood fill on a slice, fill holes and remove small islands of one label.
+
+The pure functions (:func:`connected_region`, :func:`hole_voxels`,
+:func:`small_islands`) compute boolean selections; the edit functions
+(:func:`flood_fill`, :func:`fill_holes`, :func:`remove_small_islands`) write
+them through :class:`~dicegui.core.live.LiveScore` and return an undo
+:class:`~dicegui.core.edits.delta.EditDelta` (None when nothing changed).
+
+Connectivity follows SciPy/scikit-image: 1 = faces only (4-neighbours in 2-D,
+6 in 3-D), ``ndim`` = full (8 in 2-D, 26 in 3-D). Holes are background
+regions (connectivity 1, as :func:`scipy.ndimage.binary_fill_holes`) that do
+not reach the border of the slice or volume. An island is a connected
+component of the label with ``max_size`` voxels or fewer (the rule of
+:func:`skimage.morphology.remove_small_objects` with ``max_size``).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from .brush import plane_axes
+from .delta import EditDelta, record_edit
+from .stroke import check_label_fits
+
+_WHICH = ("gt", "pred")
+
+
+def _structure(ndim: int, connectivity: int) -> np.ndarray:
+    if connectivity not in range(1, ndim + 1):
+        raise ValueError(f"connectivity must be between 1 and {ndim}, got {connectivity!r}")
+    return ndimage.generate_binary_structure(ndim, connectivity)
+
+
+def _bbox(binary: np.ndarray):
+    """Tight box of the True voxels as a tuple of slices, or None if there are none."""
+    box = []
+    for axis in range(binary.ndim):
+        others = tuple(a for a in range(binary.ndim) if a != axis)
+        hit = np.flatnonzero(binary.any(axis=others))
+        if hit.size == 0:
+            return None
+        box.append(slice(int(hit[0]), int(hit[-1]) + 1))
+    return tuple(box)
+
+
+def connected_region(values: np.ndarray, seed, connectivity: int = 1) -> np.ndarray:
+    """Connected component of the voxels equal to ``values[seed]`` that contains ``seed``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Label values (any number of axes).
+    seed : tuple of int
+        Start position.
+    connectivity : int
+        1 (faces) to ``values.ndim`` (faces, edges and corners).
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool array of ``values``' shape.
+    """
+    seed = tuple(int(s) for s in seed)
+    if len(seed) != values.ndim or not all(0 <= s < n for s, n in zip(seed, values.shape)):
+        raise IndexError(f"seed {seed} is outside an array of shape {values.shape}")
+    same = values == values[seed]
+    components, _ = ndimage.label(same, structure=_structure(values.ndim, connectivity))
+    return components == components[seed]
+
+
+def hole_voxels(binary: np.ndarray) -> np.ndarray:
+    """Background voxels enclosed by ``binary`` (what filling its holes would add).
+
+    Parameters
+    ----------
+    binary : numpy.ndarray
+        Bool object mask (2-D slice or 3-D volume).
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool array: background components (face connectivity) that do not
+        touch the array border.
+    """
+    binary = np.asarray(binary, dtype=bool)
+    holes = np.zeros(binary.shape, bool)
+    box = _bbox(binary)
+    if box is None:
+        return holes
+    # Holes lie inside the object's box, and a background component touching
+    # the box border continues outside it, so the box is all we need to label.
+    inner = ~binary[box]
+    components, n = ndimage.label(inner, structure=_structure(inner.ndim, 1))
+    if n == 0:
+        return holes
+    border = np.zeros(n + 1, bool)
+    for axis in range(inner.ndim):
+        for end in (0, -1):
+            border[np.take(components, end, axis=axis)] = True
+    border[0] = True  # the object itself
+    holes[box] = ~border[components]
+    return holes
+
+
+def small_islands(binary: np.ndarray, max_size: int, connectivity: int = 1) -> np.ndarray:
+    """Voxels of the connected components of ``binary`` with ``max_size`` voxels or fewer.
+
+    Parameters
+    ----------
+    binary : numpy.ndarray
+        Bool object mask.
+    max_size : int
+        Largest island removed (voxels).
+    connectivity : int
+        1 (faces) to ``binary.ndim``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool array of ``binary``'s shape.
+    """
+    binary = np.asarray(binary, dtype=bool)
+    if int(max_size) != max_size or max_size < 0:
+        raise ValueError(f"max_size must be a whole number >= 0, got {max_size!r}")
+    structure = _structure(binary.ndim, connectivity)
+    islands = np.zeros(binary.shape, bool)
+    box = _bbox(binary)
+    if box is None:
+        return islands
+    components, n = ndimage.label(binary[box], structure=structure)
+    sizes = np.bincount(components.ravel(), minlength=n + 1)
+    small = sizes <= max_size
+    small[0] = False
+    islands[box] = small[components]
+    return islands
+
+
+# ------------------------------------------------------------------- edits
+def _target(live, which: str) -> np.ndarray:
+    if which not in _WHICH:
+        raise ValueError(f"which must be 'gt' or 'pred', got {which!r}")
+    return live.gt if which == "gt" else live.pred
+
+
+def _scope(mask: np.ndarray, axis, slice_index):
+    """The region an edit works on: one slice (a 2-D view) or the whole volume."""
+    if axis is None and slice_index is None:
+        return (), mask
+    if axis is None or slice_index is None:
+        raise ValueError("give both axis and slice_index for a slice edit, or neither for the volume")
+    if mask.ndim != 3:
+        raise ValueError(f"slice edits need a 3-D mask, got shape {mask.shape}")
+    plane_axes(axis)
+    n = mask.shape[axis]
+    if not 0 <= slice_index < n:
+        raise IndexError(f"slice {slice_index} is out of range for axis {axis} of length {n}")
+    lead = (slice(None),) * axis + (int(slice_index),)
+    return lead, mask[lead]
+
+
+def _global_index(selection: np.ndarray, axis, slice_index) -> tuple:
+    local = np.nonzero(selection)
+    if axis is None:
+        return local
+    fixed = np.full(local[0].shape, int(slice_index), dtype=np.intp)
+    return local[:axis] + (fixed,) + local[axis:]
+
+
+def _meta(tool, label, axis, slice_index) -> dict:
+    return {
+        "tool": tool,
+        "label": label,
+        "axis": None if axis is None else int(axis),
+        "slice_index": None if slice_index is None else int(slice_index),
+        "scope": "volume" if axis is None else "slice",
+    }
+
+
+def flood_fill(live, which: str, axis: int, slice_index: int, seed, *, label: int = 1,
+               erase: bool = False, protect_other_labels: bool = False,
+               connectivity: int = 1) -> EditDelta | None:
+    """Fill the connected region under ``seed`` on one slice with ``label`` (or 0).
+
+    The region is the set of voxels of the slice connected to ``seed`` that
+    hold the same mask value as the seed (a paint bucket on the mask).
+
+    Parameters
+    ----------
+    live : dicegui.core.live.LiveScore
+        Holds the masks.
+    which : {"gt", "pred"}
+        Mask to edit.
+    axis, slice_index : int
+        The slice.
+    seed : pair of float
+        In-plane position ``(u, v)`` (see :func:`~dicegui.core.edits.brush.plane_axes`),
+        snapped to the nearest voxel.
+    label : int
+        Value written (active label).
+    erase : bool
+        Write 0 instead of ``label``.
+    protect_other_labels : bool
+        Do nothing when the seed holds a label other than 0 and ``label``.
+    connectivity : int
+        1 (4-neighbours) or 2 (8-neighbours).
+
+    Returns
+    -------
+    EditDelta or None
+    """
+    mask = _target(live, which)
+    check_label_fits(mask, label, which)
+    _, plane = _scope(mask, axis, slice_index)
+    seed = tuple(int(np.floor(float(s) + 0.5)) for s in seed)
+    if not all(0 <= s < n for s, n in zip(seed, plane.shape)):
+        return None
+    current = plane[seed]
+    if protect_other_labels and not erase and current not in (0, label):
+        return None
+    value = 0 if erase else label
+    if current == value:
+        return None
+    region = connected_region(plane, seed, connectivity)
+    # An erasing fill clears one region of one value: that value is its label.
+    meta = _meta("erase", int(current), axis, slice_index) if erase else \
+        _meta("fill", int(label), axis, slice_index)
+    return record_edit(live, which, _global_index(region, axis, slice_index), value, **meta)
+
+
+def fill_holes(live, which: str, *, label: int = 1, axis: int | None = None,
+               slice_index: int | None = None,
+               protect_other_labels: bool = False) -> EditDelta | None:
+    """Fill the holes of ``label`` on one slice (2-D holes) or in the whole volume (3-D holes).
+
+    Parameters
+    ----------
+    live : dicegui.core.live.LiveScore
+        Holds the masks.
+    which : {"gt", "pred"}
+        Mask to edit.
+    label : int
+        Label whose holes are filled (1 for binary masks).
+    axis, slice_index : int or None
+        The slice, or both None for the whole volume.
+    protect_other_labels : bool
+        Fill only hole voxels that hold 0 (keep other labels enclosed by ``label``).
+
+    Returns
+    -------
+    EditDelta or None
+    """
+    mask = _target(live, which)
+    check_label_fits(mask, label, which)
+    _, region = _scope(mask, axis, slice_index)
+    holes = hole_voxels(region == label)
+    if protect_other_labels:
+        holes &= region == 0
+    return record_edit(live, which, _global_index(holes, axis, slice_index), label,
+                       **_meta("fill_holes", label, axis, slice_index))
+
+
+def remove_small_islands(live, which: str, *, label: int = 1, max_size: int = 64,
+                         axis: int | None = None, slice_index: int | None = None,
+                         connectivity: int = 1) -> EditDelta | None:
+    """Clear connected components of ``label`` with ``max_size`` voxels or fewer.
+
+    Parameters
+    ----------
+    live : dicegui.core.live.LiveScore
+        Holds the masks.
+    which : {"gt", "pred"}
+        Mask to edit.
+    label : int
+        Label whose islands are removed (set to 0).
+    max_size : int
+        Largest island removed, in voxels.
+    axis, slice_index : int or None
+        The slice (islands measured in 2-D), or both None for the whole volume.
+    connectivity : int
+        1 (faces) to the number of axes worked on.
+
+    Returns
+    -------
+    EditDelta or None
+    """
+    mask = _target(live, which)
+    check_label_fits(mask, label, which)
+    _, region = _scope(mask, axis, slice_index)
+    islands = small_islands(region == label, max_size, connectivity)
+    return record_edit(live, which, _global_index(islands, axis, slice_index), 0,
+                       **_meta("remove_islands", label, axis, slice_index))

@@ -1,0 +1,166 @@
+"""One brush or eraser drag: every dab applied live, one undo delta at release.
+
+A :class:`Stroke` is created at mouse press, fed every mouse position of the
+drag through :meth:`Stroke.add`, and closed at release with
+:meth:`Stroke.finish`. Each call to ``add`` paints the segment from the
+previous position (so fast movements leave no gaps) and writes it through
+:meth:`LiveScore.apply`, so the scores follow the hand during the drag. The
+stroke keeps, for every voxel it changed, the value it held before the
+stroke's first touch; ``finish`` merges the dabs into a single
+:class:`~dicegui.core.edits.delta.EditDelta` (or None if the stroke changed
+nothing, so no empty undo step is made).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .brush import Brush, brush_footprint, dab_targets, plane_axes
+from .delta import EditDelta
+
+_WHICH = ("gt", "pred")
+
+
+def check_label_fits(mask: np.ndarray, label: int, which: str) -> None:
+    """Raise ValueError when ``label`` cannot be stored in ``mask``'s dtype."""
+    dt = mask.dtype
+    if dt == np.bool_:
+        ok = label == 1
+        top = 1
+    elif dt.kind in "iu":
+        top = np.iinfo(dt).max
+        ok = 0 < label <= top
+    elif dt.kind == "f":
+        top = None
+        ok = True
+    else:
+        raise ValueError(f"the {which} mask has dtype {dt}, which cannot be painted")
+    if not ok:
+        raise ValueError(f"label {label} does not fit the {which} mask's dtype {dt} (max {top})")
+
+
+class Stroke:
+    """Accumulates the dabs of one drag on one slice of one mask.
+
+    Parameters
+    ----------
+    live : dicegui.core.live.LiveScore
+        Holds the masks; every dab is written through it.
+    which : {"gt", "pred"}
+        Mask to edit.
+    axis, slice_index : int
+        The slice being painted on.
+    brush : Brush
+        Radius, value and protection rules.
+    spacing : 3 floats
+        Voxel size in mm along the mask's axes (round brush in mm).
+
+    Attributes
+    ----------
+    scores_before : dict
+        ``live.overlap()`` at mouse press, so the GUI can show the change of
+        Dice the stroke made.
+
+    Examples
+    --------
+    >>> stroke = Stroke(live, "pred", 2, 42, Brush(radius=3))  # doctest: +SKIP
+    >>> for p in mouse_positions: box = stroke.add(p)            # doctest: +SKIP
+    >>> delta = stroke.finish()                                  # doctest: +SKIP
+    """
+
+    def __init__(self, live, which: str, axis: int, slice_index: int, brush: Brush,
+                 spacing=(1.0, 1.0, 1.0)):
+        if which not in _WHICH:
+            raise ValueError(f"which must be 'gt' or 'pred', got {which!r}")
+        self._live = live
+        self._which = which
+        self._mask = live.gt if which == "gt" else live.pred
+        if self._mask.ndim != 3:
+            raise ValueError(f"brush needs a 3-D mask, the {which} mask has shape {self._mask.shape}")
+        plane_axes(axis)
+        n = self._mask.shape[axis]
+        if not 0 <= slice_index < n:
+            raise IndexError(f"slice {slice_index} is out of range for axis {axis} of length {n}")
+        check_label_fits(self._mask, brush.label, which)
+        self._axis = int(axis)
+        self._slice = int(slice_index)
+        self._brush = brush
+        self._spacing = tuple(float(s) for s in spacing)
+        self._last = None
+        self._flat: list[np.ndarray] = []
+        self._old: list[np.ndarray] = []
+        self._done = False
+        self.scores_before = live.overlap()
+
+    @property
+    def brush(self) -> Brush:
+        return self._brush
+
+    def add(self, point):
+        """Paint from the previous position (if any) to ``point``, live.
+
+        Parameters
+        ----------
+        point : pair of float
+            In-plane position ``(u, v)`` in voxel indices along
+            :func:`~dicegui.core.edits.brush.plane_axes`; snapped to the nearest voxel.
+
+        Returns
+        -------
+        tuple of slice or None
+            Box of the mask that changed (to redraw), or None if nothing changed.
+        """
+        if self._done:
+            raise RuntimeError("this stroke is finished")
+        point = (float(point[0]), float(point[1]))
+        start = point if self._last is None else self._last
+        self._last = point
+        hit = brush_footprint(self._mask.shape, self._axis, self._slice, start, point,
+                              self._brush.radius, self._spacing, self._brush.sphere)
+        if hit is None:
+            return None
+        box, footprint = hit
+        write = dab_targets(self._mask[box], footprint, self._brush)
+        local = np.nonzero(write)
+        if local[0].size == 0:
+            return None
+        index = tuple(c + s.start for c, s in zip(local, box))
+        old = self._live.apply(self._which, index, self._brush.value)
+        self._flat.append(np.ravel_multi_index(index, self._mask.shape))
+        self._old.append(old)
+        return box
+
+    def finish(self) -> EditDelta | None:
+        """End the stroke; the merged delta of all its dabs, or None if nothing changed."""
+        if self._done:
+            raise RuntimeError("this stroke is finished")
+        self._done = True
+        if not self._flat:
+            return None
+        flat = np.concatenate(self._flat)
+        old = np.concatenate(self._old)
+        self._flat, self._old = [], []
+        # The first touch of a voxel carries its value from before the stroke.
+        flat, first = np.unique(flat, return_index=True)
+        old = old[first]
+        index = np.unravel_index(flat, self._mask.shape)
+        b = self._brush
+        return EditDelta.from_changes(
+            self._which, index, old, self._mask[index],
+            label=None if (b.erase and not b.erase_only_label) else int(b.label),
+            tool=b.tool,
+            axis=self._axis,
+            slice_index=self._slice,
+            scope="sphere" if b.sphere else "slice",
+        )
+
+    def cancel(self) -> None:
+        """Abandon the stroke: restore every voxel it changed (Esc during a drag)."""
+        if self._done:
+            raise RuntimeError("this stroke is finished")
+        self._done = True
+        if not self._flat:
+            return
+        flat, first = np.unique(np.concatenate(self._flat), return_index=True)
+        old = np.concatenate(self._old)[first]
+        self._live.apply(self._which, np.unravel_index(flat, self._mask.shape), old)
+        self._flat, self._old = [], []

@@ -1,0 +1,30 @@
+"""Reading and writing scans and masks (Qt-free).
+
+Public API
+----------
+LoadError, SaveError
+    One-line ``ValueError`` subclasses naming the file and the problem.
+load_volume(path) -> Volume
+    NIfTI, NRRD/.seg.nrrd, PNG/TIFF/JPEG/BMP, DICOM (file or series folder), .npy/.npz.
+save_volume(volume, data, path=None, *, overwrite=False) -> Path
+    Atomic write in the volume's (or the path's) format, header and dtype kept.
+load_case(image=None, gt=None, pred=None, *, sigmoid=False) -> Case
+    Geometry checks and mask value rules.
+save_mask(case, role, path=None, *, overwrite=False) -> Path
+    A (corrected) mask back onto its original file's grid, format and values.
+"""
+from .case_loader import corrected_path, load_case, save_mask
+from .errors import LoadError, SaveError
+from .formats import detect_format
+from .volume_io import load_volume, save_volume
+
+__all__ = [
+    "LoadError",
+    "SaveError",
+    "load_volume",
+    "save_volume",
+    "load_case",
+    "save_mask",
+    "corrected_path",
+    "detect_format",
+]

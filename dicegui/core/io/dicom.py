@@ -1,0 +1,362 @@
+"""DICOM: a series folder or a single file, through pydicom.
+
+Slices are grouped by SeriesInstanceUID (a folder holding several series is
+refused with the list), ordered by ImagePositionPatient projected on the
+slice normal, and checked for equal spacing: a gap (missing slices) or a
+repeated position (several volumes in one series) is refused, since an
+affine cannot describe it and dicegui does not interpolate. Stored values
+are rescaled by RescaleSlope/RescaleIntercept; the affine is built from
+ImageOrientationPatient, PixelSpacing and the positions, converted from
+DICOM's LPS to RAS.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+
+from ..volume import Volume
+from ._util import reading, smallest_int_dtype
+from .errors import LoadError, SaveError, file_label, one_line
+from .limits import check_size
+
+LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
+_SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
+
+
+def _float_list(ds, keyword, n=None):
+    """A numeric DICOM attribute as a list of floats (None if absent or malformed)."""
+    value = ds.get(keyword)
+    if value is None or value == "":
+        return None
+    items = [value] if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") else list(value)
+    try:
+        out = [float(v) for v in items]
+    except (TypeError, ValueError):
+        return None
+    return out if n is None or len(out) == n else None
+
+
+def _read_headers(path: Path):
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    headers, skipped = [], 0
+    for f in files:
+        try:
+            ds = pydicom.dcmread(f, stop_before_pixels=True)
+        except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
+            if path.is_file():
+                raise LoadError(f"{file_label(path)}: not a readable DICOM file ({one_line(exc)})") from exc
+            skipped += 1
+            continue
+        if "Rows" not in ds or "Columns" not in ds:
+            if path.is_file():
+                raise LoadError(f"{file_label(path)}: DICOM object without an image ({ds.get('Modality', 'no modality')})")
+            skipped += 1  # DICOMDIR, structured reports, RT structures
+            continue
+        headers.append((f, ds))
+    if not headers:
+        raise LoadError(f"{file_label(path)}: no DICOM images found ({len(files)} files looked at)")
+    return headers, skipped
+
+
+def _one_series(headers, path):
+    series: dict[str, list] = {}
+    for f, ds in headers:
+        series.setdefault(str(ds.get("SeriesInstanceUID", "?")), []).append((f, ds))
+    if len(series) > 1:
+        parts = []
+        for uid, items in sorted(series.items(), key=lambda kv: -len(kv[1])):
+            desc = str(items[0][1].get("SeriesDescription", "")).strip()
+            parts.append(f"{uid} ({len(items)} files{', ' + desc if desc else ''})")
+        raise LoadError(
+            f"{file_label(path)}: holds {len(series)} DICOM series: {'; '.join(parts)}; "
+            "put one series per folder or open one file"
+        )
+    return next(iter(series.values()))
+
+
+def _check_same(items, keyword, path, what):
+    values = {str(ds.get(keyword)) for _f, ds in items}
+    if len(values) > 1:
+        raise LoadError(f"{file_label(path)}: slices differ in {what} ({', '.join(sorted(values))}); not one volume")
+
+
+def _slice_vector(positions: np.ndarray, normal: np.ndarray, path) -> np.ndarray:
+    """The step between slices, after checking the slices are evenly spaced."""
+    n = len(positions)
+    dist = positions @ normal
+    steps = np.diff(dist)
+    if np.any(np.abs(steps) < 1e-4):
+        dup = int(np.sum(np.abs(steps) < 1e-4))
+        raise LoadError(
+            f"{file_label(path)}: {dup} slice position(s) occur more than once: the series holds several "
+            "volumes (time points, echoes or repeated acquisitions); separate them into folders"
+        )
+    vec = (positions[-1] - positions[0]) / (n - 1)
+    expected = positions[0] + np.outer(np.arange(n), vec)
+    err = np.linalg.norm(positions - expected, axis=1)
+    step = float(np.median(steps))
+    if err.max() > max(1e-2, 0.05 * abs(step)):
+        gaps = np.flatnonzero(np.abs(steps - step) > max(1e-2, 0.05 * abs(step)))
+        k = int(gaps[0])
+        missing = int(round(sum(steps[g] / step - 1 for g in gaps if steps[g] > step)))
+        raise LoadError(
+            f"{file_label(path)}: irregular slice spacing: {steps[k]:.4g} mm between slices {k} and {k + 1} "
+            f"(at {dist[k]:.4g} and {dist[k + 1]:.4g} mm) where the spacing is {step:.4g} mm"
+            + (f"; about {missing} slice(s) missing" if missing > 0 else "")
+            + "; dicegui does not interpolate: complete the series"
+        )
+    return vec
+
+
+def _frame_geometry(ds, path):
+    """(positions (n, 3), orientation (6,), pixel spacing (2,)) for a multi-frame file."""
+    n = int(ds.get("NumberOfFrames", 1))
+    shared = ds.get("SharedFunctionalGroupsSequence", [None])[0]
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+
+    def from_groups(groups, seq, keyword, count):
+        if groups is None or seq not in groups:
+            return None
+        return _float_list(groups[seq][0], keyword, count)
+
+    if per_frame is not None:
+        positions, iop, ps = [], None, None
+        for fg in per_frame:
+            pos = from_groups(fg, "PlanePositionSequence", "ImagePositionPatient", 3)
+            if pos is None:
+                raise LoadError(f"{file_label(path)}: multi-frame DICOM without per-frame positions")
+            positions.append(pos)
+            iop = iop or from_groups(fg, "PlaneOrientationSequence", "ImageOrientationPatient", 6)
+            ps = ps or from_groups(fg, "PixelMeasuresSequence", "PixelSpacing", 2)
+        iop = iop or from_groups(shared, "PlaneOrientationSequence", "ImageOrientationPatient", 6)
+        ps = ps or from_groups(shared, "PixelMeasuresSequence", "PixelSpacing", 2)
+        return np.array(positions), iop, ps
+    offsets = _float_list(ds, "GridFrameOffsetVector")
+    ipp, iop = _float_list(ds, "ImagePositionPatient", 3), _float_list(ds, "ImageOrientationPatient", 6)
+    if offsets is None or ipp is None or iop is None or len(offsets) != n:
+        raise LoadError(f"{file_label(path)}: multi-frame DICOM ({n} frames) without frame positions")
+    normal = np.cross(iop[:3], iop[3:])
+    return np.array(ipp) + np.outer(offsets, normal), iop, _float_list(ds, "PixelSpacing", 2)
+
+
+def _value_dtype(items) -> tuple[np.dtype, bool]:
+    """Output dtype after rescaling, and whether any rescale applies."""
+    lo = hi = 0.0
+    whole, rescaled = True, False
+    for _f, ds in items:
+        slope = float(ds.get("RescaleSlope", 1) or 1)
+        inter = float(ds.get("RescaleIntercept", 0) or 0)
+        rescaled |= slope != 1 or inter != 0
+        whole &= slope == 1 and inter == int(inter)
+        bits = int(ds.get("BitsStored", ds.get("BitsAllocated", 16)))
+        signed = int(ds.get("PixelRepresentation", 0)) == 1
+        smin, smax = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2 ** bits - 1)
+        lo, hi = min(lo, smin * slope + inter), max(hi, smax * slope + inter)
+    if whole:
+        dt = smallest_int_dtype(lo, hi)
+        if dt is not None:
+            return dt, rescaled
+    return np.dtype(np.float32), rescaled
+
+
+def _pixels(f):
+    import pydicom
+
+    with reading(f, "DICOM pixel data"):
+        ds = pydicom.dcmread(f)
+        try:
+            arr = ds.pixel_array
+        except Exception as exc:
+            ts = ds.file_meta.get("TransferSyntaxUID")
+            name = getattr(ts, "name", str(ts))
+            raise LoadError(
+                f"{file_label(f)}: cannot decode DICOM pixels ({name}): {one_line(exc)}; "
+                "install pylibjpeg or convert the series to uncompressed DICOM or NIfTI"
+            ) from exc
+    return arr
+
+
+def _to_gray(arr: np.ndarray, ds, meta, warnings, path) -> np.ndarray:
+    if int(ds.get("SamplesPerPixel", 1)) == 1:
+        return arr
+    if all(np.array_equal(arr[..., 0], arr[..., c]) for c in range(1, arr.shape[-1])):
+        return arr[..., 0]
+    meta["color"] = True
+    warnings.append(f"{file_label(path)}: colour DICOM shown as gray-level luminance")
+    return (arr[..., :3] @ np.array([0.299, 0.587, 0.114])).astype(np.float32)
+
+
+def read_dicom(path) -> Volume:
+    """Read a DICOM series folder (or one DICOM file) into a Volume."""
+    path = Path(path)
+    headers, skipped = _read_headers(path)
+    items = _one_series(headers, path)
+    first = items[0][1]
+    if str(first.get("SOPClassUID", "")) == _SEG_SOP_CLASS:
+        raise LoadError(
+            f"{file_label(path)}: DICOM SEG objects are not read yet; convert it to NIfTI or .seg.nrrd "
+            "(e.g. with dcmqi or highdicom)"
+        )
+    for keyword, what in (("Rows", "rows"), ("Columns", "columns"), ("SamplesPerPixel", "samples per pixel")):
+        _check_same(items, keyword, path, what)
+    rows, cols = int(first.Rows), int(first.Columns)
+    n_frames = int(first.get("NumberOfFrames", 1) or 1)
+    if n_frames > 1 and len(items) > 1:
+        raise LoadError(f"{file_label(path)}: several multi-frame DICOM files in one series; open one file")
+    n = n_frames if n_frames > 1 else len(items)
+    out_dtype, rescaled = _value_dtype(items)
+    check_size(path, (rows, cols, n), max(out_dtype.itemsize, 4))
+    meta, warnings = {"skipped_files": skipped, "photometric": str(first.get("PhotometricInterpretation", ""))}, []
+
+    if n_frames > 1:
+        positions, iop, ps = _frame_geometry(first, path)
+    else:
+        positions = [_float_list(ds, "ImagePositionPatient", 3) for _f, ds in items]
+        iop = _float_list(first, "ImageOrientationPatient", 6)
+        ps = _float_list(first, "PixelSpacing", 2) or _float_list(first, "ImagerPixelSpacing", 2)
+        if any(p is None for p in positions):
+            positions = None
+        if len(items) > 1:
+            orients = {tuple(np.round(_float_list(ds, "ImageOrientationPatient", 6) or [0] * 6, 4)) for _f, ds in items}
+            if len(orients) > 1:
+                raise LoadError(f"{file_label(path)}: slices have {len(orients)} different orientations; not one volume")
+    has_geometry = positions is not None and iop is not None
+    if not has_geometry and n > 1:
+        raise LoadError(f"{file_label(path)}: DICOM slices without ImagePositionPatient/ImageOrientationPatient cannot be stacked")
+    row_cos, col_cos = (np.array(iop[:3]), np.array(iop[3:])) if iop else (np.array([1.0, 0, 0]), np.array([0, 1.0, 0]))
+    normal = np.cross(row_cos, col_cos)
+    order = list(range(n))
+    if has_geometry:
+        positions = np.asarray(positions, dtype=float)
+        order = list(np.argsort(positions @ normal, kind="stable"))
+        positions = positions[order]
+        if n > 1:
+            vec = _slice_vector(positions, normal, path)
+        else:
+            thick = _float_list(first, "SpacingBetweenSlices") or _float_list(first, "SliceThickness") or [1.0]
+            vec = normal * (abs(thick[0]) or 1.0)
+        if n > 1 and abs(np.dot(vec / np.linalg.norm(vec), normal)) < 0.9999:
+            tilt = float(np.degrees(np.arccos(min(1.0, abs(np.dot(vec / np.linalg.norm(vec), normal))))))
+            warnings.append(f"{file_label(path)}: slices are sheared by {tilt:.2g}° (gantry tilt); kept as a sheared grid")
+        origin = positions[0]
+    else:
+        vec, origin = normal * 1.0, np.zeros(3)
+    ps = ps or [1.0, 1.0]
+    lps = np.eye(4)
+    lps[:3, 0] = col_cos * ps[0]  # down the rows: i
+    lps[:3, 1] = row_cos * ps[1]  # along a row: j
+    lps[:3, 2] = vec
+    lps[:3, 3] = origin
+
+    data = np.empty((rows, cols, n), dtype=out_dtype)
+    if n_frames > 1:
+        frames = _pixels(items[0][0])
+        frames = _to_gray(frames, first, meta, warnings, path)
+        slope, inter = float(first.get("RescaleSlope", 1) or 1), float(first.get("RescaleIntercept", 0) or 0)
+        for k, src in enumerate(order):
+            data[:, :, k] = frames[src] * slope + inter if rescaled else frames[src]
+        sorted_items = items
+    else:
+        sorted_items = [items[i] for i in order]
+        for k, (f, ds) in enumerate(sorted_items):
+            arr = _to_gray(_pixels(f), ds, meta, warnings, path)
+            if arr.shape[:2] != (rows, cols):
+                raise LoadError(f"{file_label(f)}: pixel data is {arr.shape}, header says {rows}×{cols}")
+            if rescaled:
+                slope, inter = float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)
+                data[:, :, k] = arr * slope + inter
+            else:
+                data[:, :, k] = arr
+    if skipped:
+        warnings.append(f"{file_label(path)}: {skipped} non-image or non-DICOM file(s) ignored")
+    if warnings:
+        meta["warnings"] = warnings
+    meta.update({
+        "series_uid": str(first.get("SeriesInstanceUID", "")),
+        "rescaled": rescaled,
+        "has_geometry": has_geometry,
+        "multiframe_order": order if n_frames > 1 else None,
+    })
+    return Volume(
+        data=data, affine=LPS_TO_RAS @ lps + 0.0, path=path, source_format="dicom",
+        header={"files": [f for f, _ds in sorted_items], "datasets": [ds for _f, ds in sorted_items]},
+        is_2d=(n == 1 and n_frames == 1 and path.is_file()), meta=meta,
+    )
+
+
+def _stored(values: np.ndarray, ds, target) -> np.ndarray:
+    """Rescaled values back to the stored integers of ``ds``'s pixel format."""
+    slope = float(ds.get("RescaleSlope", 1) or 1)
+    inter = float(ds.get("RescaleIntercept", 0) or 0)
+    raw = np.rint((values.astype(np.float64) - inter) / slope)
+    bits = int(ds.get("BitsAllocated", 16))
+    signed = int(ds.get("PixelRepresentation", 0)) == 1
+    dtype = np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
+    info = np.iinfo(dtype)
+    if raw.size and (raw.min() < info.min or raw.max() > info.max):
+        raise SaveError(f"{file_label(target)}: values do not fit the DICOM pixel format ({dtype})")
+    return raw.astype(dtype.newbyteorder("<"))
+
+
+def dicom_slice_datasets(volume: Volume, data: np.ndarray, target):
+    """Yield ``(file name, dataset)`` pairs holding ``data``, slice by slice."""
+    import pydicom
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    if volume.source_format != "dicom" or not isinstance(volume.header, dict):
+        raise SaveError(f"{file_label(target)}: only volumes read from DICOM can be written as DICOM")
+    if volume.meta.get("multiframe_order") is not None:
+        raise SaveError(f"{file_label(target)}: writing multi-frame DICOM is not supported; save as .nii.gz")
+    datasets, files = volume.header["datasets"], volume.header["files"]
+    changed = not np.array_equal(data, volume.data)
+    series_uid = generate_uid() if changed else None
+    for k, (ds0, f) in enumerate(zip(datasets, files)):
+        ds = copy.deepcopy(ds0)
+        stored = _stored(data[:, :, k], ds, target)
+        if int(ds.get("SamplesPerPixel", 1)) != 1:
+            raise SaveError(f"{file_label(target)}: colour DICOM cannot be written back; save as .nii.gz")
+        ds.PixelData = stored.tobytes()
+        ds["PixelData"].VR = "OW" if stored.dtype.itemsize > 1 else "OB"
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        if changed:
+            # Changed pixels make a new DICOM instance in a new series.
+            uid = generate_uid()
+            ds.SOPInstanceUID = uid
+            ds.file_meta.MediaStorageSOPInstanceUID = uid
+            ds.SeriesInstanceUID = series_uid
+        yield Path(f).name, ds
+
+
+def _write_ds(fh, ds):
+    import pydicom
+
+    pydicom.dcmwrite(fh, ds, implicit_vr=False, little_endian=True, enforce_file_format=True)
+
+
+def dicom_series_writer(volume: Volume, data: np.ndarray, target):
+    """Return ``write(folder)`` writing one DICOM file per slice into ``folder``."""
+    slices = list(dicom_slice_datasets(volume, data, target))
+
+    def write(folder: Path):
+        for name, ds in slices:
+            with open(folder / name, "wb") as fh:
+                _write_ds(fh, ds)
+
+    return write
+
+
+def dicom_file_writer(volume: Volume, data: np.ndarray, target):
+    """Return ``write(fileobj)`` writing a one-slice volume as one DICOM file."""
+    if data.shape[2] != 1:
+        raise SaveError(f"{file_label(target)}: a {data.shape[2]}-slice series is written to a folder, not one file")
+    (_name, ds), = list(dicom_slice_datasets(volume, data, target))
+
+    def write(fh):
+        _write_ds(fh, ds)
+
+    return write

@@ -1,0 +1,28 @@
+"""Errors raised by the file layer: one line naming the file and the problem."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LoadError(ValueError):
+    """A file cannot be read, or cannot be used as asked (values, geometry).
+
+    The message is a single line that names the file and says what is wrong,
+    suitable for showing to the user as is.
+    """
+
+
+class SaveError(ValueError):
+    """A volume cannot be written where or how it was asked."""
+
+
+def file_label(path) -> str:
+    """Short name of a file for messages (its name, or ``<array>``)."""
+    if path is None:
+        return "<array>"
+    return Path(path).name or str(path)
+
+
+def one_line(text: str) -> str:
+    """Collapse a library's multi-line error text into one line."""
+    return " ".join(str(text).split())

@@ -1,0 +1,89 @@
+"""Which reader and writer handle a path: by extension, else by the file's first bytes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import LoadError, SaveError, file_label
+
+RASTER_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
+DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
+
+
+def format_from_name(path) -> str | None:
+    """The format a file name announces, or None when the suffix says nothing."""
+    name = Path(path).name.lower()
+    if name.endswith((".nii", ".nii.gz")):
+        return "nifti"
+    if name.endswith(".seg.nrrd"):
+        return "seg.nrrd"
+    if name.endswith(".nrrd"):
+        return "nrrd"
+    if name.endswith(RASTER_SUFFIXES):
+        return "raster"
+    if name.endswith(DICOM_SUFFIXES):
+        return "dicom"
+    if name.endswith(".npy"):
+        return "npy"
+    if name.endswith(".npz"):
+        return "npz"
+    return None
+
+
+def _sniff(path: Path) -> str | None:
+    """Recognise a file by its magic bytes (for files without a telling suffix)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(560)
+    except OSError as exc:
+        raise LoadError(f"{file_label(path)}: cannot open: {exc.strerror or exc}") from exc
+    if len(head) >= 132 and head[128:132] == b"DICM":
+        return "dicom"
+    if head.startswith(b"NRRD000"):
+        return "nrrd"
+    if head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if head.startswith(b"PK\x03\x04"):
+        return "npz"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*", b"\xff\xd8\xff", b"BM")):
+        return "raster"
+    if head[344:348] in (b"n+1\x00", b"n+2\x00") or head[4:8] in (b"n+2\x00",):
+        return "nifti"
+    if head.startswith(b"\x1f\x8b"):
+        return "nifti"  # gzip: the only gzipped single-file format we read
+    return None
+
+
+def detect_format(path) -> str:
+    """Name the format of ``path`` (a folder is a DICOM series).
+
+    Raises
+    ------
+    LoadError
+        When the path does not exist or is of no format dicegui reads.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"{file_label(path)}: no such file or folder ({path})")
+    if path.is_dir():
+        return "dicom"
+    fmt = format_from_name(path)
+    if fmt is None:
+        fmt = _sniff(path)
+    if fmt is None:
+        raise LoadError(
+            f"{file_label(path)}: unknown file type; dicegui reads NIfTI, NRRD, PNG/TIFF/JPEG/BMP, "
+            "DICOM, .npy and .npz"
+        )
+    return fmt
+
+
+def format_for_save(path, volume_format: str) -> str:
+    """The format to write ``path`` in: from its suffix, else the volume's own."""
+    fmt = format_from_name(path)
+    if fmt is None:
+        if volume_format == "dicom":
+            return "dicom"  # a series is written into a folder without suffix
+        raise SaveError(f"{file_label(path)}: cannot tell the format from the file name; add a suffix")
+    if fmt == "nrrd" and volume_format == "seg.nrrd":
+        return "seg.nrrd"
+    return fmt

@@ -1,0 +1,156 @@
+"""NIfTI-1/2 (``.nii``, ``.nii.gz``) through nibabel, header kept for saving back.
+
+Reading uses ``np.asanyarray(img.dataobj)``: the header's own dtype, no float
+conversion of integer masks (nibabel only scales when scl_slope/inter ask for
+it). Writing reuses the original header object byte for byte (qform/sform
+codes, extensions, intent, description) and writes the voxels ourselves,
+because nibabel's writer resets scl_slope/scl_inter to its own choice.
+"""
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from ..volume import Volume
+from ._util import as_3d, cast_exact, fitting_dtype, native, reading
+from .errors import LoadError, file_label
+from .limits import check_size
+
+def _is_gz(path: Path) -> bool:
+    return path.name.lower().endswith(".gz")
+
+
+def read_nifti(path) -> Volume:
+    """Read a ``.nii``/``.nii.gz`` file into a :class:`Volume` (header kept)."""
+    path = Path(path)
+    with reading(path, "NIfTI header"):
+        img = nib.load(str(path), mmap=False)
+    if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
+        raise LoadError(f"{file_label(path)}: not a single-file NIfTI image ({type(img).__name__})")
+    # nibabel resets scl_slope/scl_inter of a loaded image's header (its
+    # array proxy owns the scaling); keep the header exactly as stored instead.
+    with reading(path, "NIfTI header"):
+        with nib.openers.ImageOpener(str(path), "rb") as fh:
+            hdr = type(img.header).from_fileobj(fh)
+    shape = tuple(int(s) for s in hdr.get_data_shape())
+    file_dtype = hdr.get_data_dtype()
+    slope, inter = hdr.get_slope_inter()
+    scaled = slope is not None and (slope != 1 or (inter or 0) != 0)
+    if len(shape) < 2:
+        raise LoadError(f"{file_label(path)}: NIfTI data is {len(shape)}-D {shape}; expected 2-D or 3-D")
+    if len(shape) > 3 and any(s != 1 for s in shape[3:]):
+        dims = "×".join(map(str, shape))
+        raise LoadError(
+            f"{file_label(path)}: 4-D NIfTI ({dims}, {math.prod(shape[3:])} volumes); dicegui shows one "
+            "3-D volume: split it (e.g. fslsplit) or pick one volume first"
+        )
+    # A scaled integer file decodes to floats: budget for float64.
+    check_size(path, shape, max(file_dtype.itemsize, 8 if scaled else 0))
+    if not _is_gz(path):
+        need = int(hdr["vox_offset"]) + math.prod(shape) * file_dtype.itemsize
+        have = path.stat().st_size
+        if have < need:
+            raise LoadError(
+                f"{file_label(path)}: truncated NIfTI file: header promises {need} bytes, file has {have}"
+            )
+    with reading(path, "NIfTI voxel data"):
+        data = np.asanyarray(img.dataobj)
+    data, is_2d = as_3d(native(data), path, "NIfTI data")
+    sform, qform = int(hdr["sform_code"]), int(hdr["qform_code"])
+    return Volume(
+        data=data,
+        affine=np.asarray(img.affine, dtype=float),
+        path=path,
+        source_format="nifti",
+        header=hdr,
+        is_2d=is_2d,
+        meta={
+            "file_shape": shape,
+            "file_dtype": file_dtype,
+            "scaled": bool(scaled),
+            # Without qform/sform the affine is nibabel's guess from pixdim.
+            "has_geometry": bool(sform > 0 or qform > 0),
+        },
+    )
+
+
+def _header_for(volume: Volume, data: np.ndarray):
+    """The original header (copied) or a fresh one built from the volume's affine."""
+    if isinstance(volume.header, (nib.Nifti1Header, nib.Nifti2Header)):
+        hdr = volume.header.copy()
+        file_shape = tuple(volume.meta.get("file_shape", data.shape))
+        if tuple(hdr.get_data_shape()) != file_shape:
+            hdr.set_data_shape(file_shape)  # also resets pixdim: only when needed
+        return hdr
+    hdr = nib.Nifti1Header()
+    hdr.set_data_shape(data.shape[:2] if volume.is_2d else data.shape)
+    hdr.set_data_dtype(fitting_dtype(data))
+    hdr.set_qform(volume.affine, code=1)
+    hdr.set_sform(volume.affine, code=1)
+    hdr.set_xyzt_units("mm")
+    hdr["scl_slope"], hdr["scl_inter"] = 1.0, 0.0
+    return hdr
+
+
+def _stored_values(data: np.ndarray, hdr) -> np.ndarray:
+    """Values to put on disk so that a reader gets ``data`` back; may retype ``hdr``."""
+    disk = hdr.get_data_dtype()
+    slope, inter = hdr.get_slope_inter()
+    if slope is None or (slope == 1 and (inter or 0) == 0):
+        raw = cast_exact(data, disk.newbyteorder("="))
+        if raw is not None:
+            return raw
+    else:
+        inter = inter or 0.0
+        with np.errstate(invalid="ignore", over="ignore"):
+            raw = (data.astype(np.float64) - inter) / slope
+            if disk.kind in "iu":
+                raw = np.rint(raw)
+            back = raw * slope + inter
+        ok = np.isfinite(raw).all() and np.allclose(back, data, rtol=1e-6, atol=1e-6 * abs(slope))
+        if ok:
+            cast = cast_exact(raw, disk.newbyteorder("="))
+            if cast is not None:
+                return cast
+    # The values no longer fit the file's type or scaling (e.g. label 300 in a
+    # uint8 file): store them unscaled in a type that holds them.
+    new = fitting_dtype(data)
+    hdr.set_data_dtype(new)  # the header keeps its own byte order
+    hdr["scl_slope"], hdr["scl_inter"] = 1.0, 0.0
+    return data.astype(new)
+
+
+def nifti_writer(volume: Volume, data: np.ndarray, target: Path):
+    """Return ``write(fileobj)`` that writes ``data`` as NIfTI with ``volume``'s header."""
+    hdr = _header_for(volume, data)
+    raw = _stored_values(data, hdr)
+    disk = hdr.get_data_dtype()
+    if raw.dtype != disk:
+        raw = raw.astype(disk)
+    compress = _is_gz(target)
+
+    def write(fh):
+        stream = gzip.GzipFile(filename="", mode="wb", fileobj=fh, compresslevel=1, mtime=0) if compress else fh
+        hdr.write_to(stream)
+        written = stream.tell()  # both the temp file and the gzip stream start at 0
+        offset = int(hdr["vox_offset"])
+        if offset > written:
+            stream.write(b"\x00" * (offset - written))
+        _write_fortran(stream, raw)
+        if compress:
+            stream.close()
+
+    return write
+
+
+def _write_fortran(stream, raw: np.ndarray) -> None:
+    # Slab by slab along the last axis: never a second full copy of the volume.
+    if raw.ndim < 3 or raw.shape[-1] <= 1:
+        stream.write(raw.tobytes(order="F"))
+        return
+    for k in range(raw.shape[-1]):
+        stream.write(raw[..., k].tobytes(order="F"))

@@ -1,0 +1,197 @@
+"""PNG, BMP, JPEG (Pillow, as scikit-image uses it) and TIFF (tifffile).
+
+Sizes are read from the file header and checked before any pixel is
+decoded, so a "decompression bomb" (a tiny file declaring a huge image) is
+refused instead of exhausting memory. A 2-D picture becomes ``(rows, cols, 1)``
+with an identity affine (pixels have no patient geometry); a multi-page TIFF
+stack becomes ``(rows, cols, pages)``.
+
+Colour: when all colour channels are equal the picture is gray and one
+channel is kept exactly; otherwise the luminance is shown and
+``meta["color"]`` is set, so that ``load_case`` refuses it as a mask.
+Palette PNGs keep their indices (the usual way of storing label masks).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..volume import Volume
+from ._util import cast_exact, reading
+from .errors import LoadError, SaveError, file_label
+from .limits import check_size
+
+_PIL_ITEMSIZE = {"I;16": 2, "I;16B": 2, "I;16L": 2, "I": 4, "F": 4}
+_PIL_FORMAT = {".png": "PNG", ".bmp": "BMP", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+
+def _equal_channels(arr: np.ndarray) -> bool:
+    first = arr[..., 0]
+    return all(np.array_equal(first, arr[..., c]) for c in range(1, arr.shape[-1]))
+
+
+def _drop_alpha(arr: np.ndarray, has_alpha: bool, path, warnings: list) -> np.ndarray:
+    if not has_alpha:
+        return arr
+    alpha = arr[..., -1]
+    if alpha.size and (alpha.min() != alpha.max()):
+        warnings.append(f"{file_label(path)}: transparency (alpha channel) ignored")
+    return arr[..., :-1]
+
+
+def _gray_or_color(arr: np.ndarray, path, warnings: list, meta: dict, luminance) -> np.ndarray:
+    """2-D result from a channels-last array: one channel if all equal, else luminance."""
+    if arr.ndim == 2 or arr.shape[-1] == 1:
+        return arr if arr.ndim == 2 else arr[..., 0]
+    if _equal_channels(arr):
+        meta["channels_equal"] = True
+        return arr[..., 0]
+    meta["color"] = True
+    warnings.append(f"{file_label(path)}: colour image shown as gray-level luminance")
+    return luminance()
+
+
+def _read_pil(path: Path) -> Volume:
+    from PIL import Image
+
+    with reading(path, "image header"):
+        im = Image.open(path)
+    with im:
+        width, height = im.size
+        bands = len(im.getbands())
+        check_size(path, (height, width, bands), _PIL_ITEMSIZE.get(im.mode, 1), "pixels")
+        if getattr(im, "n_frames", 1) > 1:
+            raise LoadError(f"{file_label(path)}: animated image with {im.n_frames} frames; save one frame per file")
+        meta = {"mode": im.mode, "format": im.format, "has_geometry": False, "lossy": im.format == "JPEG"}
+        if "dpi" in im.info:
+            meta["dpi"] = im.info["dpi"]
+        if im.mode == "P":
+            meta["palette"] = im.getpalette()
+        if im.mode == "CMYK":
+            im = im.convert("RGB")
+        with reading(path, "image pixels"):
+            arr = np.asarray(im)
+        warnings: list = []
+        if arr.ndim == 3:
+            arr = _drop_alpha(arr, im.mode in ("LA", "RGBA", "PA", "La", "RGBa"), path, warnings)
+            arr = _gray_or_color(arr, path, warnings, meta, lambda: np.asarray(im.convert("RGB").convert("L")))
+    if arr.dtype == bool:
+        arr = arr.view(np.uint8)  # mode "1": 0/1 pixels
+    if warnings:
+        meta["warnings"] = warnings
+    return Volume(
+        data=arr[:, :, np.newaxis], affine=np.eye(4), path=path, source_format="raster",
+        header=None, is_2d=True, meta=meta,
+    )
+
+
+def _read_tiff(path: Path) -> Volume:
+    import tifffile
+
+    with reading(path, "TIFF header"):
+        tf = tifffile.TiffFile(path)
+    with tf:
+        series = tf.series[0]
+        shape, dtype, axes = tuple(series.shape), np.dtype(series.dtype), series.axes
+        check_size(path, shape, dtype.itemsize, "pixels")
+        meta = {"axes": axes, "has_geometry": False,
+                "compression": int(tf.pages[0].compression), "photometric": int(tf.pages[0].photometric)}
+        with reading(path, "TIFF pixels"):
+            arr = series.asarray()
+    warnings: list = []
+    if "S" in axes and not axes.endswith("S"):
+        # Planar colour (one plane per channel): channels last, as a view.
+        arr = np.moveaxis(arr, axes.index("S"), -1)
+        axes = axes.replace("S", "") + "S"
+    if axes.endswith("S"):
+        samples = arr.shape[-1]
+        arr = _drop_alpha(arr, samples in (2, 4), path, warnings)
+        weights = np.array([0.299, 0.587, 0.114]) if arr.shape[-1] == 3 else np.ones(arr.shape[-1]) / arr.shape[-1]
+
+        def luminance():
+            lum = arr @ weights
+            return lum.astype(arr.dtype) if arr.dtype.kind in "iu" else lum.astype(np.float32)
+
+        arr = _gray_or_color(arr, path, warnings, meta, luminance)
+        axes = axes[:-1]
+    while len(axes) > 2 and arr.shape[0] == 1:
+        arr, axes = arr[0], axes[1:]
+    if warnings:
+        meta["warnings"] = warnings
+    if arr.ndim == 2:
+        return Volume(arr[:, :, np.newaxis], np.eye(4), path, "raster", None, True, meta)
+    if arr.ndim == 3:
+        # Pages first in the file; the third axis here, as a volume.
+        meta["stack"] = True
+        return Volume(np.moveaxis(arr, 0, -1), np.eye(4), path, "raster", None, False, meta)
+    raise LoadError(f"{file_label(path)}: TIFF with axes {series.axes} {shape} is not a 2-D image or a 3-D stack")
+
+
+def read_raster(path) -> Volume:
+    """Read a PNG, BMP, JPEG or TIFF picture (TIFF stacks as 3-D) into a Volume."""
+    path = Path(path)
+    if path.suffix.lower() in (".tif", ".tiff"):
+        return _read_tiff(path)
+    return _read_pil(path)
+
+
+def _pixel_values(data: np.ndarray, target: Path, allow16: bool) -> np.ndarray:
+    for dt in (np.uint8, np.uint16) if allow16 else (np.uint8,):
+        out = cast_exact(data, dt)
+        if out is not None:
+            return out
+    lo, hi = (data.min(), data.max()) if data.size else (0, 0)
+    kinds = "0…65535" if allow16 else "0…255"
+    raise SaveError(
+        f"{file_label(target)}: values {lo}…{hi} ({data.dtype}) do not fit this format ({kinds} whole numbers); "
+        "save as .nii.gz, .nrrd, .tif or .npy"
+    )
+
+
+def raster_writer(volume: Volume, data: np.ndarray, target: Path):
+    """Return ``write(fileobj)`` writing ``data`` as PNG/BMP/TIFF (JPEG is refused: lossy)."""
+    suffix = target.suffix.lower()
+    if suffix in (".jpg", ".jpeg"):
+        raise SaveError(f"{file_label(target)}: JPEG is lossy and would change mask values; save as .png")
+    if suffix in (".tif", ".tiff"):
+        return _tiff_writer(volume, data)
+    if data.shape[2] != 1:
+        raise SaveError(f"{file_label(target)}: a {data.shape[2]}-slice volume cannot be one picture; save as .tif or .nii.gz")
+    fmt = _PIL_FORMAT[suffix]
+    pixels = _pixel_values(data[:, :, 0], target, allow16=fmt == "PNG")
+
+    def write(fh):
+        from PIL import Image
+
+        mode = volume.meta.get("mode") if volume.source_format == "raster" else None
+        if pixels.dtype == np.uint16:
+            im = Image.fromarray(pixels)  # 16-bit gray, 'I;16'
+        elif mode == "P" and volume.meta.get("palette"):
+            # Indices written as they are: a palette PNG is how many tools store labels.
+            im = Image.frombytes("P", (pixels.shape[1], pixels.shape[0]), np.ascontiguousarray(pixels).tobytes())
+            im.putpalette(volume.meta["palette"])
+        elif mode == "1" and pixels.max(initial=0) <= 1:
+            im = Image.fromarray(pixels.astype(bool))
+        else:
+            im = Image.fromarray(pixels)
+        kwargs = {"dpi": volume.meta["dpi"]} if "dpi" in volume.meta and fmt == "PNG" else {}
+        im.save(fh, format=fmt, **kwargs)
+
+    return write
+
+
+def _tiff_writer(volume: Volume, data: np.ndarray):
+    import tifffile
+
+    out = data
+    if out.dtype == bool:
+        out = out.view(np.uint8)
+    stack = np.moveaxis(out, -1, 0) if out.shape[2] > 1 else out[:, :, 0]
+    # 8 = Adobe deflate, 32946 = deflate: zlib needs no extra codec package.
+    compression = "zlib" if volume.meta.get("compression") in (8, 32946) else None
+
+    def write(fh):
+        tifffile.imwrite(fh, np.ascontiguousarray(stack), photometric="minisblack", compression=compression)
+
+    return write
