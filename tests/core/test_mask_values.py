@@ -133,9 +133,11 @@ def test_message_states_the_rule_for_every_kind():
 def test_labels_present_match_numpy_unique(values, dtype):
     data = np.array(values, dtype=dtype)
     info, hard, _ = classify_mask(data, "h")
-    np.testing.assert_array_equal(hard, np.array(values))
     expected = tuple(int(v) for v in np.unique(values) if v != 0)
     if set(np.unique(values)) <= {0, 255} and 255 in values:
-        assert info.labels == (1,)
+        # the {0, 255} rule: a binary mask with 255 as foreground, stored as 0/1
+        assert info.kind == "binary" and info.labels == (1,)
+        np.testing.assert_array_equal(hard, (np.array(values) == 255).astype(np.uint8))
     else:
+        np.testing.assert_array_equal(hard, np.array(values))
         assert info.labels == expected
