@@ -1,0 +1,591 @@
+"""Scoring cases and cohorts: pair files by name, score each pair, summarise.
+
+This is the engine behind ``dicegui score``; it holds no argument parsing and
+no printing. One case is scored into a nested result (for JSON) and flattened
+into one row (for CSV); a cohort is a list of rows, always sorted by case
+name, computed in this process, in a local process pool or on a Dask
+distributed cluster. A case whose files cannot be read becomes a row with an
+``error`` and never stops the run.
+
+Pairing rule
+------------
+A file's *case name* is its name without a known extension
+(:data:`KNOWN_EXTENSIONS`, case-insensitive, longest first so ``.seg.nrrd``
+wins over ``.nrrd``) and without one trailing role suffix
+(:data:`ROLE_SUFFIXES`, e.g. ``_gt``, ``_pred``, ``_seg``; case-insensitive).
+A sub-folder (a DICOM series) is a case named after the folder. Hidden entries
+and files with other extensions are ignored. Two entries of one folder with
+the same case name are refused (the pairing would be a guess).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from . import metrics
+
+#: File endings recognised as images or masks; the longest match is stripped.
+KNOWN_EXTENSIONS = (
+    ".seg.nrrd", ".nii.gz", ".nii", ".nrrd", ".nhdr",
+    ".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp",
+    ".npy", ".npz", ".dcm",
+)
+#: One of these at the end of a stem is dropped, so ``case1_gt`` pairs with ``case1_pred``.
+ROLE_SUFFIXES = (
+    "_gt", "_pred", "_seg", "_label", "_labels", "_mask",
+    "_prediction", "_segmentation", "_groundtruth",
+)
+#: Keys of ``surface.surface_distances`` in the order they are written.
+SURFACE_KEYS = ("hd", "hd95", "assd", "nsd", "hd95_pooled")
+#: Non-metric columns, first in every row (``gt``/``pred`` paths go last).
+ID_COLUMNS = ("case", "status", "error", "gt_kind", "pred_kind")
+TAIL_COLUMNS = ("warnings", "gt", "pred")
+#: Statistics of the summary rows, in order (``n`` = values that entered them).
+SUMMARY_STATS = ("mean", "median", "std", "min", "max", "n")
+
+STATUS_OK = "ok"
+STATUS_BAD_INPUT = "bad_input"
+STATUS_INTERNAL = "internal_error"
+STATUS_SUMMARY = "summary"
+
+_EXT_SORTED = sorted(KNOWN_EXTENSIONS, key=len, reverse=True)
+_SUFFIX_RE = re.compile("(" + "|".join(re.escape(s) for s in ROLE_SUFFIXES) + ")$", re.IGNORECASE)
+_LABEL_COL_RE = re.compile(r"^label(\d+)_(.+)$")
+
+
+class PairingError(ValueError):
+    """The two folders cannot be paired unambiguously (or do not exist)."""
+
+
+# --------------------------------------------------------------------------- pairing
+
+
+def case_name(path: str | os.PathLike) -> str | None:
+    """The name a file or DICOM folder is paired by, or None if it is not a candidate.
+
+    Parameters
+    ----------
+    path : path-like
+        A file or folder inside a ground-truth or prediction folder.
+
+    Returns
+    -------
+    str or None
+        The stem without known extension and without one role suffix; None
+        for hidden entries and files whose extension is not an image format.
+    """
+    p = Path(path)
+    name = p.name
+    if not name or name.startswith("."):
+        return None
+    if p.is_dir():
+        stem = name
+    else:
+        lower = name.lower()
+        ext = next((e for e in _EXT_SORTED if lower.endswith(e)), None)
+        if ext is None:
+            return None
+        stem = name[: -len(ext)]
+    stripped = _SUFFIX_RE.sub("", stem)
+    # "_gt.nii.gz" alone would leave nothing to pair by; keep the stem then.
+    return stripped or stem or None
+
+
+def _index_folder(folder: Path, role: str) -> tuple[dict, list]:
+    if not folder.is_dir():
+        raise PairingError(f"{role} folder {folder} does not exist or is not a folder")
+    by_name: dict[str, Path] = {}
+    ignored = []
+    for entry in sorted(folder.iterdir()):
+        name = case_name(entry)
+        if name is None:
+            if not entry.name.startswith("."):
+                ignored.append(entry)
+            continue
+        if name in by_name:
+            raise PairingError(
+                f"{role} folder {folder}: {by_name[name].name} and {entry.name} both pair as "
+                f"case '{name}'; rename one of them"
+            )
+        by_name[name] = entry
+    return by_name, ignored
+
+
+@dataclass
+class Pairing:
+    """Result of :func:`pair_files`.
+
+    Attributes
+    ----------
+    pairs : list of (str, Path, Path)
+        ``(case, gt_path, pred_path)`` sorted by case name.
+    unmatched_gt, unmatched_pred : list of Path
+        Candidates of one folder without a partner in the other.
+    ignored : list of Path
+        Files in either folder that are not image formats (e.g. ``dataset.json``).
+    """
+
+    pairs: list = field(default_factory=list)
+    unmatched_gt: list = field(default_factory=list)
+    unmatched_pred: list = field(default_factory=list)
+    ignored: list = field(default_factory=list)
+
+
+def pair_files(gt_dir: str | os.PathLike, pred_dir: str | os.PathLike) -> Pairing:
+    """Pair ground-truth and prediction files of two folders by case name.
+
+    Parameters
+    ----------
+    gt_dir, pred_dir : path-like
+        Folders holding one file (or DICOM sub-folder) per case.
+
+    Returns
+    -------
+    Pairing
+
+    Raises
+    ------
+    PairingError
+        A folder is missing, both are the same folder, or two entries of one
+        folder share a case name.
+    """
+    gt_dir, pred_dir = Path(gt_dir), Path(pred_dir)
+    if gt_dir.is_dir() and pred_dir.is_dir() and gt_dir.resolve() == pred_dir.resolve():
+        raise PairingError(
+            f"ground-truth and prediction folders are the same ({gt_dir}); "
+            "put ground truths and predictions in two folders (files pair by name)"
+        )
+    gts, ignored_g = _index_folder(gt_dir, "ground-truth")
+    preds, ignored_p = _index_folder(pred_dir, "prediction")
+    common = sorted(set(gts) & set(preds))
+    return Pairing(
+        pairs=[(n, gts[n], preds[n]) for n in common],
+        unmatched_gt=[gts[n] for n in sorted(set(gts) - set(preds))],
+        unmatched_pred=[preds[n] for n in sorted(set(preds) - set(gts))],
+        ignored=ignored_g + ignored_p,
+    )
+
+
+# --------------------------------------------------------------------------- one case
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """What to compute for each case.
+
+    Attributes
+    ----------
+    labels : tuple of int or None
+        Labels scored one by one; None = every nonzero label of either mask
+        when one of them is a label map (binary pairs then get no per-label part).
+    surface : bool
+        Add surface distances (mm, spacing from the files). A single-slice
+        case (a 2-D image) is measured on its 2-D contours.
+    tolerance : float
+        NSD tolerance in mm.
+    sigmoid : bool
+        Passed to ``load_case``: apply a sigmoid to a logit prediction.
+    """
+
+    labels: tuple | None = None
+    surface: bool = False
+    tolerance: float = 1.0
+    sigmoid: bool = False
+
+
+def _label_maps(case) -> bool:
+    kinds = {getattr(case.gt_info, "kind", None), getattr(case.pred_info, "kind", None)}
+    return "labels" in kinds
+
+
+def _surface(gt_bool: np.ndarray, pred_bool: np.ndarray, spacing, tolerance: float) -> dict:
+    from .surface import surface_distances
+
+    if gt_bool.ndim == 3 and gt_bool.shape[2] == 1:
+        # A 2-D image is stored as one slice; in 3-D every pixel of it would
+        # be border (nothing above or below), so measure its 2-D contours.
+        gt_bool, pred_bool, spacing = gt_bool[:, :, 0], pred_bool[:, :, 0], spacing[:2]
+    d = surface_distances(gt_bool, pred_bool, spacing=spacing, tolerance=tolerance)
+    return {k: float(d[k]) for k in SURFACE_KEYS if k in d} | {
+        k: float(v) for k, v in d.items() if k not in SURFACE_KEYS
+    }
+
+
+def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
+    """All metrics of one loaded case, nested as ``dicegui score`` prints them.
+
+    Parameters
+    ----------
+    case : dicegui.core.case.Case
+        With ``gt_mask`` and ``pred_mask`` on one grid (from ``load_case``).
+    options : ScoreOptions
+
+    Returns
+    -------
+    dict
+        The ``overlap()`` keys of the foreground (any nonzero label) at the top
+        level; ``soft_dice`` when the prediction is a probability map; the
+        ``surface_distances()`` keys (mm) with ``options.surface``; for label
+        maps (or explicit ``options.labels``) ``per_label`` ``{label: {...}}``
+        (``metrics.per_label`` entries, with their ``absent`` flag, plus the
+        surface keys of that label) and ``mean_dice``/``mean_iou``
+        (``metrics.per_label``'s means: labels absent from both masks are
+        left out; nan when no label is present).
+    """
+    gt, pred = case.gt_mask, case.pred_mask
+    result = dict(metrics.overlap(gt, pred))
+    prob = getattr(case, "pred_prob", None)
+    if prob is not None:
+        result["soft_dice"] = float(metrics.soft_dice(prob, gt != 0))
+    spacing = tuple(float(s) for s in case.spacing)
+    if options.surface:
+        result.update(_surface(gt != 0, pred != 0, spacing, options.tolerance))
+    if options.labels is not None or _label_maps(case):
+        labels = list(options.labels) if options.labels is not None else None
+        table = metrics.per_label(gt, pred, labels=labels)
+        per = {}
+        for label, scores in table["labels"].items():
+            entry = dict(scores)
+            if options.surface:
+                entry.update(_surface(gt == label, pred == label, spacing, options.tolerance))
+            per[int(label)] = entry
+        result["per_label"] = per
+        # the core's means: labels absent from both masks are left out
+        result["mean_dice"] = float(table["mean_dice"])
+        result["mean_iou"] = float(table["mean_iou"])
+    if options.surface:
+        result["spacing_mm"] = list(spacing)
+    return result
+
+
+def case_notes(case) -> tuple[list, list]:
+    """Value-rule messages and other warnings of a loaded case, without repeats.
+
+    Returns
+    -------
+    notes : list of str
+        How each mask's values were read (``MaskInfo.message``).
+    warnings : list of str
+        ``case.warnings`` that are not already among the notes (geometry
+        fixes, suspicious values).
+    """
+    notes = [i.message for i in (case.gt_info, case.pred_info) if i is not None and i.message]
+    seen = set(notes)
+    warnings = []
+    for w in case.warnings:
+        if w not in seen:
+            seen.add(w)
+            warnings.append(str(w))
+    return notes, warnings
+
+
+def flatten(result: dict) -> dict:
+    """One flat row from :func:`score_case`'s nested result.
+
+    Per-label entries become ``label<L>_<key>`` columns (``label2_dice``);
+    ``spacing_mm`` becomes text such as ``"0.8x0.8x2.5"``.
+    """
+    row = {}
+    for key, value in result.items():
+        if key == "per_label":
+            for label, entry in value.items():
+                for k, v in entry.items():
+                    row[f"label{label}_{k}"] = v
+        elif key == "spacing_mm":
+            row[key] = "x".join(repr(float(s)) for s in value)
+        else:
+            row[key] = value
+    return row
+
+
+def score_files(name: str, gt_path, pred_path, options: ScoreOptions = ScoreOptions()) -> dict:
+    """Load and score one pair into a flat row; never raises for a bad case.
+
+    Parameters
+    ----------
+    name : str
+        Case name written in the ``case`` column.
+    gt_path, pred_path : path-like
+    options : ScoreOptions
+
+    Returns
+    -------
+    dict
+        ``case``, ``status`` (``ok``, ``bad_input`` for files that cannot be
+        read or do not fit, ``internal_error`` for anything else), ``error``
+        (the message, empty when ok), the metrics, ``warnings`` and the paths.
+    """
+    from .io import load_case  # lazy: the IO stack is heavy and only workers need it
+
+    row = {"case": name, "status": STATUS_OK, "error": ""}
+    try:
+        case = load_case(gt=gt_path, pred=pred_path, sigmoid=options.sigmoid)
+        result = score_case(case, options)
+        notes, warnings = case_notes(case)
+        row["gt_kind"] = getattr(case.gt_info, "kind", "")
+        row["pred_kind"] = getattr(case.pred_info, "kind", "")
+        row.update(flatten(result))
+        row["warnings"] = " | ".join(warnings)
+    except (ValueError, OSError) as exc:
+        # LoadError is a ValueError; OSError covers unreadable/missing files
+        row.update(status=STATUS_BAD_INPUT, error=_one_line(exc))
+    except Exception as exc:  # noqa: BLE001 - one case must never stop a cohort
+        row.update(status=STATUS_INTERNAL, error=f"{type(exc).__name__}: {_one_line(exc)}")
+    row["gt"] = str(gt_path)
+    row["pred"] = str(pred_path)
+    return row
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _score_pair(args) -> dict:
+    # top-level so process pools and Dask can pickle it by reference
+    name, gt_path, pred_path, options = args
+    return score_files(name, gt_path, pred_path, options)
+
+
+# --------------------------------------------------------------------------- cohorts
+
+ProgressCallback = Callable[[int, int, dict], None]
+
+
+def default_workers() -> int:
+    """CPUs this process may use (affinity-aware)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _pool_context():
+    import multiprocessing as mp
+    import threading
+
+    methods = mp.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        # A single-threaded parent (the CLI) forks safely, and the children
+        # start in milliseconds with every module already imported: worth
+        # about a second per worker on a cohort run.
+        return mp.get_context("fork")
+    # With threads running (a GUI, a Dask client) fork could copy a held
+    # lock; forkserver children start from a clean single-threaded server.
+    if "forkserver" in methods:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["dicegui.core.cohort", "dicegui.core.io", "dicegui.core.surface"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _preload(options: ScoreOptions) -> None:
+    # Import the scoring stack once in the parent so forked workers share it.
+    from . import io  # noqa: F401
+
+    if options.surface:
+        from . import surface  # noqa: F401
+
+
+def run_cohort(
+    pairs: Sequence[tuple],
+    options: ScoreOptions = ScoreOptions(),
+    *,
+    workers: int = 1,
+    dask_address: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[dict]:
+    """Score every pair; rows sorted by case name whatever the execution.
+
+    Parameters
+    ----------
+    pairs : sequence of (name, gt_path, pred_path)
+        Typically ``pair_files(...).pairs``.
+    options : ScoreOptions
+    workers : int
+        Local processes; 1 scores in this process. Ignored with ``dask_address``.
+        Workers are forked when this process runs a single thread, else
+        started by a fork server; in the latter case a calling script needs
+        the usual ``if __name__ == "__main__":`` guard of multiprocessing.
+    dask_address : str, optional
+        Address of a running Dask distributed scheduler (``tcp://host:8786``).
+        Needs the ``dask`` extra; the files must be readable by the workers.
+    progress : callable, optional
+        ``progress(done, total, row)`` after each finished case, in this process.
+
+    Returns
+    -------
+    list of dict
+        One row per pair (see :func:`score_files`).
+
+    Raises
+    ------
+    DaskUnavailable
+        ``dask_address`` given but ``distributed`` is not installed.
+    DaskConnectionError
+        The scheduler cannot be reached.
+    """
+    tasks = [(str(n), str(g), str(p), options) for n, g, p in pairs]
+    total = len(tasks)
+    rows = []
+
+    def collect(row):
+        rows.append(row)
+        if progress is not None:
+            progress(len(rows), total, row)
+
+    if dask_address is not None:
+        _run_dask(tasks, dask_address, collect)
+    elif workers <= 1 or total <= 1:
+        for task in tasks:
+            collect(_score_pair(task))
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        _preload(options)
+        pool = ProcessPoolExecutor(max_workers=min(workers, total), mp_context=_pool_context())
+        try:
+            futures = [pool.submit(_score_pair, t) for t in tasks]
+            for fut in as_completed(futures):
+                collect(fut.result())
+        except BaseException:
+            # Ctrl-C or a dead worker: drop the queued cases instead of
+            # waiting for all of them as the context manager would
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    rows.sort(key=lambda r: r["case"])
+    return rows
+
+
+class DaskUnavailable(RuntimeError):
+    """``--dask`` was asked for but Dask distributed is not installed."""
+
+
+class DaskConnectionError(ValueError):
+    """The Dask scheduler address cannot be reached (a usage problem)."""
+
+
+def _run_dask(tasks, address: str, collect) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise DaskUnavailable(
+            "--dask needs Dask distributed, which is not installed; "
+            "install it with: pip install 'dicegui[dask]'"
+        ) from exc
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise DaskConnectionError(f"cannot reach the Dask scheduler at {address}: {_one_line(exc)}") from exc
+    with client:
+        futures = client.map(_score_pair, tasks, pure=False)
+        try:
+            for fut in as_completed(futures):
+                collect(fut.result())
+                fut.release()
+        except BaseException:
+            client.cancel(futures)
+            raise
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _column_rank(col: str):
+    if col in ID_COLUMNS:
+        return (0, ID_COLUMNS.index(col), 0, "")
+    if col in TAIL_COLUMNS:
+        return (4, TAIL_COLUMNS.index(col), 0, "")
+    base = metrics.OVERLAP_KEYS + ("soft_dice",) + SURFACE_KEYS + ("mean_dice", "mean_iou", "spacing_mm")
+    if col in base:
+        return (1, base.index(col), 0, "")
+    m = _LABEL_COL_RE.match(col)
+    if m:
+        key = m.group(2)
+        pos = base.index(key) if key in base else len(base)
+        return (2, int(m.group(1)), pos, key)
+    return (3, 0, 0, col)
+
+
+def columns_of(rows: Iterable[dict]) -> list[str]:
+    """Union of the rows' keys in a fixed order.
+
+    Identity columns, foreground metrics, per-label columns by label, any
+    other key alphabetically, then ``warnings``, ``gt``, ``pred``.
+    """
+    cols = set()
+    for r in rows:
+        cols.update(r)
+    cols.update(ID_COLUMNS)
+    return sorted(cols, key=_column_rank)
+
+
+NON_METRIC_COLUMNS = frozenset(ID_COLUMNS + TAIL_COLUMNS + ("spacing_mm",))
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def summarize(rows: Sequence[dict], columns: Sequence[str] | None = None) -> list[dict]:
+    """Summary rows (mean, median, std, min, max, n) of every metric column.
+
+    Only cases with ``status == "ok"`` count. NaN values (undefined metrics,
+    e.g. precision of an empty prediction) are left out; infinite values
+    (a distance to an empty mask) are kept, so one such case makes the mean
+    infinite rather than hiding the failure. ``std`` is the sample standard
+    deviation (ddof=1, like pandas); ``n`` is the number of values used.
+
+    Returns
+    -------
+    list of dict
+        One row per statistic, with ``case`` = the statistic's name and
+        ``status = "summary"``.
+    """
+    columns = list(columns) if columns is not None else columns_of(rows)
+    ok = [r for r in rows if r.get("status") == STATUS_OK]
+    out = {s: {"case": s, "status": STATUS_SUMMARY} for s in SUMMARY_STATS}
+    for col in columns:
+        if col in NON_METRIC_COLUMNS:
+            continue
+        values = [r[col] for r in ok if _is_number(r.get(col))]
+        if not values:
+            continue
+        arr = np.asarray(values, dtype=np.float64)
+        arr = arr[~np.isnan(arr)]
+        out["n"][col] = int(arr.size)
+        if arr.size == 0:
+            continue
+        with np.errstate(invalid="ignore"):
+            out["mean"][col] = float(np.mean(arr))
+            out["median"][col] = float(np.median(arr))
+            out["std"][col] = float(np.std(arr, ddof=1)) if arr.size > 1 else float("nan")
+            out["min"][col] = float(np.min(arr))
+            out["max"][col] = float(np.max(arr))
+    return [out[s] for s in SUMMARY_STATS]
+
+
+def ranking_metric(rows: Sequence[dict]) -> str:
+    """``mean_dice`` if every scored case has it (label maps), else ``dice``."""
+    ok = [r for r in rows if r.get("status") == STATUS_OK]
+    if ok and all(_is_number(r.get("mean_dice")) and not math.isnan(r["mean_dice"]) for r in ok):
+        return "mean_dice"
+    return "dice"
+
+
+def worst_cases(rows: Sequence[dict], n: int = 5, metric: str | None = None) -> list[dict]:
+    """The ``n`` scored cases with the lowest ``metric`` (ties by name).
+
+    Cases that failed are not ranked (they are reported by their status).
+    """
+    metric = metric or ranking_metric(rows)
+    ok = [r for r in rows if r.get("status") == STATUS_OK and _is_number(r.get(metric))
+          and not math.isnan(r[metric])]
+    return sorted(ok, key=lambda r: (r[metric], r["case"]))[: max(0, n)]

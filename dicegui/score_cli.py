@@ -1,0 +1,505 @@
+"""``dicegui score``: metrics of one case or of a cohort, from the command line.
+
+Only the Qt-free core is imported here (never PySide6). Exit codes: 0 success,
+2 bad input or usage (one line on stderr, no traceback), 1 unexpected error.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROG = "dicegui score"
+
+DESCRIPTION = """\
+Score a prediction against a ground truth: one case (GT PRED) or a cohort
+(--gt-dir DIR --pred-dir DIR). Numbers are those of dicegui.core (metrics.overlap,
+metrics.per_label, surface.surface_distances)."""
+
+EPILOG = """\
+single case:
+  Prints the overlap() keys of the foreground (any nonzero label) at the top level;
+  for label maps (or with --labels) also "per_label" {"<label>": {...}}, "mean_dice"
+  and "mean_iou" (means over those labels, leaving out labels absent from both
+  masks, which are flagged "absent"); for a probability-map prediction also
+  "soft_dice" (hard metrics threshold it at 0.5); with --surface the keys hd, hd95,
+  assd, nsd, hd95_pooled in mm (spacing read from the files; per label too;
+  a 2-D image is measured on its 2-D contours).
+  How each mask's values were read, and any geometry fix, is printed on stderr.
+
+cohort:
+  Files are paired by case name: the file name without its extension
+  (.nii.gz .nii .nrrd .seg.nrrd .nhdr .png .tif .tiff .jpg .jpeg .bmp .npy .npz
+  .dcm) and without one trailing _gt _pred _seg _label _labels _mask _prediction
+  _segmentation _groundtruth (case-insensitive); sub-folders (DICOM series) pair
+  by folder name. Unmatched files are listed on stderr and not scored.
+  The table has one row per case, sorted by name (status ok | bad_input |
+  internal_error, error message, metrics; per-label columns are label<L>_<key>),
+  then summary rows (case = mean, median, std, min, max, n; status = summary)
+  over the cases with status ok: NaN values are left out, infinite ones kept;
+  std is the sample standard deviation (ddof=1); n counts the values used.
+  With --out the table goes to that file and the report (summary, worst cases,
+  failures) to stdout; without --out the table goes to stdout and the report
+  to stderr. A progress bar is drawn on stderr (a redrawn bar on a terminal,
+  otherwise a line every 10%).
+
+numbers:
+  CSV writes floats with full precision (repr), undefined values (0/0) as nan
+  and infinite distances (a mask is empty) as inf; empty cells = not computed.
+  JSON is strict (RFC 8259): nan is written as null and +/-inf as the strings
+  "Infinity"/"-Infinity" (float("Infinity") and Number("Infinity") read them).
+
+exit codes:
+  0 success (also when some cohort cases failed: see their status, or use --strict),
+  2 bad input or usage, 1 unexpected error."""
+
+
+class UsageError(ValueError):
+    """A command line that cannot be run; reported as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    stream = None  # where --help goes (main's stdout), None = sys.stdout
+
+    def error(self, message):  # argparse prints usage + exits; we want one line
+        raise UsageError(message)
+
+    def _print_message(self, message, file=None):
+        if message:
+            (self.stream or file or sys.stdout).write(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``dicegui score`` argument parser."""
+    p = _Parser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("gt", nargs="?", help="ground-truth mask file (single case)")
+    p.add_argument("pred", nargs="?", help="predicted mask file (single case)")
+    p.add_argument("--gt-dir", type=Path, help="folder of ground-truth masks (cohort)")
+    p.add_argument("--pred-dir", type=Path, help="folder of predicted masks (cohort)")
+    p.add_argument("--labels", type=_parse_labels, default=None,
+                   help="comma-separated labels to score one by one, e.g. 1,2,4 "
+                        "(default: every nonzero label, for label maps)")
+    p.add_argument("--surface", action="store_true",
+                   help="add surface distances hd, hd95, assd, nsd, hd95_pooled (mm)")
+    p.add_argument("--tolerance", type=_parse_tolerance, default=None, metavar="MM",
+                   help="NSD tolerance in mm (default 1.0; implies --surface)")
+    p.add_argument("--sigmoid", action="store_true",
+                   help="apply a sigmoid to a prediction holding logits instead of refusing it")
+    p.add_argument("--format", choices=("json", "csv"), default=None,
+                   help="output format (single case default json; cohort default csv, "
+                        "or json when --out ends in .json)")
+    p.add_argument("--out", type=Path, help="cohort: write the table to this file")
+    p.add_argument("--workers", type=_parse_workers, default=None, metavar="N",
+                   help="cohort: local worker processes (default: the usable CPUs)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="cohort: run on this Dask distributed scheduler (tcp://host:8786); "
+                        "needs pip install 'dicegui[dask]' and files readable by the workers")
+    p.add_argument("--worst", type=_parse_count, default=5, metavar="N",
+                   help="cohort: how many worst cases to list (default 5)")
+    p.add_argument("--strict", action="store_true",
+                   help="cohort: exit 2 when a case fails or a file is unmatched")
+    p.add_argument("--no-progress", action="store_true", help="cohort: no progress bar")
+    p.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
+    return p
+
+
+def _parse_labels(text: str) -> tuple:
+    labels = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            value = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{part}' is not an integer label") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{value} is not a foreground label (> 0)")
+        if value not in labels:
+            labels.append(value)
+    if not labels:
+        raise argparse.ArgumentTypeError("no label given")
+    return tuple(labels)
+
+
+def _parse_tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of mm") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
+    return value
+
+
+def _parse_positive(text: str, what: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what}: '{text}' is not a whole number") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{what}: must be at least {minimum}")
+    return value
+
+
+def _parse_workers(text: str) -> int:
+    return _parse_positive(text, "--workers", 1)
+
+
+def _parse_count(text: str) -> int:
+    return _parse_positive(text, "--worst", 0)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def csv_cell(value) -> str:
+    """Text of one CSV cell: full-precision floats, ``nan``/``inf``, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    try:
+        import numpy as np
+
+        if isinstance(value, np.integer):
+            return str(int(value))
+        if isinstance(value, np.floating):
+            value = float(value)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back to the same float; nan/inf/-inf
+    return str(value)
+
+
+def json_safe(obj):
+    """Replace what strict JSON cannot hold: nan → None, ±inf → "Infinity"/"-Infinity"."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    if hasattr(obj, "item") and not isinstance(obj, (list, dict)):  # numpy scalar
+        obj = obj.item()
+        if isinstance(obj, int):
+            return obj
+    if isinstance(obj, float):
+        if math.isnan(obj):
+            return None
+        if math.isinf(obj):
+            return "Infinity" if obj > 0 else "-Infinity"
+        return obj
+    return str(obj)
+
+
+def dumps_json(obj) -> str:
+    """Strict JSON text (``allow_nan=False`` guarantees no NaN token slips through)."""
+    return json.dumps(json_safe(obj), indent=2, allow_nan=False)
+
+
+def write_csv(stream, rows, columns) -> None:
+    """Rows as CSV with a header; missing keys become empty cells."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow([csv_cell(r.get(c)) for c in columns])
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # a crash mid-write must not leave a half table where the last good one was
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--out: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """A progress bar on a text stream, with no dependency.
+
+    On a terminal the bar is redrawn in place; otherwise (a log file, a test's
+    captured stderr) one line is printed each time another 10 % is done.
+    """
+
+    def __init__(self, stream, total: int, enabled: bool = True, width: int = 30):
+        self.stream = stream
+        self.total = total
+        self.enabled = enabled and total > 0
+        self.width = width
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.failed = 0
+        self._last_decile = -1
+        self._t0 = time.perf_counter()
+
+    def __call__(self, done: int, total: int, row: dict) -> None:
+        if row.get("status") not in (None, "ok"):
+            self.failed += 1
+        if not self.enabled:
+            return
+        frac = done / total if total else 1.0
+        elapsed = time.perf_counter() - self._t0
+        extra = f", {self.failed} failed" if self.failed else ""
+        if self.tty:
+            filled = int(round(frac * self.width))
+            bar = "#" * filled + "." * (self.width - filled)
+            eta = elapsed / done * (total - done) if done else 0.0
+            self.stream.write(f"\r[{bar}] {done}/{total}{extra} {elapsed:5.1f}s eta {eta:5.1f}s ")
+            if done == total:
+                self.stream.write("\n")
+        else:
+            decile = int(frac * 10)
+            if decile == self._last_decile and done != total:
+                return
+            self._last_decile = decile
+            self.stream.write(f"scored {done}/{total} cases ({frac:.0%}{extra}) {elapsed:.1f}s\n")
+        self.stream.flush()
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _options(args):
+    from .core.cohort import ScoreOptions
+
+    surface = args.surface or args.tolerance is not None
+    return ScoreOptions(
+        labels=args.labels,
+        surface=surface,
+        tolerance=1.0 if args.tolerance is None else args.tolerance,
+        sigmoid=args.sigmoid,
+    )
+
+
+def _run_single(args, stdout, stderr) -> int:
+    from .core import cohort
+    from .core.io import load_case
+
+    for role, path in (("ground truth", args.gt), ("prediction", args.pred)):
+        if not Path(path).exists():
+            raise UsageError(f"{role} {path}: no such file or folder")
+    options = _options(args)
+    case = load_case(gt=args.gt, pred=args.pred, sigmoid=options.sigmoid)
+    notes, warnings = cohort.case_notes(case)
+    for n in notes:
+        stderr.write(f"note: {n}\n")
+    for w in warnings:
+        stderr.write(f"warning: {w}\n")
+    result = cohort.score_case(case, options)
+    fmt = args.format or "json"
+    if fmt == "json":
+        stdout.write(dumps_json(result) + "\n")
+    else:
+        name = cohort.case_name(args.pred) or Path(args.pred).name
+        row = {"case": name, "status": cohort.STATUS_OK, "error": "",
+               "gt_kind": getattr(case.gt_info, "kind", ""),
+               "pred_kind": getattr(case.pred_info, "kind", "")}
+        row.update(cohort.flatten(result))
+        row["warnings"] = " | ".join(warnings)
+        row["gt"], row["pred"] = str(args.gt), str(args.pred)
+        write_csv(stdout, [row], cohort.columns_of([row]))
+    return 0
+
+
+def _list_paths(stream, title: str, paths, limit: int = 20) -> None:
+    if not paths:
+        return
+    stream.write(f"{title} ({len(paths)}):\n")
+    for p in paths[:limit]:
+        stream.write(f"  {p}\n")
+    if len(paths) > limit:
+        stream.write(f"  ... and {len(paths) - limit} more\n")
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.4g}" if math.isfinite(v) else repr(v)
+    return str(v)
+
+
+def _report(stream, rows, summary, ranking, worst, n_workers, elapsed, dest) -> None:
+    from .core.cohort import STATUS_OK
+
+    ok = [r for r in rows if r["status"] == STATUS_OK]
+    failed = [r for r in rows if r["status"] != STATUS_OK]
+    stream.write(f"scored {len(ok)} of {len(rows)} cases in {elapsed:.1f} s ({n_workers}) -> {dest}\n")
+    if failed:
+        stream.write(f"{len(failed)} case(s) failed:\n")
+        for r in failed:
+            stream.write(f"  {r['case']}: {r['status']}: {r['error']}\n")
+    warned = [r for r in ok if r.get("warnings")]
+    if warned:
+        stream.write(f"{len(warned)} case(s) with warnings (see the warnings column), e.g.:\n")
+        for r in warned[:3]:
+            stream.write(f"  {r['case']}: {r['warnings']}\n")
+    stats = {s["case"]: s for s in summary}
+    keys = [k for k in ("dice", "iou", "mean_dice", "mean_iou", "hd95", "assd", "nsd")
+            if k in stats["n"]]
+    if ok and keys:
+        stream.write("summary (mean ± std, median, [min, max], n):\n")
+        for k in keys:
+            stream.write(
+                f"  {k:<10} {_fmt(stats['mean'].get(k))} ± {_fmt(stats['std'].get(k))}, "
+                f"median {_fmt(stats['median'].get(k))}, "
+                f"[{_fmt(stats['min'].get(k))}, {_fmt(stats['max'].get(k))}], n={stats['n'][k]}\n"
+            )
+    if worst:
+        stream.write(f"worst {len(worst)} case(s) by {ranking}:\n")
+        width = max(len(r["case"]) for r in worst)
+        for i, r in enumerate(worst, 1):
+            extra = "".join(f"  {k} {_fmt(r[k])}" for k in ("dice", "hd95") if k != ranking and k in r)
+            stream.write(f"  {i}. {r['case']:<{width}}  {ranking} {_fmt(r[ranking])}{extra}\n")
+
+
+def _run_cohort(args, stdout, stderr) -> int:
+    from .core import cohort
+
+    if args.gt is not None or args.pred is not None:
+        raise UsageError("give either GT PRED (one case) or --gt-dir/--pred-dir (a cohort), not both")
+    if args.gt_dir is None or args.pred_dir is None:
+        raise UsageError("a cohort needs both --gt-dir and --pred-dir")
+    options = _options(args)
+    fmt = args.format or ("json" if args.out is not None and args.out.suffix.lower() == ".json" else "csv")
+    if args.out is not None and args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a folder; give a file name such as results.csv")
+
+    pairing = cohort.pair_files(args.gt_dir, args.pred_dir)
+    _list_paths(stderr, f"ground-truth files without a prediction in {args.pred_dir}", pairing.unmatched_gt)
+    _list_paths(stderr, f"prediction files without a ground truth in {args.gt_dir}", pairing.unmatched_pred)
+    if pairing.ignored:
+        stderr.write(f"ignored {len(pairing.ignored)} file(s) that are not images: "
+                     + ", ".join(p.name for p in pairing.ignored[:5])
+                     + (" ..." if len(pairing.ignored) > 5 else "") + "\n")
+    if not pairing.pairs:
+        raise UsageError(f"no case of {args.gt_dir} has a prediction in {args.pred_dir} (files pair by name)")
+
+    workers = args.workers or min(cohort.default_workers(), len(pairing.pairs))
+    where = f"Dask at {args.dask}" if args.dask else f"{workers} worker{'s' if workers > 1 else ''}"
+    stderr.write(f"scoring {len(pairing.pairs)} case(s) with {where}\n")
+    progress = Progress(stderr, len(pairing.pairs), enabled=not args.no_progress)
+    t0 = time.perf_counter()
+    rows = cohort.run_cohort(pairing.pairs, options, workers=workers,
+                             dask_address=args.dask, progress=progress)
+    elapsed = time.perf_counter() - t0
+
+    columns = cohort.columns_of(rows)
+    summary = cohort.summarize(rows, columns)
+    ranking = cohort.ranking_metric(rows)
+    worst = cohort.worst_cases(rows, args.worst, ranking)
+    if fmt == "json":
+        text = dumps_json({
+            "cases": rows,
+            "summary": {s["case"]: {k: v for k, v in s.items() if k not in ("case", "status")}
+                        for s in summary},
+            "ranking_metric": ranking,
+            "worst": [r["case"] for r in worst],
+            "unmatched_gt": [str(p) for p in pairing.unmatched_gt],
+            "unmatched_pred": [str(p) for p in pairing.unmatched_pred],
+        }) + "\n"
+    else:
+        buf = io.StringIO()
+        write_csv(buf, rows + summary, columns)
+        text = buf.getvalue()
+    if args.out is not None:
+        _write_atomically(args.out, text)
+        report_stream, dest = stdout, str(args.out)
+    else:
+        stdout.write(text)
+        report_stream, dest = stderr, "stdout"
+    _report(report_stream, rows, summary, ranking, worst, where, elapsed, dest)
+
+    if any(r["status"] == cohort.STATUS_INTERNAL for r in rows):
+        stderr.write(f"{PROG}: unexpected error in some cases (status internal_error); "
+                     "please report it with the error column\n")
+        return 1
+    failed = sum(r["status"] != cohort.STATUS_OK for r in rows)
+    unmatched = len(pairing.unmatched_gt) + len(pairing.unmatched_pred)
+    if args.strict and (failed or unmatched):
+        stderr.write(f"{PROG}: --strict: {failed} case(s) failed, {unmatched} file(s) unmatched\n")
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
+    """Run ``dicegui score`` with ``argv`` (without the ``score`` word); return the exit code."""
+    stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        try:
+            parser = build_parser()
+            parser.stream = stdout
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help
+            return int(exc.code or 0)
+        cohort_mode = args.gt_dir is not None or args.pred_dir is not None
+        if not cohort_mode:
+            if args.gt is None or args.pred is None:
+                raise UsageError("give GT PRED (one case) or --gt-dir DIR --pred-dir DIR (a cohort)")
+            for flag in ("out", "workers", "dask"):
+                if getattr(args, flag) is not None:
+                    raise UsageError(f"--{flag} applies to a cohort (--gt-dir/--pred-dir) only")
+            return _run_single(args, stdout, stderr)
+        return _run_cohort(args, stdout, stderr)
+    except KeyboardInterrupt:
+        stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except (ValueError, OSError) as exc:
+        # LoadError, UsageError, PairingError, missing/unreadable files
+        stderr.write(f"{PROG}: error: {_one_line(exc)}\n")
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the contract is one line, exit 1
+        from .core.cohort import DaskUnavailable
+
+        if isinstance(exc, DaskUnavailable):
+            stderr.write(f"{PROG}: error: {_one_line(exc)}\n")
+            return 2
+        if debug:
+            import traceback
+
+            traceback.print_exc(file=stderr)
+        stderr.write(f"{PROG}: unexpected error: {type(exc).__name__}: {_one_line(exc)} "
+                     "(run with --debug for details)\n")
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{exc.filename}: {text}"
+    return text or type(exc).__name__
