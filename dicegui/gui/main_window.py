@@ -1,0 +1,780 @@
+"""The main window: open a case, look at TP/FP/FN slice by slice, read the scores.
+
+Layout (as in 3D Slicer / ITK-SNAP, with one large view):
+
+* centre: the slice view with a slider, the plane switch in the toolbar;
+* left dock: window/level (presets + histogram) and the overlay controls with
+  the legend;
+* right dock: the scores panel;
+* status bar: voxel, RAS mm, intensity and mask values under the cursor.
+
+Why one view with an axis switch rather than three small linked views: the
+view is where masks are inspected and (next) corrected voxel by voxel, so it
+gets the whole screen; a slice change redraws one image, which keeps the
+16 ms budget on CT-sized volumes; and the planes stay linked through the
+position: after a click, switching plane (1/2/3) opens the slice through the
+clicked voxel, otherwise the slice where that plane's masks disagree most.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core import overlay as ov
+from ..core.display import PLANES, SLICE_AXIS_LETTER, Plane, plane_shape, plane_spacing, plane_to_voxel
+from . import settings as app_settings
+from .dialogs import FILE_FILTER, DropRolesDialog, OpenCaseDialog, show_error
+from .export import scores_report, write_scores
+from .overlay_panel import KIND_CONFUSION, KIND_GT_LABELS, KIND_PRED_LABELS, OverlayPanel
+from .scores_panel import ScoresPanel
+from .session import ROLE_TITLES, Session
+from .slice_view import PAGE_STEP, SliceView
+from .surface_worker import SurfaceRunner
+from .window_level import WindowLevelPanel
+
+APP_TITLE = "dicegui"
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The dicegui main window.
+
+    Signals
+    -------
+    sliceChanged(str, int)
+        Plane name and slice index after every slice or plane change.
+    sessionChanged()
+        A case was opened.
+    """
+
+    sliceChanged = QtCore.Signal(str, int)
+    sessionChanged = QtCore.Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.session: Session | None = None
+        self.plane: Plane = PLANES["axial"]
+        self.index = 0
+        self.levels = (0.0, 1.0)
+        self.dialogs_enabled = True  # --screenshot reports errors on stderr instead
+        self.last_error: str | None = None
+        self._memory: dict[str, int] = {}
+        self._anchor = None  # view-order voxel of the last click (links the planes)
+        self._codes = None
+        self._lut_cache = None
+        self.surface_result = None
+        self.surface_request = None
+        self._surface_dirty = False
+        self._focus = None
+        self._loading = False
+
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self._build_central()
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status()
+        self.runner = SurfaceRunner(self)
+        self.runner.resultReady.connect(self._surface_ready)
+        self.runner.failed.connect(self._surface_failed)
+        self._set_enabled(False)
+        self.resize(1500, 950)
+
+    # =================================================================== UI
+    def _build_central(self) -> None:
+        self.view = SliceView()
+        self.view.setAcceptDrops(False)
+        self.view.viewport().setAcceptDrops(False)
+        self.banner = QtWidgets.QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "QLabel { background: #fff4d6; color: #3a2a00; border: 1px solid #e0b84c; padding: 4px 8px; }"
+        )
+        self.banner.setVisible(False)
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setPageStep(PAGE_STEP)
+        self.slider.setToolTip("Slice (wheel, ↑/↓, PgUp/PgDn)")
+        self.slice_label = QtWidgets.QLabel("")
+        self.slice_label.setMinimumWidth(160)
+        self.slice_label.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.slice_label)
+        central = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row)
+        self.setCentralWidget(central)
+
+        self.view.stepRequested.connect(self.step)
+        self.view.jumpRequested.connect(self._jump)
+        self.view.hovered.connect(self._hovered)
+        self.view.clicked.connect(self._clicked)
+        self.slider.valueChanged.connect(self.set_slice)
+
+    def _build_docks(self) -> None:
+        self.window_level = WindowLevelPanel()
+        self.window_level.attach(self.view.image_item)
+        self.window_level.levelsChanged.connect(self._levels_changed)
+        self.overlay_panel = OverlayPanel()
+        self.overlay_panel.changed.connect(self._overlay_settings_changed)
+        left = QtWidgets.QWidget()
+        ll = QtWidgets.QVBoxLayout(left)
+        ll.setContentsMargins(2, 2, 2, 2)
+        ll.addWidget(self.overlay_panel)
+        ll.addWidget(self.window_level, 1)
+        self.left_dock = QtWidgets.QDockWidget("Display", self)
+        self.left_dock.setObjectName("display_dock")
+        self.left_dock.setWidget(left)
+        self.left_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.left_dock)
+
+        self.scores = ScoresPanel()
+        self.scores.labelActivated.connect(self._label_activated)
+        self.scores.toleranceChanged.connect(lambda _v: self.request_surface())
+        self.scores.recomputeRequested.connect(self.request_surface)
+        self.right_dock = QtWidgets.QDockWidget("Scores", self)
+        self.right_dock.setObjectName("scores_dock")
+        self.right_dock.setWidget(self.scores)
+        self.right_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.right_dock)
+        self.resizeDocks([self.left_dock, self.right_dock], [290, 480], QtCore.Qt.Orientation.Horizontal)
+
+    def _action(self, text, slot=None, shortcut=None, checkable=False, tip=None) -> QtGui.QAction:
+        act = QtGui.QAction(text, self)
+        if shortcut:
+            act.setShortcut(QtGui.QKeySequence(shortcut))
+        act.setCheckable(checkable)
+        if tip:
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        if slot is not None:
+            act.triggered.connect(slot)
+        self.addAction(act)  # shortcuts work whichever widget has focus
+        return act
+
+    def _build_actions(self) -> None:
+        self.act_open = self._action("&Open case…", self.open_case_dialog, QtGui.QKeySequence.StandardKey.Open,
+                                     tip="Open an image with its reference and prediction masks")
+        self.act_open_role = {
+            role: self._action(f"Open {ROLE_TITLES[role].lower()}…",
+                               lambda _=False, r=role: self.open_role_dialog(r))
+            for role in ("image", "gt", "pred")
+        }
+        self.act_export_scores = self._action("Export &scores (CSV/JSON)…", lambda: self.export_scores(),
+                                              "Ctrl+E")
+        self.act_export_png = self._action("Export view as &PNG…", lambda: self.export_view_png(), "Ctrl+Shift+E")
+        self.act_quit = self._action("&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        self.plane_group = QtGui.QActionGroup(self)
+        self.act_plane = {}
+        for key, name in zip("123", PLANES):
+            act = self._action(PLANES[name].title, lambda _=False, n=name: self.set_plane(n), key, checkable=True,
+                               tip=f"{PLANES[name].title} plane ({key})")
+            self.plane_group.addAction(act)
+            self.act_plane[name] = act
+        self.act_reset = self._action("&Reset view", self.view.reset_zoom, "R", tip="Fit the slice in the view (R)")
+        self.act_toggle_overlay = self._action("Show overlay", None, "S", checkable=True,
+                                               tip="Show or hide the overlay (S)")
+        self.act_toggle_overlay.setChecked(True)
+        self.act_toggle_overlay.toggled.connect(self.overlay_panel.shown.setChecked)
+        self.overlay_panel.shown.toggled.connect(self.act_toggle_overlay.setChecked)
+        self.act_outline = self._action("Outline", None, "O", checkable=True, tip="Outline / fill (O)")
+        self.act_outline.toggled.connect(lambda on: (self.overlay_panel.mode_outline if on
+                                                     else self.overlay_panel.mode_fill).setChecked(True))
+        self.overlay_panel.mode_outline.toggled.connect(self.act_outline.setChecked)
+        self.act_opacity_down = self._action("Less opaque", lambda: self.overlay_panel.nudge_opacity(-10), "A")
+        self.act_opacity_up = self._action("More opaque", lambda: self.overlay_panel.nudge_opacity(10), "D")
+        self.act_about = self._action("&About dicegui", self._about)
+        self.act_about_demo = self._action("About the &demo data", self._about_demo)
+
+    def _build_menus(self) -> None:
+        from ..core.demo import DEMOS
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.act_open)
+        for act in self.act_open_role.values():
+            file_menu.addAction(act)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        demo_menu = file_menu.addMenu("Open &demo")
+        for name, demo in DEMOS.items():
+            demo_menu.addAction(demo.title, lambda n=name: self.open_demo(n))
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_export_scores)
+        file_menu.addAction(self.act_export_png)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        view_menu = bar.addMenu("&View")
+        for act in self.act_plane.values():
+            view_menu.addAction(act)
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_reset)
+        view_menu.addAction(self.act_toggle_overlay)
+        view_menu.addAction(self.act_outline)
+        view_menu.addAction(self.act_opacity_down)
+        view_menu.addAction(self.act_opacity_up)
+        wl_menu = view_menu.addMenu("&Window preset")
+        for i in range(self.window_level.preset.count()):
+            name = self.window_level.preset.itemText(i)
+            if name != "Custom":
+                wl_menu.addAction(name, lambda n=name: self.window_level.choose(n))
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+        help_menu.addAction(self.act_about_demo)
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        tb.setMovable(False)
+        tb.addAction(self.act_open)
+        tb.addSeparator()
+        for act in self.act_plane.values():
+            tb.addAction(act)
+        tb.addSeparator()
+        tb.addAction(self.act_toggle_overlay)
+        tb.addAction(self.act_outline)
+        tb.addAction(self.act_reset)
+        tb.addSeparator()
+        tb.addAction(self.act_export_scores)
+        tb.addAction(self.act_export_png)
+
+    def _build_status(self) -> None:
+        self.cursor_label = QtWidgets.QLabel("")
+        self.cursor_label.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
+        self.statusBar().addWidget(self.cursor_label, 1)
+
+    def _set_enabled(self, on: bool) -> None:
+        for act in (self.act_export_scores, self.act_export_png, self.act_reset, *self.act_plane.values()):
+            act.setEnabled(on)
+        self.slider.setEnabled(on)
+
+    # ============================================================== opening
+    def _report_error(self, title: str, text: str) -> None:
+        self.last_error = text
+        print(f"dicegui: {text}", file=sys.stderr)
+        if self.dialogs_enabled:
+            show_error(self, title, text)
+
+    def open_paths(self, paths: dict, *, remember: bool = True) -> bool:
+        """Open a case from files: ``{"image"|"gt"|"pred": path}``; False (and a dialog) on error."""
+        from ..core.io import LoadError, load_case
+
+        paths = {r: Path(p) for r, p in paths.items() if p}
+        if not paths:
+            self._report_error("Nothing to open", "Choose at least one file: an image, a reference or a prediction.")
+            return False
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            case = load_case(image=paths.get("image"), gt=paths.get("gt"), pred=paths.get("pred"))
+            session = Session(case, paths=paths)
+        except (LoadError, ValueError, OSError, MemoryError) as exc:
+            QtWidgets.QApplication.restoreOverrideCursor()
+            self._report_error("Could not open the case", self._describe_failure(exc, paths))
+            return False
+        except Exception as exc:  # never let a bad file take the window down
+            traceback.print_exc()
+            QtWidgets.QApplication.restoreOverrideCursor()
+            self._report_error("Could not open the case", self._describe_failure(exc, paths))
+            return False
+        QtWidgets.QApplication.restoreOverrideCursor()
+        self.set_session(session)
+        if remember:
+            app_settings.add_recent_case(paths)
+        return True
+
+    @staticmethod
+    def _describe_failure(exc: Exception, paths: dict) -> str:
+        from ..core.io import LoadError
+
+        text = str(exc) or type(exc).__name__
+        if isinstance(exc, LoadError):
+            return text  # the IO layer's message already names the file and the problem
+        named = any(p.name in text for p in paths.values())
+        if named:
+            return text
+        files = ", ".join(f"{ROLE_TITLES[r].lower()} {p}" for r, p in paths.items())
+        return f"{files}: {text}"
+
+    def open_demo(self, name: str) -> bool:
+        """Open a shipped demo (``totalseg``, ``accuracy-trap``)."""
+        from ..core.demo import DEMO_FILES, DEMO_DIR, build_demo
+
+        try:
+            case = build_demo(name)
+            if name == "totalseg":
+                paths = {r: DEMO_DIR / f for r, f in DEMO_FILES.items()}
+            else:
+                paths = {"image": DEMO_DIR / DEMO_FILES["image"]}
+            session = Session(case, paths=paths, demo=name)
+        except Exception as exc:
+            if not isinstance(exc, (ValueError, OSError)):
+                traceback.print_exc()
+            self._report_error("Could not open the demo", f"demo {name!r}: {exc}")
+            return False
+        self.set_session(session)
+        return True
+
+    def open_case_dialog(self) -> None:
+        current = self.session.paths if self.session is not None and not self.session.demo else {}
+        dlg = OpenCaseDialog(current, self)
+        if dlg.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.open_paths(dlg.paths())
+
+    def open_role_dialog(self, role: str) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, f"Open {ROLE_TITLES[role].lower()}", "", FILE_FILTER)
+        if path:
+            self.open_with_role(role, path)
+
+    def open_with_role(self, role: str, path) -> bool:
+        """Replace one file of the current case (the other roles keep their files)."""
+        current = dict(self.session.paths) if self.session is not None else {}
+        current[role] = Path(path)
+        return self.open_paths(current)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        items = app_settings.recent_cases()
+        if not items:
+            act = self.recent_menu.addAction("(none)")
+            act.setEnabled(False)
+            return
+        for entry in items:
+            text = " · ".join(Path(entry[r]).name for r in ("image", "gt", "pred") if r in entry)
+            act = self.recent_menu.addAction(text, lambda e=entry: self.open_paths(e))
+            act.setToolTip("\n".join(f"{ROLE_TITLES[r]}: {p}" for r, p in entry.items()))
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear list", app_settings.clear_recent_cases)
+
+    # ---------------------------------------------------------- drag & drop
+    def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
+        if ev.mimeData().hasUrls() and any(u.isLocalFile() for u in ev.mimeData().urls()):
+            ev.acceptProposedAction()
+        else:
+            ev.ignore()
+
+    def dropEvent(self, ev: QtGui.QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in ev.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            ev.acceptProposedAction()
+            # Let the drag finish before a modal dialog opens.
+            QtCore.QTimer.singleShot(0, lambda: self.open_dropped(paths))
+
+    def open_dropped(self, paths) -> bool:
+        """Ask which role each dropped file plays, then open the case."""
+        dlg = DropRolesDialog(paths, self)
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return False
+        roles = dlg.roles()
+        if not roles:
+            return False
+        current = dict(self.session.paths) if self.session is not None else {}
+        return self.open_paths({**current, **roles})
+
+    # ============================================================== session
+    def set_session(self, session: Session) -> None:
+        """Show a newly opened case."""
+        self.runner.cancel()
+        self._loading = True
+        self.session = session
+        self._memory.clear()
+        self._anchor = None
+        self.surface_result = None
+        self._lut_cache = None
+        names = session.case.label_names
+        kinds = []
+        if session.gt is not None and session.pred is not None:
+            kinds.append(KIND_CONFUSION)
+        if session.gt is not None:
+            kinds.append(KIND_GT_LABELS)
+        if session.pred is not None:
+            kinds.append(KIND_PRED_LABELS)
+        self.overlay_panel.set_case(session.labels, names, session.is_label_map, kinds)
+        self.window_level.set_volume(session.sample, *session.histogram, session.window_preset, session.window)
+        self.levels = self.window_level.current_levels()
+        self.window_level.setVisible(session.image is not None)  # masks only: nothing to window
+        self.view.window_caption.setVisible(session.image is not None)
+        self.scores.set_size_unit(session.size_unit)
+        self._set_enabled(True)
+        for act in self.act_plane.values():
+            act.setEnabled(not session.grid.is_2d)  # a 2-D image has one plane
+        self.view.show_hint(None)
+        notes = list(session.case.warnings)
+        self.banner.setText("\n".join(notes))
+        self.banner.setVisible(bool(notes))
+        self.setWindowTitle(f"{APP_TITLE} — {session.title()}")
+        self._focus = None
+        self._loading = False
+        self._update_volume_scores()
+        self.set_plane(session.default_plane().name, force=True)
+        self.request_surface()
+        self.sessionChanged.emit()
+
+    # =========================================================== navigation
+    def set_plane(self, name: str, force: bool = False) -> None:
+        """Switch to a plane (``axial``, ``coronal``, ``sagittal``; ``image`` for 2-D)."""
+        s = self.session
+        if s is None:
+            return
+        plane = PLANES.get(name) if not s.grid.is_2d else s.planes[0]
+        if plane is None:
+            raise ValueError(f"unknown plane {name!r}")
+        if plane == self.plane and not force:
+            return
+        if not force:  # a forced switch starts a new case: nothing to remember
+            self._memory[self.plane.name] = self.index
+        self.plane = plane
+        if self._anchor is not None:
+            index = self._anchor[plane.axis]
+        elif plane.name in self._memory:
+            index = self._memory[plane.name]
+        else:
+            index = s.opening_slice(plane)
+        if plane.name in self.act_plane:
+            self.act_plane[plane.name].setChecked(True)
+        rows, cols = plane_shape(plane, s.shape)
+        row_mm, col_mm = plane_spacing(plane, s.grid.spacing)
+        self.view.set_geometry(rows, cols, row_mm, col_mm, plane.edges)
+        n = s.n_slices(plane)
+        blocker = QtCore.QSignalBlocker(self.slider)
+        self.slider.setRange(0, n - 1)
+        del blocker
+        self.index = -1  # force a redraw
+        self.set_slice(index)
+
+    def set_slice(self, index: int) -> None:
+        """Show slice ``index`` of the current plane (clamped to the volume)."""
+        s = self.session
+        if s is None:
+            return
+        index = int(np.clip(index, 0, s.n_slices(self.plane) - 1))
+        if index == self.index:
+            return
+        self.index = index
+        if self._anchor is not None and not s.grid.is_2d:
+            # the linked position follows the slice, so another plane opens through it
+            anchor = list(self._anchor)
+            anchor[self.plane.axis] = index
+            self._anchor = tuple(anchor)
+        if self.slider.value() != index:
+            blocker = QtCore.QSignalBlocker(self.slider)
+            self.slider.setValue(index)
+            del blocker
+        self._redraw()
+        self.sliceChanged.emit(self.plane.name, index)
+
+    def step(self, delta: int) -> None:
+        self.set_slice(self.index + int(delta))
+
+    def _jump(self, where: str) -> None:
+        if self.session is not None:
+            self.set_slice(0 if where == "first" else self.session.n_slices(self.plane) - 1)
+
+    # ============================================================== drawing
+    def _redraw(self) -> None:
+        """Image, overlay, captions and slice scores of the current slice."""
+        s = self.session
+        image, g, p = s.planes_of(self.plane, self.index)
+        self.view.set_image(image, self.levels)
+        self._redraw_overlay(g, p)
+        self._update_captions()
+        self._update_slice_scores()
+        if self.view.hovered_pixel is not None:  # the voxel under a still cursor changed
+            self._hovered(self.view.hovered_pixel)
+
+    def _overlay_codes(self, g, p, region=None):
+        kind = self.overlay_panel.current_kind()
+        label = self.overlay_panel.current_label()
+        if kind == KIND_CONFUSION and g is not None and p is not None:
+            return ov.confusion_codes(g, p, label=label, label_maps=self.session.is_label_map, region=region)
+        mask = g if kind == KIND_GT_LABELS else p if kind == KIND_PRED_LABELS else None
+        return None if mask is None else ov.label_codes(mask, region=region)
+
+    def _lut(self) -> np.ndarray:
+        if self._lut_cache is None:
+            panel = self.overlay_panel
+            kind = panel.current_kind()
+            if kind == KIND_CONFUSION:
+                self._lut_cache = ov.confusion_lut(panel.current_opacity(), panel.current_mode(),
+                                                   panel.visible_classes())
+            else:
+                label = panel.current_label()
+                self._lut_cache = ov.label_lut(self.session.max_label, panel.current_opacity(),
+                                               panel.current_mode(), None if label is None else [label],
+                                               palette=self.label_palette())
+        return self._lut_cache
+
+    def label_palette(self) -> np.ndarray:
+        return ov.label_palette(self.session.max_label + 1 if self.session else 2)
+
+    def _redraw_overlay(self, g=None, p=None) -> None:
+        s = self.session
+        if g is None and p is None:
+            _, g, p = s.planes_of(self.plane, self.index)
+        shown = self.overlay_panel.is_shown()
+        self.view.overlay_item.setVisible(shown)
+        self._codes = self._overlay_codes(g, p)
+        self.view.set_overlay(self._codes, self._lut() if self._codes is not None else None)
+
+    def _overlay_settings_changed(self) -> None:
+        if self.session is None or self._loading:
+            return
+        old_label = getattr(self, "_focus", None)
+        self._lut_cache = None
+        self._redraw_overlay()
+        self._update_legend()
+        label = self.overlay_panel.current_label()
+        if label != old_label:
+            self._focus = label
+            self._update_volume_scores()
+            self._update_slice_scores()
+            self.request_surface()
+
+    def _levels_changed(self, lo: float, hi: float) -> None:
+        self.levels = (lo, hi)
+        self.view.set_window_caption(f"W {hi - lo:.0f}  L {(hi + lo) / 2:.0f}")
+
+    def _update_captions(self) -> None:
+        s = self.session
+        n = s.n_slices(self.plane)
+        if s.grid.is_2d:
+            text = "2-D image"
+        else:
+            ijk = [0, 0, 0]
+            ijk[self.plane.axis] = self.index
+            pos = s.grid.to_mm(ijk)[self.plane.axis]
+            text = f"{self.plane.title}  {self.index} / {n - 1}   {SLICE_AXIS_LETTER[self.plane.name]} {pos:.1f} mm"
+        self.view.set_caption(text)
+        self.slice_label.setText(f"slice {self.index:>4} / {n - 1}")
+
+    # ================================================================ scores
+    @property
+    def focus_label(self) -> int | None:
+        return self.overlay_panel.current_label()
+
+    def _update_volume_scores(self) -> None:
+        s = self.session
+        label = self.focus_label
+        if not s.has_scores:
+            if s.gt is None and s.pred is None:
+                text = "No scores: open a reference and a prediction mask to score this image."
+            else:
+                missing = "prediction" if s.pred is None else "reference"
+                text = f"No scores: the {missing} is missing. Open one to score this case."
+            self.scores.set_message(text)
+            self.scores.set_overlap("volume", None)
+            self.scores.set_overlap("slice", None)
+            self.scores.set_per_label(None, {}, s.size_per_voxel)
+            self.scores.surface_box.setVisible(False)
+            return
+        self.scores.set_message("")
+        self.scores.surface_box.setVisible(True)
+        vol = s.volume_scores(label)
+        self.scores.set_overlap("volume", vol, s.sizes(vol))
+        title = "all foreground" if label is None else f"label {label} {s.label_name(label)}".rstrip()
+        self.scores.set_scope(title, self._slice_title())
+        self.scores.set_per_label(s.per_label(), s.case.label_names, s.size_per_voxel, self.label_palette())
+
+    def _slice_title(self) -> str:
+        return "Slice" if self.session.grid.is_2d else f"{self.plane.title} {self.index}"
+
+    def _update_slice_scores(self) -> None:
+        s = self.session
+        if not s.has_scores:
+            self._update_legend()
+            return
+        sl = s.slice_scores(self.plane, self.index, self.focus_label)
+        self.scores.set_overlap("slice", sl, s.sizes(sl))
+        self.scores.overlap.horizontalHeaderItem(1).setText(self._slice_title())
+        self._update_legend(sl)
+
+    def _update_legend(self, slice_scores=None) -> None:
+        s = self.session
+        if s is None or not s.has_scores:
+            self.overlay_panel.set_counts(None, None)
+            return
+        label = self.focus_label
+        if slice_scores is None:
+            slice_scores = s.slice_scores(self.plane, self.index, label)
+        vol = s.volume_scores(label)
+        slice_counts = {k: slice_scores[k] for k in ("tp", "fp", "fn")}
+        volume_counts = {k: vol[k] for k in ("tp", "fp", "fn")}
+        if self._codes is not None and self.overlay_panel.current_kind() == KIND_CONFUSION:
+            slice_counts["mismatch"] = ov.mismatch_count(self._codes)
+        self.overlay_panel.set_counts(slice_counts, volume_counts)
+
+    def masks_changed(self, region=None) -> None:
+        """Call after editing a mask through ``session.live``: refresh scores and overlay.
+
+        Parameters
+        ----------
+        region : tuple of int, optional
+            ``(r0, r1, c0, c1)`` screen-pixel rectangle of the current slice
+            holding every changed pixel; only that rectangle (grown by one
+            pixel for outlines) is recomputed and repainted. Default: the
+            whole slice.
+        """
+        if self.session is None:
+            return
+        self._update_volume_scores()
+        if region is not None and self.view.overlay_item.codes is not None:
+            _, g, p = self.session.planes_of(self.plane, self.index)
+            # Pixels next to a changed one can gain or lose their outline bit:
+            # the rectangle to redraw is the changed one grown by a pixel.
+            rows, cols = g.shape if g is not None else p.shape
+            r0, r1 = max(int(region[0]) - 1, 0), min(int(region[1]) + 1, rows)
+            c0, c1 = max(int(region[2]) - 1, 0), min(int(region[3]) + 1, cols)
+            codes = self._overlay_codes(g, p, region=(r0, r1, c0, c1))
+            self.view.overlay_item.update_region(r0, c0, codes)
+            self._codes = self.view.overlay_item.codes
+        else:
+            self._redraw_overlay()
+        self._update_slice_scores()
+        self._surface_dirty = True
+        if self.surface_result is not None:
+            self.scores.set_surface_state("stale")
+
+    # ------------------------------------------------------- surface worker
+    def request_surface(self) -> None:
+        """(Re)compute HD95/ASSD/NSD for the current focus in the worker thread."""
+        s = self.session
+        if s is None or not s.has_scores:
+            return
+        tol = self.scores.tolerance.value()
+        self._surface_dirty = False
+        self.surface_request = self.runner.request(s.gt, s.pred, self.focus_label, tol, s.grid.spacing)
+        self.scores.set_surface_state("computing")
+
+    def _surface_ready(self, req, result) -> None:
+        self.surface_result = {"result": dict(result), "tolerance": req.tolerance, "label": req.label}
+        self.scores.set_surface(result, req.tolerance)
+        self.scores.set_surface_state("stale" if self._surface_dirty else "current")
+
+    def _surface_failed(self, req, message: str) -> None:
+        self.scores.set_surface(None)
+        self.scores.set_surface_state("failed", message)
+
+    def wait_for_workers(self, msecs: int = 30000) -> bool:
+        """Block until background computations are done and their results shown."""
+        done = self.runner.wait(msecs)
+        QtWidgets.QApplication.processEvents()
+        return done
+
+    def _label_activated(self, label) -> None:
+        """A per-label row was clicked: show that label's TP/FP/FN on its worst slice."""
+        if self.overlay_panel.current_kind() != KIND_CONFUSION:
+            self.overlay_panel.set_kind(KIND_CONFUSION)
+        self.overlay_panel.select_label(label)
+        self._anchor = None
+        self.set_slice(self.session.label_slice(self.plane, int(label)))
+
+    # ================================================================ cursor
+    def _view_voxel(self, row: int, col: int):
+        return plane_to_voxel(self.plane, self.index, row, col, self.session.shape)
+
+    def _hovered(self, pixel) -> None:
+        s = self.session
+        if s is None or pixel is None:
+            self.cursor_label.setText("")
+            return
+        ijk = self._view_voxel(*pixel)
+        self.cursor_label.setText(self.describe_voxel(ijk))
+
+    def describe_voxel(self, ijk) -> str:
+        """Status-bar text for a view-order voxel: file index, RAS mm, intensity, mask values."""
+        s = self.session
+        fi = s.grid.to_file_index(ijk)
+        x, y, z = s.grid.to_mm(ijk)
+        parts = [f"voxel [{fi[0]}, {fi[1]}, {fi[2]}]", f"RAS ({x:.1f}, {y:.1f}, {z:.1f}) mm"]
+        if s.image is not None:
+            v = s.image[ijk]
+            parts.append(f"value {v:.4g}" if np.issubdtype(type(v), np.floating) else f"value {int(v)}")
+        for title, arr in (("ref", s.gt), ("pred", s.pred)):
+            if arr is not None:
+                k = int(arr[ijk])
+                name = s.label_name(k) if k and s.is_label_map else ""
+                parts.append(f"{title} {k}{' ' + name if name else ''}")
+        return "   ".join(parts)
+
+    def _clicked(self, row: int, col: int) -> None:
+        if self.session is not None and not self.session.grid.is_2d:
+            self._anchor = self._view_voxel(row, col)
+
+    # ================================================================ export
+    def _default_export_dir(self) -> str:
+        if self.session and self.session.paths and not self.session.demo:
+            return str(next(iter(self.session.paths.values())).parent)
+        return str(Path.cwd())
+
+    def current_report(self) -> dict | None:
+        s = self.session
+        if s is None:
+            return None
+        surface = None
+        if self.surface_result is not None:
+            surface = {**self.surface_result, "up_to_date": self.scores.surface_state == "current"}
+        return scores_report(s, self.plane, self.index, self.focus_label, surface)
+
+    def export_scores(self, path=None):
+        """Write the scores as CSV or JSON (by extension); asks for a file when ``path`` is None."""
+        if self.session is None:
+            return None
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export scores", str(Path(self._default_export_dir()) / "scores.csv"),
+                "CSV (*.csv);;JSON (*.json)")
+            if not path:
+                return None
+        try:
+            out = write_scores(path, self.current_report())
+        except OSError as exc:
+            self._report_error("Could not export the scores", f"{path}: {exc.strerror or exc}")
+            return None
+        self.statusBar().showMessage(f"Scores written to {out}", 5000)
+        return out
+
+    def export_view_png(self, path=None):
+        """Save the slice view as shown (image, overlay, orientation letters) as PNG."""
+        if self.session is None:
+            return None
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export view", str(Path(self._default_export_dir()) / "view.png"), "PNG (*.png)")
+            if not path:
+                return None
+        if not self.view.grab().save(str(path), "PNG"):
+            self._report_error("Could not export the view", f"{path}: the PNG could not be written")
+            return None
+        self.statusBar().showMessage(f"View saved to {path}", 5000)
+        return Path(path)
+
+    # ================================================================= help
+    def _about(self) -> None:
+        QtWidgets.QMessageBox.about(
+            self, "About dicegui",
+            "<b>dicegui</b>: look at segmentation masks the way a radiologist and a teacher would.<br>"
+            "TP / FP / FN in Okabe–Ito colours, live overlap scores, surface distances.<br><br>"
+            "Keys: 1/2/3 plane · wheel, ↑/↓, PgUp/PgDn slices · Ctrl+wheel zoom · R reset view · "
+            "S overlay · O outline · A/D opacity")
+
+    def _about_demo(self) -> None:
+        from ..core.demo import DEMO_DIR, DEMOS
+
+        text = "<br><br>".join(f"<b>{d.name}</b>: {d.description}" for d in DEMOS.values())
+        QtWidgets.QMessageBox.information(
+            self, "Demo data",
+            f"{text}<br><br>Source: TotalSegmentator 2.18.0 (Apache-2.0; CT data CC BY 4.0). "
+            f"Provenance and licences: {DEMO_DIR / 'PROVENANCE.md'}")
+
+    # ================================================================ close
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        self.runner.cancel()
+        self.runner.wait(10000)
+        super().closeEvent(ev)

@@ -1,0 +1,121 @@
+"""A graphics item that paints a code image through a colour lookup table.
+
+The item keeps three things for the slice on screen: the code image
+(:mod:`dicegui.core.overlay`), the lookup table, and an RGBA buffer that a
+``QImage`` wraps without copying. A full redraw is one ``numpy.take``; a
+brush dab (next issue) replaces the codes of one rectangle, recolours only
+that rectangle in the same buffer and asks Qt to repaint only that rectangle.
+Changing colours or opacity recolours from the cached codes.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.overlay import apply_lut
+
+
+class OverlayItem(QtWidgets.QGraphicsObject):
+    """Draws ``lut[codes]`` scaled to millimetres, one voxel per image pixel.
+
+    Item coordinates are pixels (column, row); :meth:`set_pixel_size` sets the
+    transform to millimetres so that the item lines up with the image item.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._codes: np.ndarray | None = None
+        self._lut: np.ndarray | None = None
+        self._rgba: np.ndarray | None = None
+        self._words: np.ndarray | None = None
+        self._qimage: QtGui.QImage | None = None
+        # Paint only the exposed part of the image (dirty-rectangle redraws).
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def codes(self) -> np.ndarray | None:
+        return self._codes
+
+    @property
+    def lut(self) -> np.ndarray | None:
+        return self._lut
+
+    def rgba(self) -> np.ndarray | None:
+        """The premultiplied RGBA buffer on screen (read-only use: tests, export)."""
+        return self._rgba
+
+    def set_pixel_size(self, row_mm: float, col_mm: float) -> None:
+        self.setTransform(QtGui.QTransform.fromScale(float(col_mm), float(row_mm)))
+
+    def clear(self) -> None:
+        self.prepareGeometryChange()
+        self._codes = self._rgba = self._words = self._qimage = None
+        self.update()
+
+    def set_lut(self, lut: np.ndarray) -> None:
+        """New colours for the current codes (no change of codes)."""
+        self._lut = np.ascontiguousarray(lut, dtype=np.uint8)
+        if self._codes is not None:
+            apply_lut(self._codes, self._lut, out=self._words)
+            self.update()
+
+    def set_codes(self, codes: np.ndarray, lut: np.ndarray | None = None) -> None:
+        """Show a new code image (full redraw)."""
+        if lut is not None:
+            self._lut = np.ascontiguousarray(lut, dtype=np.uint8)
+        codes = np.asarray(codes)
+        if self._rgba is None or self._rgba.shape[:2] != codes.shape:
+            self.prepareGeometryChange()
+            rows, cols = codes.shape
+            self._rgba = np.zeros((rows, cols, 4), dtype=np.uint8)
+            self._words = self._rgba.view(np.uint32)[..., 0]
+            # The QImage wraps the NumPy buffer: recolouring it in place is
+            # enough, nothing is uploaded or copied per frame.
+            self._qimage = QtGui.QImage(
+                self._rgba.data, cols, rows, cols * 4, QtGui.QImage.Format.Format_RGBA8888_Premultiplied
+            )
+        self._codes = codes.copy() if not codes.flags.c_contiguous else codes
+        if self._lut is not None:
+            apply_lut(self._codes, self._lut, out=self._words)
+        self.update()
+
+    def update_region(self, row0: int, col0: int, codes: np.ndarray) -> None:
+        """Replace the codes of one rectangle and repaint only it.
+
+        Parameters
+        ----------
+        row0, col0 : int
+            Top-left pixel of the rectangle.
+        codes : numpy.ndarray
+            The rectangle's new codes (e.g. from
+            ``confusion_codes(..., region=...)``).
+        """
+        if self._codes is None:
+            raise RuntimeError("update_region() before set_codes()")
+        rows, cols = codes.shape
+        window = (slice(row0, row0 + rows), slice(col0, col0 + cols))
+        if not self._codes.flags.writeable:
+            self._codes = self._codes.copy()
+        self._codes[window] = codes
+        if self._lut is not None:
+            apply_lut(codes, self._lut, out=self._words[window])
+        self.update(QtCore.QRectF(col0, row0, cols, rows))
+
+    # --------------------------------------------------------------- painting
+    def boundingRect(self) -> QtCore.QRectF:
+        if self._rgba is None:
+            return QtCore.QRectF()
+        rows, cols = self._rgba.shape[:2]
+        return QtCore.QRectF(0, 0, cols, rows)
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        if self._qimage is None or self._lut is None:
+            return
+        exposed = option.exposedRect.intersected(self.boundingRect())
+        if exposed.isEmpty():
+            return
+        # Whole pixels around the exposed area; nearest-neighbour scaling shows voxels as voxels.
+        src = exposed.toAlignedRect().intersected(self.boundingRect().toRect())
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.drawImage(QtCore.QRectF(src), self._qimage, QtCore.QRectF(src))

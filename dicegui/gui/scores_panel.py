@@ -1,0 +1,310 @@
+"""The scores panel: overlap for the volume and the slice, surface distances, per-label table.
+
+It only formats numbers it is given (from ``LiveScore`` and the surface
+worker); it computes nothing.
+"""
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .overlay_panel import swatch
+
+OVERLAP_ROWS = (
+    ("dice", "Dice"),
+    ("iou", "IoU (Jaccard)"),
+    ("accuracy", "Accuracy"),
+    ("precision", "Precision (PPV)"),
+    ("sensitivity", "Sensitivity (recall)"),
+    ("specificity", "Specificity"),
+    ("volume_similarity", "Volume similarity"),
+    ("tp", "TP (voxels)"),
+    ("fp", "FP (voxels)"),
+    ("fn", "FN (voxels)"),
+    ("tn", "TN (voxels)"),
+    ("gt_size", "Reference volume (mL)"),
+    ("pred_size", "Prediction volume (mL)"),
+)
+COUNT_KEYS = ("tp", "fp", "fn", "tn")
+VOLUME_KEYS = ("gt_size", "pred_size")
+SURFACE_ROWS = (
+    ("hd95", "HD95 (mm)"),
+    ("assd", "ASSD (mm)"),
+    ("nsd", "NSD (surface Dice)"),
+    ("hd", "Hausdorff, max (mm)"),
+)
+COLUMNS = ("volume", "slice")
+
+STATE_TEXT = {
+    "none": "",
+    "computing": "computing…",
+    "current": "up to date",
+    "stale": "out of date — masks or settings changed",
+    "failed": "failed",
+}
+
+
+def format_value(key: str, value) -> str:
+    """How a number is written in the panel (and nowhere else)."""
+    if value is None:
+        return "—"
+    if key in COUNT_KEYS:
+        return f"{int(value):,}"
+    value = float(value)
+    if math.isnan(value):
+        return "undefined"
+    if math.isinf(value):
+        return "∞"
+    if key in VOLUME_KEYS:
+        return f"{value:,.2f}"
+    if key in ("hd95", "assd", "hd"):
+        return f"{value:.2f}"
+    return f"{value:.4f}"
+
+
+class _SortItem(QtWidgets.QTableWidgetItem):
+    """Table cell that sorts by a number while showing formatted text."""
+
+    def __init__(self, text: str, key):
+        super().__init__(text)
+        self._key = key
+
+    def __lt__(self, other):
+        if isinstance(other, _SortItem):
+            a, b = self._key, other._key
+            if isinstance(a, float) and isinstance(b, float):
+                # undefined values sort last in both directions of reading
+                if math.isnan(a):
+                    return False
+                if math.isnan(b):
+                    return True
+            return a < b
+        return super().__lt__(other)
+
+
+def _table(rows: int, cols: int, headers) -> QtWidgets.QTableWidget:
+    t = QtWidgets.QTableWidget(rows, cols)
+    t.setHorizontalHeaderLabels(list(headers))
+    t.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+    t.verticalHeader().setDefaultSectionSize(20)
+    t.setAlternatingRowColors(True)
+    t.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+    return t
+
+
+class ScoresPanel(QtWidgets.QWidget):
+    """Scores of the current case.
+
+    Signals
+    -------
+    labelActivated(object)
+        A per-label row was clicked: the label (int).
+    toleranceChanged(float)
+        NSD tolerance in mm.
+    recomputeRequested()
+        The user asked for the surface distances again.
+    """
+
+    labelActivated = QtCore.Signal(object)
+    toleranceChanged = QtCore.Signal(float)
+    recomputeRequested = QtCore.Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.title = QtWidgets.QLabel("<b>Scores</b>")
+        self.message = QtWidgets.QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #a05000;")
+
+        self.overlap = _table(len(OVERLAP_ROWS), 2, ("Volume", "Slice"))
+        self.overlap.setVerticalHeaderLabels([t for _, t in OVERLAP_ROWS])
+        header = self.overlap.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.overlap.setFixedHeight(20 * len(OVERLAP_ROWS) + self.overlap.horizontalHeader().sizeHint().height() + 4)
+        self._cells = {}
+        for r, (key, _) in enumerate(OVERLAP_ROWS):
+            for c, col in enumerate(COLUMNS):
+                item = QtWidgets.QTableWidgetItem("—")
+                item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+                if key == "dice":
+                    f = item.font()
+                    f.setBold(True)
+                    item.setFont(f)
+                self.overlap.setItem(r, c, item)
+                self._cells[(key, col)] = item
+
+        # surface distances
+        self.surface_box = QtWidgets.QGroupBox("Surface distances (volume, in a worker thread)")
+        self.surface = _table(len(SURFACE_ROWS), 1, ("Volume",))
+        self.surface.setVerticalHeaderLabels([t for _, t in SURFACE_ROWS])
+        self.surface.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.surface.horizontalHeader().setVisible(False)
+        self.surface.setFixedHeight(20 * len(SURFACE_ROWS) + 4)
+        self._surface_cells = {}
+        for r, (key, _) in enumerate(SURFACE_ROWS):
+            item = QtWidgets.QTableWidgetItem("—")
+            item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+            self.surface.setItem(r, 0, item)
+            self._surface_cells[key] = item
+        self.tolerance = QtWidgets.QDoubleSpinBox()
+        self.tolerance.setRange(0.0, 100.0)
+        self.tolerance.setDecimals(2)
+        self.tolerance.setSingleStep(0.5)
+        self.tolerance.setValue(1.0)
+        self.tolerance.setSuffix(" mm")
+        self.tolerance.setToolTip("NSD tolerance: a boundary voxel counts as matched within this distance")
+        self.state = QtWidgets.QLabel("")
+        self.recompute = QtWidgets.QPushButton("Recompute")
+        srow = QtWidgets.QHBoxLayout()
+        srow.addWidget(QtWidgets.QLabel("NSD tolerance"))
+        srow.addWidget(self.tolerance)
+        srow.addStretch(1)
+        srow.addWidget(self.recompute)
+        sl = QtWidgets.QVBoxLayout(self.surface_box)
+        sl.setContentsMargins(4, 4, 4, 4)
+        sl.addWidget(self.surface)
+        sl.addLayout(srow)
+        sl.addWidget(self.state)
+        self.surface_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
+
+        # per-label
+        self.labels_box = QtWidgets.QGroupBox("Per label (volume)")
+        self.mean = QtWidgets.QLabel("")
+        self.per_label = _table(0, 6, ("Label", "Name", "Dice", "IoU", "Ref mL", "Pred mL"))
+        self.per_label.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.per_label.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.per_label.verticalHeader().setVisible(False)
+        self.per_label.setSortingEnabled(True)
+        ph = self.per_label.horizontalHeader()
+        ph.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        ph.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.per_label.setToolTip(
+            "Click a row to show that label's TP / FP / FN on the slice where it is worst; click a header to sort"
+        )
+        ll = QtWidgets.QVBoxLayout(self.labels_box)
+        ll.setContentsMargins(4, 4, 4, 4)
+        ll.addWidget(self.mean)
+        ll.addWidget(self.per_label, 1)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.message)
+        layout.addWidget(self.overlap)
+        layout.addWidget(self.surface_box)
+        layout.addWidget(self.labels_box, 1)
+        layout.addStretch(0)  # keeps the boxes at the top when there is no per-label table
+
+        self.per_label.cellClicked.connect(self._row_clicked)
+        self.tolerance.valueChanged.connect(self.toleranceChanged)
+        self.recompute.clicked.connect(self.recomputeRequested)
+        self.set_surface_state("none")
+
+    # --------------------------------------------------------------- overlap
+    def set_scope(self, title: str, slice_title: str) -> None:
+        self.title.setText(f"<b>Scores — {title}</b>")
+        self.overlap.setHorizontalHeaderLabels(["Volume", slice_title])
+
+    def set_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def set_size_unit(self, unit: str) -> None:
+        """``"mL"`` (volumes) or ``"mm²"`` (areas of a 2-D image) for the size rows and columns."""
+        what = "area" if unit == "mm²" else "volume"
+        for r, (key, _) in enumerate(OVERLAP_ROWS):
+            if key in VOLUME_KEYS:
+                who = "Reference" if key == "gt_size" else "Prediction"
+                self.overlap.setVerticalHeaderItem(r, QtWidgets.QTableWidgetItem(f"{who} {what} ({unit})"))
+        self.per_label.setHorizontalHeaderItem(4, QtWidgets.QTableWidgetItem(f"Ref {unit}"))
+        self.per_label.setHorizontalHeaderItem(5, QtWidgets.QTableWidgetItem(f"Pred {unit}"))
+
+    def set_overlap(self, column: str, scores: dict | None, sizes=None) -> None:
+        """Show an overlap dictionary (and reference/prediction sizes) in ``"volume"`` or ``"slice"``."""
+        for key, _ in OVERLAP_ROWS:
+            if scores is None:
+                value = None
+            elif key in VOLUME_KEYS:
+                value = None if sizes is None else sizes[VOLUME_KEYS.index(key)]
+            else:
+                value = scores.get(key)
+            self._cells[(key, column)].setText(format_value(key, value))
+
+    def text(self, key: str, column: str = "volume") -> str:
+        """The text shown in a cell (for tests and exports of what the user sees)."""
+        return self._cells[(key, column)].text()
+
+    # --------------------------------------------------------------- surface
+    def set_surface(self, result: dict | None, tolerance: float | None = None) -> None:
+        for key, _ in SURFACE_ROWS:
+            value = None if result is None else result.get(key)
+            self._surface_cells[key].setText(format_value(key, value))
+        if tolerance is not None:
+            self.surface.setVerticalHeaderItem(2, QtWidgets.QTableWidgetItem(f"NSD @ {tolerance:g} mm"))
+
+    def surface_text(self, key: str) -> str:
+        return self._surface_cells[key].text()
+
+    def set_surface_state(self, state: str, detail: str = "") -> None:
+        self.surface_state = state
+        text = STATE_TEXT[state] + (f": {detail}" if detail else "")
+        colour = {"stale": "#b35900", "failed": "#b00020", "computing": "#555555"}.get(state, "#2e7d32")
+        self.state.setText(f"<span style='color:{colour}'>{text}</span>")
+        stale = state in ("stale", "failed", "computing")
+        for item in self._surface_cells.values():
+            item.setForeground(QtGui.QBrush(QtGui.QColor("#999999" if stale else "#000000")))
+
+    # ------------------------------------------------------------- per label
+    def set_per_label(self, result: dict | None, names: dict, voxel_ml: float, palette=None) -> None:
+        """Fill the per-label table from a ``per_label()`` dictionary (None hides it)."""
+        self.labels_box.setVisible(result is not None)
+        t = self.per_label
+        t.setSortingEnabled(False)
+        t.setRowCount(0)
+        if result is None:
+            return
+        present = {k: v for k, v in result["labels"].items() if not v.get("absent")}
+        t.setRowCount(len(present))
+        for r, (label, s) in enumerate(sorted(present.items())):
+            first = _SortItem(str(label), int(label))
+            if palette is not None and label < len(palette):
+                first.setIcon(swatch(tuple(int(c) for c in palette[label])))
+            name = QtWidgets.QTableWidgetItem(names.get(int(label), ""))
+            name.setToolTip(name.text())
+            cells = [
+                first,
+                name,
+                _SortItem(format_value("dice", s["dice"]), float(s["dice"])),
+                _SortItem(format_value("iou", s["iou"]), float(s["iou"])),
+                _SortItem(format_value("gt_size", (s["tp"] + s["fn"]) * voxel_ml), float(s["tp"] + s["fn"])),
+                _SortItem(format_value("pred_size", (s["tp"] + s["fp"]) * voxel_ml), float(s["tp"] + s["fp"])),
+            ]
+            cells[0].setData(QtCore.Qt.ItemDataRole.UserRole, int(label))
+            for c, item in enumerate(cells):
+                if c >= 2:
+                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+                t.setItem(r, c, item)
+        t.setSortingEnabled(True)
+        t.sortItems(2, QtCore.Qt.SortOrder.AscendingOrder)  # worst first
+        self.mean.setText(
+            f"Mean Dice <b>{format_value('dice', result['mean_dice'])}</b> · mean IoU "
+            f"{format_value('iou', result['mean_iou'])} over {len(present)} labels (worst first)"
+        )
+
+    def per_label_rows(self) -> list[tuple[int, str, str]]:
+        """(label, name, Dice text) of each row in display order."""
+        out = []
+        for r in range(self.per_label.rowCount()):
+            out.append((
+                int(self.per_label.item(r, 0).data(QtCore.Qt.ItemDataRole.UserRole)),
+                self.per_label.item(r, 1).text(),
+                self.per_label.item(r, 2).text(),
+            ))
+        return out
+
+    def _row_clicked(self, row: int, _col: int) -> None:
+        item = self.per_label.item(row, 0)
+        if item is not None:
+            self.labelActivated.emit(int(item.data(QtCore.Qt.ItemDataRole.UserRole)))

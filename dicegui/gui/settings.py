@@ -1,0 +1,74 @@
+"""Persistent preferences (QSettings, INI format) and the recent-cases list.
+
+Settings live under the organisation/application name ``dicegui/dicegui`` in
+the user's configuration folder. Setting ``DICEGUI_SETTINGS_DIR`` moves them
+(tests and sandboxed runs point it at a temporary folder so they never read
+or write the user's real settings).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "dicegui"
+APPLICATION = "dicegui"
+SETTINGS_DIR_ENV = "DICEGUI_SETTINGS_DIR"
+RECENT_KEY = "recent_cases"
+MAX_RECENT = 10
+ROLES = ("image", "gt", "pred")
+
+
+def configure_from_environment() -> None:
+    """Point the INI settings at ``$DICEGUI_SETTINGS_DIR`` when it is set."""
+    folder = os.environ.get(SETTINGS_DIR_ENV)
+    if folder:
+        use_folder(folder)
+
+
+def use_folder(folder) -> None:
+    """Keep all settings under ``folder`` (must be called before settings are read)."""
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+
+
+def settings() -> QSettings:
+    """The application's settings object."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+
+
+def _clean(entry) -> dict | None:
+    if not isinstance(entry, dict):
+        return None
+    out = {r: str(entry[r]) for r in ROLES if isinstance(entry.get(r), str) and entry[r]}
+    return out or None
+
+
+def recent_cases() -> list[dict]:
+    """Recently opened cases, newest first: ``[{"image": path, "gt": path, "pred": path}, ...]``."""
+    raw = settings().value(RECENT_KEY, "[]")
+    try:
+        items = json.loads(raw if isinstance(raw, str) else "[]")
+    except ValueError:  # a hand-edited or corrupted entry must not stop the program
+        return []
+    return [c for c in (_clean(e) for e in items if isinstance(items, list)) if c][:MAX_RECENT]
+
+
+def add_recent_case(paths: dict) -> list[dict]:
+    """Put a case at the top of the recent list (deduplicated, at most ``MAX_RECENT``)."""
+    entry = _clean({r: str(Path(p).resolve()) for r, p in paths.items() if p})
+    items = recent_cases()
+    if entry:
+        items = [entry] + [c for c in items if c != entry]
+    items = items[:MAX_RECENT]
+    s = settings()
+    s.setValue(RECENT_KEY, json.dumps(items))
+    s.sync()
+    return items
+
+
+def clear_recent_cases() -> None:
+    s = settings()
+    s.setValue(RECENT_KEY, "[]")
+    s.sync()

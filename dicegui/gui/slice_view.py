@@ -1,0 +1,313 @@
+"""The slice view: one screen plane with the image, the overlay and the orientation letters.
+
+The widget only displays what it is given (a 2-D image, a code image and its
+colour table) and reports what the user does (wheel and key steps, the pixel
+under the cursor); the window decides what those mean. Scene units are
+millimetres, so anisotropic voxels keep their true aspect.
+
+Mouse and keys, as in clinical viewers:
+wheel / ↑ ↓ ← → step slices, PgUp/PgDn step ten, Home/End first/last,
+Ctrl+wheel or right-drag zooms, left- or middle-drag pans, F (fit) resets the view.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .overlay_item import OverlayItem
+
+PAGE_STEP = 10
+_WHEEL_UNIT = 120  # one notch of a standard mouse wheel, in eighths of a degree
+
+
+def nice_length(mm: float) -> float:
+    """The largest 1, 2 or 5 × 10ⁿ mm not above ``mm`` (at least 1 mm), for a scale bar."""
+    if not mm > 1:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(mm))
+    for step in (5.0, 2.0, 1.0):
+        if step * power <= mm:
+            return step * power
+    return power
+
+
+class SliceViewBox(pg.ViewBox):
+    """A ViewBox where the wheel steps slices and Ctrl+wheel zooms."""
+
+    sigWheelSteps = QtCore.Signal(int)
+
+    def __init__(self):
+        super().__init__(invertY=True, lockAspect=True, enableMenu=False)
+        self._wheel_rest = 0
+        # A tool (e.g. a brush) may take over left-button drags: called with
+        # ("start" | "move" | "finish", QPointF in view mm); otherwise they pan.
+        self.drag_handler = None
+
+    def mouseDragEvent(self, ev, axis=None):
+        if self.drag_handler is not None and ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            phase = "start" if ev.isStart() else "finish" if ev.isFinish() else "move"
+            self.drag_handler(phase, self.mapSceneToView(ev.scenePos()))
+            ev.accept()
+            return
+        super().mouseDragEvent(ev, axis)
+
+    def wheelEvent(self, ev, axis=None):
+        mods = ev.modifiers()
+        if mods & QtCore.Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev, axis)
+            return
+        if mods & QtCore.Qt.KeyboardModifier.ShiftModifier:
+            ev.ignore()  # left to tools (brush size)
+            return
+        # Touchpads send many small deltas: accumulate to whole notches.
+        self._wheel_rest += ev.delta()
+        steps = int(self._wheel_rest / _WHEEL_UNIT)
+        if steps:
+            self._wheel_rest -= steps * _WHEEL_UNIT
+            self.sigWheelSteps.emit(steps)
+        ev.accept()
+
+
+def _corner_label(parent, align, size=11, bold=False) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(parent)
+    label.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+    font = label.font()
+    font.setPointSize(size)
+    font.setBold(bold)
+    label.setFont(font)
+    label.setAlignment(align)
+    label.setStyleSheet(
+        "QLabel { color: #f0e442; background: rgba(0,0,0,110); padding: 1px 4px; border-radius: 3px; }"
+    )
+    return label
+
+
+class SliceView(pg.GraphicsView):
+    """Image + overlay of one slice, with orientation letters and a slice caption.
+
+    Signals
+    -------
+    stepRequested(int)
+        Move this many slices (positive: towards higher indices).
+    jumpRequested(str)
+        ``"first"`` or ``"last"``.
+    hovered(object)
+        ``(row, col)`` integer pixel under the cursor, or ``None`` when outside.
+    clicked(int, int)
+        Left click on a pixel (row, col).
+    """
+
+    stepRequested = QtCore.Signal(int)
+    jumpRequested = QtCore.Signal(str)
+    hovered = QtCore.Signal(object)
+    clicked = QtCore.Signal(int, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background="k")
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(False)  # drops go to the main window
+        self.vb = SliceViewBox()
+        self.setCentralItem(self.vb)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.overlay_item = OverlayItem()
+        self.overlay_item.setZValue(10)
+        self.vb.addItem(self.image_item)
+        self.vb.addItem(self.overlay_item)
+        self.vb.sigWheelSteps.connect(self.stepRequested)
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.scene().sigMouseClicked.connect(self._mouse_clicked)
+        self._shape: tuple[int, int] | None = None
+        self._pixel_mm = (1.0, 1.0)
+        self._last_hover = None
+        self.scale_bar = None
+
+        align = QtCore.Qt.AlignmentFlag
+        self.edge_labels = {
+            "top": _corner_label(self, align.AlignCenter, 13, True),
+            "bottom": _corner_label(self, align.AlignCenter, 13, True),
+            "left": _corner_label(self, align.AlignCenter, 13, True),
+            "right": _corner_label(self, align.AlignCenter, 13, True),
+        }
+        self.caption = _corner_label(self, align.AlignLeft | align.AlignTop, 11, True)
+        self.window_caption = _corner_label(self, align.AlignLeft | align.AlignBottom, 10)
+        self.hint = QtWidgets.QLabel(self)
+        self.hint.setAlignment(align.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("QLabel { color: #bbbbbb; font-size: 15pt; }")
+        self.hint.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.show_hint("Open a case: File ▸ Open case…, or drop an image and its masks here.")
+
+    # ------------------------------------------------------------- geometry
+    @property
+    def pixel_mm(self) -> tuple[float, float]:
+        return self._pixel_mm
+
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        return self._shape
+
+    @property
+    def hovered_pixel(self) -> tuple[int, int] | None:
+        """(row, col) under the mouse cursor, or None."""
+        return self._last_hover
+
+    def set_geometry(self, rows: int, cols: int, row_mm: float, col_mm: float, edges=("", "", "", "")) -> None:
+        """Size of the slice image in pixels and mm per pixel; fits the view when it changed."""
+        changed = self._shape != (rows, cols) or self._pixel_mm != (row_mm, col_mm)
+        if changed:
+            # about a sixth of the slice's longer side, so it reads at the fitted zoom
+            self._set_scale_bar(nice_length(max(cols * col_mm, rows * row_mm) / 6.0))
+        self._shape = (int(rows), int(cols))
+        self._pixel_mm = (float(row_mm), float(col_mm))
+        transform = QtGui.QTransform.fromScale(float(col_mm), float(row_mm))
+        self.image_item.setTransform(transform)
+        self.overlay_item.set_pixel_size(row_mm, col_mm)
+        for key, text in zip(("top", "bottom", "left", "right"), edges):
+            self.edge_labels[key].setText(text)
+            self.edge_labels[key].setVisible(bool(text))
+        self._place_labels()
+        if changed:
+            self.reset_zoom()
+
+    def _set_scale_bar(self, length_mm: float) -> None:
+        if self.scale_bar is None:
+            self.scale_bar = pg.ScaleBar(size=length_mm, width=4, brush=pg.mkBrush(240, 228, 66),
+                                         suffix="mm", offset=(-24, -24))
+            self.scale_bar.setParentItem(self.vb)
+            self.scale_bar.setZValue(20)
+        self.scale_bar.size = float(length_mm)
+        self.scale_bar.text.setText(f"{length_mm:g} mm")
+        self.scale_bar.updateBar()
+
+    def reset_zoom(self) -> None:
+        """Fit the whole slice in the view."""
+        if self._shape is None:
+            return
+        rows, cols = self._shape
+        self.vb.setRange(
+            QtCore.QRectF(0, 0, cols * self._pixel_mm[1], rows * self._pixel_mm[0]), padding=0.02
+        )
+
+    # -------------------------------------------------------------- content
+    def show_hint(self, text: str | None) -> None:
+        self.hint.setText(text or "")
+        self.hint.setVisible(bool(text))
+        self._place_labels()
+
+    def set_image(self, image: np.ndarray | None, levels) -> None:
+        """Show a 2-D intensity image (or black when there is none) with (low, high) levels."""
+        if image is None:
+            if self._shape is None:
+                self.image_item.clear()
+                return
+            image = np.zeros(self._shape, dtype=np.uint8)
+            levels = (0, 1)
+        # pyqtgraph's level mapping iterates element by element over strided
+        # input; one contiguous gather first is cheaper on CT-sized slices.
+        self.image_item.setImage(np.ascontiguousarray(image), autoLevels=False, levels=levels)
+
+    def set_overlay(self, codes: np.ndarray | None, lut: np.ndarray | None = None) -> None:
+        if codes is None:
+            self.overlay_item.clear()
+        else:
+            self.overlay_item.set_codes(codes, lut)
+
+    def set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+        self.caption.adjustSize()
+        self._place_labels()
+
+    def set_window_caption(self, text: str) -> None:
+        self.window_caption.setText(text)
+        self.window_caption.adjustSize()
+        self._place_labels()
+
+    # ------------------------------------------------------------- mapping
+    def pixel_at(self, scene_pos) -> tuple[int, int] | None:
+        """Image pixel (row, col) under a scene position, or None outside the image."""
+        if self._shape is None:
+            return None
+        p = self.vb.mapSceneToView(scene_pos)
+        row = math.floor(p.y() / self._pixel_mm[0])
+        col = math.floor(p.x() / self._pixel_mm[1])
+        if 0 <= row < self._shape[0] and 0 <= col < self._shape[1]:
+            return row, col
+        return None
+
+    def scene_pos_of(self, row: float, col: float) -> QtCore.QPointF:
+        """Scene position of the centre of pixel (row, col)."""
+        return self.vb.mapViewToScene(
+            QtCore.QPointF((col + 0.5) * self._pixel_mm[1], (row + 0.5) * self._pixel_mm[0])
+        )
+
+    def widget_pos_of(self, row: float, col: float) -> QtCore.QPoint:
+        """Widget (viewport) position of the centre of pixel (row, col)."""
+        return self.mapFromScene(self.scene_pos_of(row, col))
+
+    def _mouse_moved(self, scene_pos) -> None:
+        pixel = self.pixel_at(scene_pos)
+        if pixel != self._last_hover:
+            self._last_hover = pixel
+            self.hovered.emit(pixel)
+
+    def _mouse_clicked(self, ev) -> None:
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            pixel = self.pixel_at(ev.scenePos())
+            if pixel is not None:
+                self.clicked.emit(*pixel)
+
+    def leaveEvent(self, ev):
+        if self._last_hover is not None:
+            self._last_hover = None
+            self.hovered.emit(None)
+        super().leaveEvent(ev)
+
+    # ----------------------------------------------------------------- keys
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
+        key = QtCore.Qt.Key
+        steps = {
+            key.Key_Up: 1, key.Key_Right: 1, key.Key_Down: -1, key.Key_Left: -1,
+            key.Key_PageUp: PAGE_STEP, key.Key_PageDown: -PAGE_STEP,
+        }
+        if ev.key() in steps and not ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier:
+            self.stepRequested.emit(steps[ev.key()])
+            ev.accept()
+        elif ev.key() == key.Key_Home:
+            self.jumpRequested.emit("first")
+            ev.accept()
+        elif ev.key() == key.Key_End:
+            self.jumpRequested.emit("last")
+            ev.accept()
+        else:
+            super().keyPressEvent(ev)
+
+    # --------------------------------------------------------------- layout
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        if not hasattr(self, "hint"):  # pyqtgraph resizes during its own __init__
+            return
+        w, h = self.width(), self.height()
+        m = 6
+        for key, label in self.edge_labels.items():
+            label.adjustSize()
+            lw, lh = label.width(), label.height()
+            pos = {
+                "top": ((w - lw) // 2, m),
+                "bottom": ((w - lw) // 2, h - lh - m),
+                "left": (m, (h - lh) // 2),
+                "right": (w - lw - m, (h - lh) // 2),
+            }[key]
+            label.move(*pos)
+        self.caption.move(m, m)
+        top = self.edge_labels["top"]
+        if top.text() and top.x() < self.caption.x() + self.caption.width() + 4:
+            top.move(top.x(), self.caption.y() + self.caption.height() + 2)  # narrow view: below the caption
+        self.window_caption.adjustSize()
+        self.window_caption.move(m, h - self.window_caption.height() - m)
+        self.hint.setGeometry(40, 0, max(w - 80, 10), h)

@@ -1,0 +1,147 @@
+"""Display geometry and window/level helpers (dicegui.core.display)."""
+from __future__ import annotations
+
+import itertools
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from dicegui.core import display as d
+
+
+def _signed_permutation_affines():
+    """All 48 axis orders and directions, with anisotropic spacing and an offset."""
+    spacing = np.array([0.7, 1.3, 2.9])
+    for perm in itertools.permutations(range(3)):
+        for signs in itertools.product((1, -1), repeat=3):
+            a = np.zeros((4, 4))
+            for file_axis, world_axis in enumerate(perm):
+                a[world_axis, file_axis] = signs[file_axis] * spacing[file_axis]
+            a[:3, 3] = (-40.0, 12.5, 7.0)
+            a[3, 3] = 1
+            yield a
+
+
+@pytest.mark.parametrize("affine", list(_signed_permutation_affines()))
+def test_view_grid_matches_nibabel_closest_canonical(affine):
+    data = np.arange(3 * 4 * 5, dtype=np.int32).reshape(3, 4, 5)
+    grid = d.ViewGrid.for_array(data, affine)
+    view = grid.view(data)
+    # independent reference: nibabel's own reorientation
+    ref = nib.as_closest_canonical(nib.Nifti1Image(data, affine))
+    np.testing.assert_array_equal(view, np.asarray(ref.dataobj))
+    np.testing.assert_allclose(grid.affine, ref.affine, atol=1e-9)
+    assert np.shares_memory(view, data)
+    # index maps: view voxel ↔ file voxel, and mm from the *file* affine
+    for ijk in [(0, 0, 0), (1, 2, 2), tuple(s - 1 for s in grid.shape)]:
+        fi = grid.to_file_index(ijk)
+        assert view[ijk] == data[fi]
+        assert grid.from_file_index(fi) == tuple(ijk)
+        np.testing.assert_allclose(grid.to_mm(ijk), (affine @ np.array([*fi, 1.0]))[:3])
+
+
+@pytest.mark.parametrize("plane", list(d.PLANES.values()) + [d.IMAGE_PLANE])
+def test_plane_image_and_pixel_maps_agree(plane):
+    arr = np.random.default_rng(1).integers(0, 1000, size=(4, 5, 6))
+    for index in range(arr.shape[plane.axis]):
+        img = d.plane_image(arr, plane, index)
+        assert img.shape == d.plane_shape(plane, arr.shape)
+        for r in range(img.shape[0]):
+            for c in range(img.shape[1]):
+                ijk = d.plane_to_voxel(plane, index, r, c, arr.shape)
+                assert img[r, c] == arr[ijk]
+                assert d.voxel_to_plane(plane, ijk, arr.shape) == (index, r, c)
+
+
+def test_radiological_orientation_of_a_ras_marker():
+    """In RAS view order, the right-anterior-superior corner is the last voxel of every axis."""
+    arr = np.zeros((6, 7, 8))
+    arr[5, 6, 7] = 1  # patient right, anterior, superior
+    axial = d.plane_image(arr, d.PLANES["axial"], 7)
+    coronal = d.plane_image(arr, d.PLANES["coronal"], 6)
+    sagittal = d.plane_image(arr, d.PLANES["sagittal"], 5)
+    assert axial[0, 0] == 1     # right on screen left, anterior at the top
+    assert coronal[0, 0] == 1   # right on screen left, superior at the top
+    assert sagittal[0, 0] == 1  # anterior on screen left, superior at the top
+    assert d.PLANES["axial"].edges == ("A", "P", "R", "L")
+    assert d.PLANES["coronal"].edges == ("S", "I", "R", "L")
+    assert d.PLANES["sagittal"].edges == ("S", "I", "A", "P")
+
+
+def test_lps_file_marker_lands_top_left_in_axial():
+    # LPS-stored file (DICOM-like): file i runs to patient Left, j Posterior, k Superior
+    affine = np.diag([-0.8, -0.8, 2.5, 1.0])
+    data = np.zeros((5, 6, 4))
+    data[0, 0, 3] = 1  # smallest i = most right, smallest j = most anterior, top slice
+    grid = d.ViewGrid.for_array(data, affine)
+    view = grid.view(data)
+    _, row, col = d.voxel_to_plane(d.PLANES["axial"], grid.from_file_index((0, 0, 3)), grid.shape)
+    assert (row, col) == (0, 0)
+    assert d.plane_image(view, d.PLANES["axial"], 3)[0, 0] == 1
+    assert d.plane_spacing(d.PLANES["coronal"], grid.spacing) == (2.5, 0.8)
+
+
+def test_two_d_grid_is_file_order():
+    data = np.arange(12).reshape(3, 4, 1)
+    grid = d.ViewGrid.for_array(data, np.diag([-1.0, -1.0, 1.0, 1.0]), is_2d=True)
+    assert grid.planes == (d.IMAGE_PLANE,)
+    np.testing.assert_array_equal(d.plane_image(grid.view(data), d.IMAGE_PLANE, 0), data[:, :, 0])
+
+
+def test_view_rejects_other_shapes():
+    grid = d.ViewGrid.identity((2, 3, 4))
+    with pytest.raises(ValueError, match="does not fit"):
+        grid.view(np.zeros((2, 3, 5)))
+
+
+def test_best_slice():
+    assert d.best_slice([0, 5, 2, 5, 0]) == 1 or d.best_slice([0, 5, 2, 5, 0]) == 3
+    assert d.best_slice([0, 5, 2, 5, 0, 0, 0]) == 3  # tie: nearest the middle (index 3)
+    assert d.best_slice([0, 0, 0], [1, 9, 2]) == 1   # no disagreement: most foreground
+    assert d.best_slice([0, 0, 0, 0], [0, 0, 0, 0]) == 1  # nothing at all: the middle
+    with pytest.raises(ValueError):
+        d.best_slice([])
+
+
+def test_foreground_per_slice():
+    m = np.zeros((3, 4, 5), bool)
+    m[1, :2, :] = True
+    np.testing.assert_array_equal(d.foreground_per_slice(m, 0), [0, 10, 0])
+    np.testing.assert_array_equal(d.foreground_per_slice(m, 2), [2, 2, 2, 2, 2])
+
+
+def test_voxel_volume_ml():
+    assert d.voxel_volume_ml(np.diag([3.0, 3.0, 3.0, 1.0])) == pytest.approx(0.027)
+    assert d.voxel_volume_ml(np.diag([-0.5, 0.5, 2.0, 1.0])) == pytest.approx(0.0005)
+
+
+def test_windows():
+    ct = np.concatenate([np.full(500, -1000.0), np.linspace(-100, 300, 1000), np.full(20, 1200.0)])
+    assert d.looks_like_ct(ct)
+    assert d.default_window(ct) == ("CT soft tissue", (400.0, 40.0))
+    mr = np.linspace(0, 900, 1001)
+    assert not d.looks_like_ct(mr)
+    name, (w, lvl) = d.default_window(mr)
+    lo, hi = np.percentile(mr, [1, 99])
+    assert name == d.AUTO_PRESET and w == pytest.approx(hi - lo) and lvl == pytest.approx((hi + lo) / 2)
+    assert d.levels(400, 40) == (-160.0, 240.0)
+    assert d.window_from_percentiles(np.full(10, 7.0)) == (1.0, 7.5)
+
+
+def test_sample_and_histogram():
+    img = np.arange(200 * 200 * 30, dtype=np.int16).reshape(200, 200, 30)
+    s = d.sample_voxels(img, max_samples=10_000)
+    assert 1000 < s.size <= 20_000
+    edges, counts = d.intensity_histogram(s, bins=16)
+    assert len(edges) == len(counts) == 16 and counts.sum() == s.size
+
+
+def test_display_overlay_and_demo_stay_qt_free():
+    import subprocess
+    import sys
+
+    code = ("import sys, dicegui.core.display, dicegui.core.overlay, dicegui.core.demo as d; d.build_demo('totalseg'); "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
