@@ -1,0 +1,629 @@
+"""Error-region navigator: the connected false-positive and false-negative regions.
+
+:func:`error_regions` lists every connected region of false positives
+(``pred & ~gt``) and false negatives (``gt & ~pred``) of one binary view of a
+case, with its size, place and how much Dice would rise if that region alone
+were fixed; :func:`fix_region` fixes one region through
+:class:`~dicegui.core.live.LiveScore` and returns an undo delta. Qt-free.
+
+Binary view
+-----------
+With ``label=None`` foreground is every nonzero element (the view of
+:func:`dicegui.core.metrics.overlap`); with ``label=k`` it is ``gt == k``
+against ``pred == k`` (one row of :func:`dicegui.core.metrics.per_label`).
+
+Connectivity
+------------
+Regions are face-connected by default (``connectivity=1``: 6 neighbours in
+3-D, 4 in 2-D); ``connectivity=ndim`` joins edges and corners too (26 / 8
+neighbours, scikit-image's default). Faces are the default because
+
+* dicegui's other region tools use it (the editor's fill and
+  "remove small islands", the surface border of :mod:`dicegui.core.surface`),
+  so an island the navigator lists is the island those tools act on;
+* scans are usually anisotropic (e.g. 0.8 × 0.8 × 3 mm): two voxels of
+  neighbouring thick slices that touch only at a corner are millimetres apart
+  and rarely one structure;
+* a fix then never reaches voxels linked to the region by a corner only.
+
+The price is that a ragged, diagonal-staircase error can be listed as
+several regions; pass ``connectivity=ndim`` to merge those.
+
+Dice gain
+---------
+For the view's counts ``TP, FP, FN``, fixing a false-negative region of
+``n`` voxels gives ``TP + n, FN - n``; fixing a false-positive region gives
+``FP - n``. ``dice_after`` is the Dice of those counts (same convention as
+:func:`~dicegui.core.metrics.scores_from_counts`: both masks empty = 1) and
+``dice_gain = dice_after - dice_before``, exactly what
+:func:`~dicegui.core.metrics.overlap` reports after the fix.
+
+Speed
+-----
+Errors live where the two masks differ, which is usually a small part of a
+CT-sized volume. The masks are first compared as raw memory (8 bytes at a
+time when both have one dtype and are contiguous: identical bytes are
+identical values), slab by slab in memory order, into a coarse map of cells
+(4 slices × 16 × 16 voxels) holding a difference. Clusters of touching cells
+(26-connected, so no error region can span two clusters) give the boxes to
+work on; only there are FP/FN masks built, cropped to each kind's own box,
+labelled (:func:`scipy.ndimage.label`) and measured from the error voxels'
+coordinates (``bincount``, ``minimum.at``), never by scanning the box again.
+A region's voxels are read back from the label array of its box when asked
+for. When the errors are spread over the whole volume (speckle) the work
+approaches one labelling per kind of the whole volume.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+
+from .edits.delta import EditDelta, record_edit
+from .edits.stroke import check_label_fits
+
+KINDS = ("FN", "FP")
+# Cells of the coarse difference map: slices along the slowest axis, and
+# elements along each other axis (a multiple of the 8 elements a word holds).
+_CELL_SLABS = 4
+_CELL = 16
+# Elements per slab when counting one label.
+_SLAB_ELEMENTS = 1 << 20
+
+
+class StaleRegionError(ValueError):
+    """The masks changed since the region was found; list the regions again."""
+
+
+@dataclass(frozen=True, eq=False)
+class _LabelImage:
+    """Labels of one kind's regions inside the box ``offset + labels.shape``."""
+
+    labels: np.ndarray
+    offset: tuple
+
+
+@dataclass(frozen=True, eq=False)
+class ErrorRegion:
+    """One connected false-positive or false-negative region.
+
+    Attributes
+    ----------
+    kind : {"FP", "FN"}
+        False positive (predicted, not in the ground truth) or false negative
+        (in the ground truth, missed by the prediction).
+    voxels : int
+        Number of voxels.
+    volume_ml : float
+        Volume in millilitres (``voxels × prod(spacing) / 1000`` with spacing
+        in mm); ``nan`` when no spacing was given.
+    box : tuple of slice
+        Bounding box in the volume (``start`` inclusive, ``stop`` exclusive).
+    centroid : tuple of float
+        Mean voxel position (it may fall outside a curved region; use
+        :meth:`focus_voxel` to centre a view on a voxel of the region).
+    dice_before, dice_after : float
+        Dice of the view now, and after fixing this region alone.
+    dice_gain : float
+        ``dice_after - dice_before``: > 0, except 0 for a false positive
+        while nothing is found (TP = 0 keeps Dice at 0 until the last false
+        positive goes).
+    label : int or None
+        The label of the view (None: any nonzero value is foreground).
+    connectivity : int
+        Connectivity the region was found with.
+    shape : tuple of int
+        Shape of the volume it belongs to.
+    """
+
+    kind: str
+    voxels: int
+    volume_ml: float
+    box: tuple
+    centroid: tuple
+    dice_before: float
+    dice_after: float
+    dice_gain: float
+    label: int | None
+    connectivity: int
+    shape: tuple
+    _image: _LabelImage = field(repr=False)
+    _id: int = field(repr=False)
+
+    @property
+    def slice_range(self) -> tuple:
+        """First and last slice (inclusive) along every axis, e.g. ``((40, 52), (100, 131), (88, 97))``."""
+        return tuple((s.start, s.stop - 1) for s in self.box)
+
+    def mask(self) -> np.ndarray:
+        """The region's voxels as a bool array of the shape of :attr:`box`."""
+        offset = self._image.offset
+        local = tuple(slice(s.start - o, s.stop - o) for s, o in zip(self.box, offset))
+        return self._image.labels[local] == self._id
+
+    def index(self) -> tuple:
+        """Coordinates of the region's voxels in the volume, one int array per axis (C order)."""
+        local = np.nonzero(self.mask())
+        return tuple(c + s.start for c, s in zip(local, self.box))
+
+    def focus_voxel(self) -> tuple:
+        """The voxel of the region nearest its centroid: where to centre a view.
+
+        Unlike the centroid it always lies in the region, so the slice through
+        it shows the error.
+        """
+        coords = self.index()
+        d2 = sum((c - m) ** 2 for c, m in zip(coords, self.centroid))
+        i = int(np.argmin(d2))
+        return tuple(int(c[i]) for c in coords)
+
+    def describe(self, axis: int = -1, axis_name: str | None = None) -> str:
+        """One line for a list, e.g. ``"FN 312 voxels (0.94 mL), axial slices 40–52, Dice +0.0123"``.
+
+        Parameters
+        ----------
+        axis : int, optional
+            Axis whose slice range is shown (default the last).
+        axis_name : str, optional
+            Its name, e.g. ``"axial"``.
+        """
+        first, last = self.slice_range[axis]
+        where = f"slice {first}" if first == last else f"slices {first}\u2013{last}"
+        if axis_name:
+            where = f"{axis_name} {where}"
+        size = f"{self.voxels} voxel" + ("" if self.voxels == 1 else "s")
+        if math.isfinite(self.volume_ml):
+            size += f" ({self.volume_ml:.3g} mL)"
+        return f"{self.kind} {size}, {where}, Dice +{self.dice_gain:.4f}"
+
+
+# ---------------------------------------------------------------------------
+# finding where the masks differ
+
+
+def _memory_order(arr: np.ndarray) -> list[int]:
+    """Axes by decreasing stride: ``arr.transpose(order)`` walks memory in order
+    (and is C-contiguous for C- and F-ordered arrays alike)."""
+    return sorted(range(arr.ndim), key=lambda a: -abs(arr.strides[a]))
+
+
+def _block_any(a: np.ndarray, cells) -> np.ndarray:
+    """``a`` reduced to blocks of ``cells`` elements per axis: True where a block holds a True."""
+    pads = [(0, -n % c) for n, c in zip(a.shape, cells)]
+    if any(after for _, after in pads):
+        a = np.pad(a, pads)
+    split = []
+    for n, c in zip(a.shape, cells):
+        split += [n // c, c]
+    return a.reshape(split).any(axis=tuple(range(1, 2 * a.ndim, 2)))
+
+
+def _word_views(g: np.ndarray, p: np.ndarray):
+    """Raw-memory views of two C-contiguous same-dtype arrays as ``(n0, ..., words per row)``.
+
+    Words never straddle two rows of the last axis, so a word maps to
+    ``word // itemsize`` consecutive elements of one row. None when the
+    arrays do not qualify.
+    """
+    if (g.ndim < 2 or g.dtype != p.dtype or g.size == 0
+            or not (g.flags.c_contiguous and p.flags.c_contiguous)):
+        return None
+    row_bytes = g.shape[-1] * g.dtype.itemsize
+    word = next((w for w in (8, 4, 2, 1) if row_bytes % w == 0 and w >= g.dtype.itemsize), None)
+    if word is None:  # pragma: no cover - real itemsizes are 1, 2, 4 or 8
+        return None
+    wdt = np.dtype(f"u{word}")
+    shape = g.shape[:-1] + (row_bytes // word,)
+    gw = g.reshape(-1).view(np.uint8).view(wdt).reshape(shape)
+    pw = p.reshape(-1).view(np.uint8).view(wdt).reshape(shape)
+    return gw, pw, word // g.dtype.itemsize
+
+
+def _difference_cells(gt: np.ndarray, pred: np.ndarray):
+    """Coarse map of the cells where ``gt`` and ``pred`` hold different values.
+
+    The arrays are read in memory order (``order``), in slabs of
+    ``cells[0]`` along the first axis; each slab is compared (as raw words
+    when both arrays share one dtype and are contiguous: identical bytes are
+    identical values), collapsed along the slab axis and reduced to blocks.
+
+    Returns
+    -------
+    order : list of int
+        Axis order of the map (``gt.transpose(order)`` is what it describes).
+    coarse : numpy.ndarray
+        Bool map, one entry per cell.
+    cells : tuple of int
+        Cell size in elements along each axis of the transposed array.
+    """
+    order = _memory_order(gt)
+    g, p = gt.transpose(order), pred.transpose(order)
+    ndim = g.ndim
+    cells = (_CELL_SLABS,) + (_CELL,) * (ndim - 1) if ndim > 1 else (_CELL,)
+    words = _word_views(g, p)
+    if words is not None:
+        g, p, per_word = words
+        plane_cells = cells[1:-1] + (cells[-1] // per_word,) if ndim > 1 else ()
+    else:
+        plane_cells = cells[1:]
+    n0 = g.shape[0]
+    coarse = np.zeros((-(-n0 // cells[0]),) + tuple(-(-n // c) for n, c in zip(g.shape[1:], plane_cells)), bool)
+    step = cells[0]
+    for k, a in enumerate(range(0, n0, step)):
+        d = np.not_equal(g[a:a + step], p[a:a + step])
+        if not d.any():
+            continue
+        coarse[k] = _block_any(d.any(axis=0), plane_cells) if ndim > 1 else True
+    return order, coarse, cells
+
+
+def _difference_boxes(gt: np.ndarray, pred: np.ndarray) -> list:
+    """Boxes holding every element where ``gt`` and ``pred`` differ, one per cluster.
+
+    Clusters are the connected groups (faces, edges and corners) of cells
+    with a difference: two voxels that touch in any way lie in the same or in
+    neighbouring cells, so no error region spans two clusters. Each item is
+    ``(box, only)``: ``box`` a tuple of slices in the caller's axis order and
+    ``only`` None, or a bool array of the box's shape marking the cells of
+    this cluster when another cluster's cells reach into its box.
+    """
+    order, coarse, cells = _difference_cells(gt, pred)
+    if not coarse.any():
+        return []
+    ndim = coarse.ndim
+    clusters, n = ndimage.label(coarse, structure=np.ones((3,) * ndim, bool))
+    shape_t = tuple(gt.shape[a] for a in order)
+    inverse = np.argsort(order)
+    out = []
+    for i, cell_box in enumerate(ndimage.find_objects(clusters), start=1):
+        box_t = tuple(slice(s.start * c, min(s.stop * c, size))
+                      for s, c, size in zip(cell_box, cells, shape_t))
+        sub = clusters[cell_box]
+        only = None
+        if n > 1 and np.any(sub[sub != 0] != i):
+            m = sub == i
+            for axis, c in enumerate(cells):
+                m = np.repeat(m, c, axis=axis)
+            m = m[tuple(slice(0, b.stop - b.start) for b in box_t)]
+            only = m.transpose(inverse)
+        box = tuple(box_t[int(j)] for j in inverse)
+        out.append((box, only))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# binary views and counts
+
+
+def _view(values: np.ndarray, label: int | None) -> np.ndarray:
+    """The binary view as bool (exact), e.g. for the voxels of a region."""
+    return values != 0 if label is None else values == label
+
+
+def _comparable_view(values: np.ndarray, label: int | None) -> np.ndarray:
+    """The binary view as an array whose ``>`` is ``& ~``: the values themselves
+    when they are already 0/1 integers (no full-size temporary), else bools."""
+    if label is None and values.dtype.kind in "bu" and (values.dtype == np.bool_ or values.max(initial=0) <= 1):
+        return values
+    return _view(values, label)
+
+
+def _foreground_count(arr: np.ndarray, label: int | None) -> int:
+    """Foreground elements of the view of ``arr`` (the whole array)."""
+    if label is None:
+        return int(np.count_nonzero(arr))
+    a = arr.transpose(_memory_order(arr))
+    step = max(1, _SLAB_ELEMENTS // max(1, a.size // max(1, a.shape[0])))
+    return sum(int(np.count_nonzero(a[i:i + step] == label)) for i in range(0, a.shape[0], step))
+
+
+def _dice(tp, fp, fn) -> np.ndarray:
+    """Dice of count arrays, with the both-empty convention (= 1) of scores_from_counts."""
+    tp = np.asarray(tp, np.int64)
+    union = 2 * tp + np.asarray(fp, np.int64) + np.asarray(fn, np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dice = (2.0 * tp) / union
+    return np.where(union == 0, 1.0, dice)
+
+
+def _check_connectivity(ndim: int, connectivity) -> int:
+    try:
+        c = operator.index(connectivity)
+    except TypeError:
+        c = None
+    if c is None or not 1 <= c <= ndim:
+        raise ValueError(f"connectivity must be a whole number from 1 to {ndim}, got {connectivity!r}")
+    return c
+
+
+def _check_spacing(spacing, ndim: int) -> float:
+    """Voxel volume in mm³ (nan when spacing is None)."""
+    if spacing is None:
+        return float("nan")
+    s = np.asarray(spacing, dtype=np.float64).ravel()
+    if s.size != ndim or not np.all(np.isfinite(s)) or np.any(s <= 0):
+        raise ValueError(f"spacing must be {ndim} positive numbers (mm), got {spacing!r}")
+    return float(np.prod(s))
+
+
+def _check_label(label) -> int | None:
+    if label is None:
+        return None
+    if isinstance(label, (bool, np.bool_)):
+        raise ValueError(f"label must be a whole number >= 1, got {label!r}")
+    try:
+        k = operator.index(label)
+    except TypeError:
+        k = None
+    if k is None or k < 1:
+        raise ValueError(f"label must be a whole number >= 1, got {label!r}")
+    return k
+
+
+def _check_pair(gt, pred) -> tuple[np.ndarray, np.ndarray]:
+    gt, pred = np.asarray(gt), np.asarray(pred)
+    for name, arr in (("gt", gt), ("pred", pred)):
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must hold real numbers, not dtype {arr.dtype}")
+    if gt.shape != pred.shape:
+        raise ValueError(f"gt and pred differ in shape: gt {gt.shape} vs pred {pred.shape}")
+    if gt.ndim == 0:
+        raise ValueError("error regions need arrays with at least one axis, got 0-d arrays")
+    return gt, pred
+
+
+# ---------------------------------------------------------------------------
+# regions
+
+
+@dataclass(frozen=True, eq=False)
+class _Found:
+    """The regions of one kind inside one box: labels and per-region measures
+    (``start``/``stop``: box corners in the volume, ``centroid``: in the volume)."""
+
+    kind: str
+    image: _LabelImage
+    sizes: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    centroid: np.ndarray
+
+
+def _bool_box(mask: np.ndarray) -> tuple | None:
+    """Tight box of the True elements as a tuple of slices (None when there is none)."""
+    if mask.ndim == 1:
+        hit = np.flatnonzero(mask)
+        return (slice(int(hit[0]), int(hit[-1]) + 1),) if hit.size else None
+    rows = np.flatnonzero(mask.reshape(mask.shape[0], -1).any(axis=1))
+    if rows.size == 0:
+        return None
+    plane = np.logical_or.reduce(mask[rows[0]:rows[-1] + 1], axis=0)
+    box = [slice(int(rows[0]), int(rows[-1]) + 1)]
+    for axis in range(plane.ndim):
+        others = tuple(a for a in range(plane.ndim) if a != axis)
+        hit = np.flatnonzero(plane.any(axis=others) if others else plane)
+        box.append(slice(int(hit[0]), int(hit[-1]) + 1))
+    return tuple(box)
+
+
+def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple) -> _Found | None:
+    """Label one kind's errors (cropped to their box) and measure every region.
+
+    All measures come from the coordinates of the error voxels (cost grows
+    with their number, not with the box): sizes and coordinate sums by
+    ``bincount``, boxes by ``minimum.at`` / ``maximum.at``.
+    """
+    box = _bool_box(errors)
+    if box is None:
+        return None
+    errors = errors[box]
+    offset = tuple(o + b.start for o, b in zip(offset, box))
+    labels, n = ndimage.label(errors, structure=structure)
+    flat = np.flatnonzero(errors)
+    ids = labels.reshape(-1)[flat]
+    del errors
+    sizes = np.bincount(ids, minlength=n + 1)[1:]
+    coords = np.unravel_index(flat, labels.shape)
+    ndim = labels.ndim
+    start = np.empty((n + 1, ndim), np.intp)
+    stop = np.empty((n + 1, ndim), np.intp)
+    centroid = np.empty((n, ndim))
+    for axis, c in enumerate(coords):
+        lo = np.full(n + 1, np.iinfo(np.intp).max, np.intp)
+        hi = np.full(n + 1, -1, np.intp)
+        np.minimum.at(lo, ids, c)
+        np.maximum.at(hi, ids, c)
+        start[:, axis] = lo + offset[axis]
+        stop[:, axis] = hi + 1 + offset[axis]
+        centroid[:, axis] = np.bincount(ids, weights=c, minlength=n + 1)[1:] / sizes + offset[axis]
+    return _Found(kind, _LabelImage(labels, offset), sizes, start[1:], stop[1:], centroid)
+
+
+def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int | None = None,
+                  limit: int | None = None) -> list[ErrorRegion]:
+    """Connected false-positive and false-negative regions, most Dice to gain first.
+
+    Parameters
+    ----------
+    gt, pred : array_like
+        Ground truth and prediction of the same shape (any number of axes;
+        bool, integer or float values).
+    spacing : sequence of float, optional
+        Voxel size in mm along each axis, for ``volume_ml`` (nan without it).
+    connectivity : int, optional
+        1 (default: faces, 6 neighbours in 3-D) to ``ndim`` (faces, edges and
+        corners, 26 neighbours). See the module notes for why faces.
+    label : int, optional
+        Work on ``gt == label`` against ``pred == label``; default: any
+        nonzero value is foreground.
+    limit : int, optional
+        Return only the ``limit`` regions with the largest gain (all are
+        still found and ranked).
+
+    Returns
+    -------
+    list of ErrorRegion
+        Sorted by ``dice_gain`` descending, then size descending, then FN
+        before FP, then scan order. Empty when the views agree. Regions of
+        one box share its label array (int32, the size of the box), which
+        they keep alive.
+
+    Raises
+    ------
+    ValueError
+        Shapes differ, non-numeric input, bad ``spacing``, ``connectivity``
+        or ``label``.
+
+    Examples
+    --------
+    >>> gt = np.zeros((1, 8, 8), np.uint8); gt[0, 1:4, 1:4] = 1
+    >>> pred = np.zeros_like(gt); pred[0, 1:4, 1:3] = 1; pred[0, 6, 6] = 1
+    >>> [(r.kind, r.voxels, round(r.dice_gain, 4)) for r in error_regions(gt, pred)]
+    [('FN', 3, 0.1974), ('FP', 1, 0.05)]
+    """
+    gt, pred = _check_pair(gt, pred)
+    label = _check_label(label)
+    connectivity = _check_connectivity(gt.ndim, connectivity)
+    voxel_mm3 = _check_spacing(spacing, gt.ndim)
+    if limit is not None and (operator.index(limit) < 0):
+        raise ValueError(f"limit must be >= 0, got {limit!r}")
+
+    structure = ndimage.generate_binary_structure(gt.ndim, connectivity)
+    found: list[_Found] = []
+    for box, only in _difference_boxes(gt, pred):
+        g = _comparable_view(gt[box], label)
+        p = _comparable_view(pred[box], label)
+        offset = tuple(b.start for b in box)
+        # on 0/1 values, g > p is g & ~p in one operation
+        for kind, errors in (("FN", np.greater(g, p)), ("FP", np.greater(p, g))):
+            if only is not None:
+                errors &= only
+            f = _measure(kind, errors, structure, offset)
+            if f is not None:
+                found.append(f)
+    if not found:  # values differed, views did not (e.g. labels 1 and 2 on the nonzero view)
+        return []
+
+    n_fp = sum(int(f.sizes.sum()) for f in found if f.kind == "FP")
+    n_fn = sum(int(f.sizes.sum()) for f in found if f.kind == "FN")
+    tp = _foreground_count(gt, label) - n_fn
+    before = float(_dice(tp, n_fp, n_fn))
+
+    sizes = np.concatenate([f.sizes for f in found])
+    is_fp = np.concatenate([np.full(f.sizes.size, f.kind == "FP") for f in found])
+    source = np.concatenate([np.full(f.sizes.size, i) for i, f in enumerate(found)])
+    ids = np.concatenate([np.arange(f.sizes.size) for f in found])
+    after = np.where(is_fp, _dice(tp, n_fp - sizes, n_fn), _dice(tp + sizes, n_fp, n_fn - sizes))
+    gain = after - before
+    # lexsort sorts by the last key first. Ties end in scan order: boxes in
+    # scan order of their cells, labels in scan order within a box.
+    order = np.lexsort((ids, source, is_fp, -sizes, -gain))
+    if limit is not None:
+        order = order[:limit]
+
+    # Python lists once: indexing NumPy arrays element by element is slow
+    # for the tens of thousands of regions of a speckled prediction.
+    columns = [(f.sizes.tolist(), f.start.tolist(), f.stop.tolist(), f.centroid.tolist()) for f in found]
+    shape = tuple(gt.shape)
+    regions = []
+    for src, j, after_i, gain_i in zip(source[order].tolist(), ids[order].tolist(),
+                                       after[order].tolist(), gain[order].tolist()):
+        f = found[src]
+        sizes_f, start_f, stop_f, centroid_f = columns[src]
+        n = sizes_f[j]
+        regions.append(ErrorRegion(
+            kind=f.kind,
+            voxels=n,
+            volume_ml=n * voxel_mm3 / 1000.0,
+            box=tuple(map(slice, start_f[j], stop_f[j])),
+            centroid=tuple(centroid_f[j]),
+            dice_before=before,
+            dice_after=after_i,
+            dice_gain=gain_i,
+            label=label,
+            connectivity=connectivity,
+            shape=shape,
+            _image=f.image,
+            _id=j + 1,
+        ))
+    return regions
+
+
+# ---------------------------------------------------------------------------
+# fixing one region
+
+
+def fix_region(live, region: ErrorRegion, label: int | None = None) -> EditDelta:
+    """Fix one error region in the prediction, as one undoable edit.
+
+    A false-negative region is added to the prediction, a false-positive
+    region is deleted (set to 0). The write goes
+    through :meth:`LiveScore.apply <dicegui.core.live.LiveScore.apply>`, so
+    the live counts stay exact; undo with
+    ``apply_delta(live, delta, undo=True)`` and redo with
+    ``apply_delta(live, delta)`` (:mod:`dicegui.core.edits`).
+
+    Parameters
+    ----------
+    live : dicegui.core.live.LiveScore
+        Holds the masks the region was found in.
+    region : ErrorRegion
+        From :func:`error_regions` on ``live.gt`` and ``live.pred``.
+    label : int, optional
+        Value written for a false-negative region. Default: the region's
+        label when it was found on one label's view; on the nonzero view,
+        the ground truth's own values there (1 for binary masks; the right
+        labels of a label map, so the fix repairs the per-label scores too).
+
+    Returns
+    -------
+    EditDelta
+        Tool ``"fill"`` (FN) or ``"erase"`` (FP), whole-volume scope.
+
+    Raises
+    ------
+    StaleRegionError
+        The masks changed since the region was found (the region is no
+        longer exactly an error of its kind, or the shape differs).
+    ValueError
+        ``label`` does not fit the prediction's dtype.
+    """
+    gt, pred = live.gt, live.pred
+    if tuple(pred.shape) != region.shape:
+        raise StaleRegionError(
+            f"the region belongs to a volume of shape {region.shape}, the masks have shape {pred.shape}"
+        )
+    index = region.index()
+    g = _view(gt[index], region.label)
+    p = _view(pred[index], region.label)
+    still = (g & ~p) if region.kind == "FN" else (p & ~g)
+    if not still.all():
+        raise StaleRegionError(
+            f"the masks changed since this {region.kind} region was found "
+            f"({region.voxels - int(np.count_nonzero(still))} of its {region.voxels} voxels are no "
+            "longer errors); list the error regions again"
+        )
+    if region.kind == "FN":
+        if label is not None or region.label is not None:
+            value = label if label is not None else region.label
+            check_label_fits(pred, value, "pred")
+            meta = {"tool": "fill", "label": int(value)}
+        elif pred.dtype == np.bool_:
+            value, meta = True, {"tool": "fill", "label": 1}
+        else:
+            value = gt[index]  # copy the truth: every label of the region right
+            top = value.max()
+            if pred.dtype.kind in "iu" and top > np.iinfo(pred.dtype).max:
+                raise ValueError(f"ground-truth label {top} does not fit the pred mask's dtype {pred.dtype}")
+            labels = np.unique(value)
+            meta = {"tool": "fill", "label": int(labels[0]) if labels.size == 1 else None}
+    else:
+        value = 0
+        meta = {"tool": "erase", "label": region.label}
+    delta = record_edit(live, "pred", index, value, scope="volume", axis=None, slice_index=None, **meta)
+    if delta is None:  # pragma: no cover - a verified region always changes
+        raise StaleRegionError("fixing the region changed nothing; list the error regions again")
+    return delta
