@@ -1,6 +1,9 @@
 """Small helpers shared by the format modules."""
 from __future__ import annotations
 
+import logging
+import threading
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -19,6 +22,73 @@ def reading(path, what: str):
         raise LoadError(f"{file_label(path)}: not enough memory to read {what}") from exc
     except Exception as exc:  # library errors have no common base class
         raise LoadError(f"{file_label(path)}: cannot read {what}: {one_line(exc) or type(exc).__name__}") from exc
+
+
+# Loggers of the reading libraries: nibabel reports the header fixes it makes,
+# tifffile and pydicom what they skip in a damaged file.
+_LIBRARY_LOGGERS = ("nibabel.global", "nibabel", "tifffile", "pydicom", "nrrd", "PIL")
+_CODE_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+_MAX_NOTES = 5
+
+
+class _LibraryNotes(logging.Filter):
+    """Keeps what libraries log while this thread reads a file, instead of printing it.
+
+    Without it their lines land on stderr (in ``dicegui score`` output, next
+    to our one-line message) while the volume's warnings never mention them.
+    """
+
+    local = threading.local()
+
+    def filter(self, record):
+        notes = getattr(self.local, "notes", None)
+        if notes is None:
+            return True
+        if record.levelno >= logging.WARNING:
+            notes.append(record.getMessage())
+        return False
+
+
+_NOTES_FILTER = _LibraryNotes()
+# warnings.catch_warnings changes process-wide state: one reader at a time.
+_WARNINGS_LOCK = threading.RLock()
+
+
+@contextmanager
+def library_notes():
+    """Collect the warnings and log records of the reading libraries inside the block.
+
+    Yields a list that receives, once the block ends, each distinct message
+    (Python warnings about the file, library log records of level WARNING and
+    above; at most a few). Warnings about code (deprecations) are passed on.
+    """
+    for name in _LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _NOTES_FILTER not in logger.filters:
+            logger.addFilter(_NOTES_FILTER)
+    outer = getattr(_LibraryNotes.local, "notes", None)
+    logged: list = []
+    notes: list = []
+    _LibraryNotes.local.notes = logged
+    passed_on = []
+    try:
+        with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield notes
+            finally:
+                for w in caught:
+                    if issubclass(w.category, _CODE_WARNINGS):
+                        passed_on.append(w)
+                    else:
+                        logged.append(str(w.message))
+    finally:
+        _LibraryNotes.local.notes = outer
+        for text in dict.fromkeys(one_line(t) for t in logged):
+            if len(notes) < _MAX_NOTES:
+                notes.append(text)
+        for w in passed_on:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def native(data: np.ndarray) -> np.ndarray:

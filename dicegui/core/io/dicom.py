@@ -19,7 +19,7 @@ import numpy as np
 from ..volume import Volume
 from ._util import reading, smallest_int_dtype
 from .errors import LoadError, SaveError, file_label, one_line
-from .limits import check_size
+from .limits import check_size, check_stored
 
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 _SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
@@ -42,14 +42,20 @@ def _read_headers(path: Path):
     import pydicom
     from pydicom.errors import InvalidDicomError
 
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    try:
+        files = [path] if path.is_file() else sorted(
+            p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    except OSError as exc:
+        raise LoadError(f"{file_label(path)}: cannot list the folder: {exc.strerror or exc}") from exc
     headers, skipped = [], 0
     for f in files:
         try:
             ds = pydicom.dcmread(f, stop_before_pixels=True)
-        except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        except Exception as exc:  # pydicom's errors have no common base (NotImplementedError for an unknown VR, ...)
             if path.is_file():
-                raise LoadError(f"{file_label(path)}: not a readable DICOM file ({one_line(exc)})") from exc
+                why = ("no DICOM header: the 'DICM' marker is missing" if isinstance(exc, InvalidDicomError)
+                       else one_line(exc))
+                raise LoadError(f"{file_label(path)}: not a readable DICOM file ({why})") from exc
             skipped += 1
             continue
         if "Rows" not in ds or "Columns" not in ds:
@@ -164,6 +170,33 @@ def _value_dtype(items) -> tuple[np.dtype, bool]:
     return np.dtype(np.float32), rescaled
 
 
+def _check_pixel_bytes(items, rows: int, cols: int, n: int, path) -> None:
+    """Refuse files too small for the pixels their headers declare (before allocating them).
+
+    Only for transfer syntaxes whose size bound is known: native (uncompressed)
+    pixels are stored as is, deflated ones expand at most 1032:1; JPEG and
+    friends are left to the decoder.
+    """
+    first = items[0][1]
+    syntax = getattr(getattr(first, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is None:
+        return
+    try:
+        compressed, deflated = syntax.is_compressed, syntax.is_deflated
+    except (AttributeError, ValueError):
+        return  # a private or malformed transfer syntax: let the decoder judge
+    if compressed and not deflated:
+        return
+    bits = int(first.get("BitsAllocated", 16) or 16)
+    samples = int(first.get("SamplesPerPixel", 1) or 1)
+    need = -(-rows * cols * samples * n * bits // 8)
+    try:
+        have = sum(f.stat().st_size for f, _ds in items)
+    except OSError:
+        return
+    check_stored(path, need, have, "deflate" if deflated else None, "pixel data")
+
+
 def _pixels(f):
     import pydicom
 
@@ -194,6 +227,13 @@ def _to_gray(arr: np.ndarray, ds, meta, warnings, path) -> np.ndarray:
 def read_dicom(path) -> Volume:
     """Read a DICOM series folder (or one DICOM file) into a Volume."""
     path = Path(path)
+    # pydicom decodes elements when they are first used, so a damaged
+    # element can fail in any attribute access, long after dcmread.
+    with reading(path, "DICOM data"):
+        return _read_dicom(path)
+
+
+def _read_dicom(path: Path) -> Volume:
     headers, skipped = _read_headers(path)
     items = _one_series(headers, path)
     first = items[0][1]
@@ -211,6 +251,7 @@ def read_dicom(path) -> Volume:
     n = n_frames if n_frames > 1 else len(items)
     out_dtype, rescaled = _value_dtype(items)
     check_size(path, (rows, cols, n), max(out_dtype.itemsize, 4))
+    _check_pixel_bytes(items, rows, cols, n, path)
     meta, warnings = {"skipped_files": skipped, "photometric": str(first.get("PhotometricInterpretation", ""))}, []
 
     if n_frames > 1:

@@ -1,6 +1,9 @@
 """Which reader and writer handle a path: by extension, else by the file's first bytes."""
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 
 from .errors import LoadError, SaveError, file_label
@@ -53,19 +56,60 @@ def _sniff(path: Path) -> str | None:
     return None
 
 
+_FORMAT_WORDS = {"nifti": "NIfTI", "nrrd": "NRRD", "seg.nrrd": "NRRD segmentation", "raster": "picture",
+                 "npy": ".npy", "npz": ".npz"}
+
+
+def _missing(path: Path, exc: OSError) -> str:
+    """Why ``path`` cannot be reached, in words (loop, broken link, missing, denied)."""
+    if exc.errno == errno.ELOOP:
+        return f"{file_label(path)}: symbolic link loop: the link leads back to itself ({path})"
+    if path.is_symlink():
+        return f"{file_label(path)}: broken symbolic link to {os.readlink(path)} (no such file)"
+    if exc.errno == errno.ENOENT:
+        return f"{file_label(path)}: no such file or folder ({path})"
+    return f"{file_label(path)}: cannot open: {exc.strerror or exc}"
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
 def detect_format(path) -> str:
     """Name the format of ``path`` (a folder is a DICOM series).
 
     Raises
     ------
     LoadError
-        When the path does not exist or is of no format dicegui reads.
+        When the path does not exist (or is a broken or looping link), is
+        empty, is a pipe or device, is a folder named like a file, or is of
+        no format dicegui reads.
     """
     path = Path(path)
-    if not path.exists():
-        raise LoadError(f"{file_label(path)}: no such file or folder ({path})")
-    if path.is_dir():
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise LoadError(_missing(path, exc)) from exc
+    if stat.S_ISDIR(st.st_mode):
+        named = format_from_name(path)
+        if named not in (None, "dicom"):
+            raise LoadError(
+                f"{file_label(path)}: is a folder, not a {_FORMAT_WORDS.get(named, named)} file "
+                "(only a DICOM series is read from a folder)"
+            )
         return "dicom"
+    if not stat.S_ISREG(st.st_mode):
+        # Opening a named pipe blocks until someone writes to it; a device
+        # such as /dev/zero never ends.
+        raise LoadError(f"{file_label(path)}: not a regular file (a {_special_kind(st.st_mode)}); cannot read it")
+    if st.st_size == 0:
+        raise LoadError(f"{file_label(path)}: empty file (0 bytes)")
     fmt = format_from_name(path)
     if fmt is None:
         fmt = _sniff(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import struct
 from pathlib import Path
 
 import nibabel as nib
@@ -18,25 +19,94 @@ import numpy as np
 from ..volume import Volume
 from ._util import as_3d, cast_exact, fitting_dtype, native, reading
 from .errors import LoadError, file_label
-from .limits import check_size
+from .limits import check_size, check_stored
+
 
 def _is_gz(path: Path) -> bool:
     return path.name.lower().endswith(".gz")
 
 
+def _precheck(path: Path) -> None:
+    """Check the fields nibabel guesses the file type and byte order from.
+
+    nibabel reads a header whose ``sizeof_hdr`` is neither 348 nor 540, or
+    whose ``dim[0]`` is outside 1..7, as byte-swapped (or repairs it), and
+    then reports some other field as the problem; with a wrong magic code it
+    "cannot work out the file type" or loads a two-file header as one file.
+    """
+    with reading(path, "NIfTI header"):
+        with nib.openers.ImageOpener(str(path), "rb") as fh:
+            head = fh.read(348)
+    if len(head) < 348:
+        raise LoadError(f"{file_label(path)}: not a NIfTI file: {len(head)} bytes, shorter than a NIfTI header")
+    for order in "<>":
+        size = struct.unpack(order + "i", head[:4])[0]
+        if size in (348, 540):
+            break
+    else:
+        raise LoadError(
+            f"{file_label(path)}: not a NIfTI file or a corrupt header: sizeof_hdr is "
+            f"{struct.unpack('<i', head[:4])[0]}, not 348 (NIfTI-1) or 540 (NIfTI-2)"
+        )
+    found, magic = (head[344:347], b"n+1") if size == 348 else (head[4:7], b"n+2")
+    if found != magic:
+        raise LoadError(
+            f"{file_label(path)}: corrupt NIfTI header: magic {found!r} is not {magic!r} "
+            "(the code of a single .nii file)"
+        )
+    ndim = struct.unpack(order + ("h" if size == 348 else "q"), head[40:42] if size == 348 else head[16:24])[0]
+    if not 1 <= ndim <= 7:
+        raise LoadError(
+            f"{file_label(path)}: corrupt NIfTI header: dim[0] (the number of dimensions) is {ndim}, not 1 to 7"
+        )
+
+
+def _check_raw_header(raw, shape, path) -> None:
+    """Refuse voxel spacing that nibabel would silently repair (abs of negative, 1 for 0)."""
+    if int(raw["sform_code"]) > 0:
+        return  # the affine comes from srow_x/y/z, not from pixdim
+    pixdim = np.asarray(raw["pixdim"], dtype=float)[1:4]
+    for axis, (n, step) in enumerate(zip(shape[:3], pixdim)):
+        if n > 1 and not (np.isfinite(step) and step > 0):
+            raise LoadError(
+                f"{file_label(path)}: corrupt NIfTI header: voxel spacing (pixdim) along axis {axis} "
+                f"is {step:g}; it must be a positive number"
+            )
+
+
+def _read_voxels(img, path: Path) -> np.ndarray:
+    """The voxels of ``img``; for ``.nii.gz`` the gzip checksum of the whole file is verified."""
+    if not _is_gz(path):
+        return np.asanyarray(img.dataobj)
+    # nibabel stops reading where the voxels end, so the gzip CRC-32 in the
+    # trailer is never checked and flipped bits in the stream become wrong
+    # voxel values. Reading on to the end makes gzip check it.
+    with gzip.open(path, "rb") as stream:
+        data = np.asanyarray(type(img).from_stream(stream).dataobj)
+        while stream.read(1 << 16):
+            pass
+    return data
+
+
 def read_nifti(path) -> Volume:
     """Read a ``.nii``/``.nii.gz`` file into a :class:`Volume` (header kept)."""
     path = Path(path)
-    with reading(path, "NIfTI header"):
-        img = nib.load(str(path), mmap=False)
-    if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
-        raise LoadError(f"{file_label(path)}: not a single-file NIfTI image ({type(img).__name__})")
-    # nibabel resets scl_slope/scl_inter of a loaded image's header (its
-    # array proxy owns the scaling); keep the header exactly as stored instead.
-    with reading(path, "NIfTI header"):
-        with nib.openers.ImageOpener(str(path), "rb") as fh:
-            hdr = type(img.header).from_fileobj(fh)
+    _precheck(path)
+    # A header with NaN spacing makes nibabel's qform maths warn on stderr.
+    with np.errstate(all="ignore"):
+        with reading(path, "NIfTI header"):
+            img = nib.load(str(path), mmap=False)
+        if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
+            raise LoadError(f"{file_label(path)}: not a single-file NIfTI image ({type(img).__name__})")
+        # nibabel resets scl_slope/scl_inter of a loaded image's header (its
+        # array proxy owns the scaling); keep the header exactly as stored instead.
+        with reading(path, "NIfTI header"):
+            with nib.openers.ImageOpener(str(path), "rb") as fh:
+                raw = type(img.header).from_fileobj(fh, check=False)
+                fh.seek(0)
+                hdr = type(img.header).from_fileobj(fh)
     shape = tuple(int(s) for s in hdr.get_data_shape())
+    _check_raw_header(raw, shape, path)
     file_dtype = hdr.get_data_dtype()
     slope, inter = hdr.get_slope_inter()
     scaled = slope is not None and (slope != 1 or (inter or 0) != 0)
@@ -50,15 +120,16 @@ def read_nifti(path) -> Volume:
         )
     # A scaled integer file decodes to floats: budget for float64.
     check_size(path, shape, max(file_dtype.itemsize, 8 if scaled else 0))
-    if not _is_gz(path):
-        need = int(hdr["vox_offset"]) + math.prod(shape) * file_dtype.itemsize
-        have = path.stat().st_size
-        if have < need:
-            raise LoadError(
-                f"{file_label(path)}: truncated NIfTI file: header promises {need} bytes, file has {have}"
-            )
+    need = int(hdr["vox_offset"]) + math.prod(shape) * file_dtype.itemsize
+    have = path.stat().st_size
+    if _is_gz(path):
+        check_stored(path, need, have, "deflate", "header and voxels")
+    elif have < need:
+        raise LoadError(
+            f"{file_label(path)}: truncated NIfTI file: header promises {need} bytes, file has {have}"
+        )
     with reading(path, "NIfTI voxel data"):
-        data = np.asanyarray(img.dataobj)
+        data = _read_voxels(img, path)
     data, is_2d = as_3d(native(data), path, "NIfTI data")
     sform, qform = int(hdr["sform_code"]), int(hdr["qform_code"])
     return Volume(

@@ -103,9 +103,16 @@ def _merge_layers(data: np.ndarray, segments: list[dict], path) -> tuple[np.ndar
 
 def read_nrrd(path) -> Volume:
     """Read a ``.nrrd`` or ``.seg.nrrd`` file into a :class:`Volume`."""
+    path = Path(path)
+    # Header fields are free text: a malformed one (a segment's LabelValue,
+    # space directions) fails where it is used, not where it is read.
+    with reading(path, "NRRD header"):
+        return _read_nrrd(path)
+
+
+def _read_nrrd(path: Path) -> Volume:
     import nrrd as pynrrd
 
-    path = Path(path)
     with reading(path, "NRRD header"):
         header = pynrrd.read_header(str(path))
     sizes = [int(s) for s in header.get("sizes", [])]

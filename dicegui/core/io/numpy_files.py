@@ -8,6 +8,7 @@ the voxels are 1 mm cubes with no position.
 """
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 from ..volume import Volume
 from ._util import as_3d, cast_exact, fitting_dtype, native, reading
 from .errors import LoadError, file_label
-from .limits import check_size
+from .limits import check_size, check_stored
 
 DATA_KEYS = ("data", "image", "mask")
 GEOMETRY_KEYS = ("affine", "spacing")
@@ -27,11 +28,17 @@ def _read_npy_header(fh, path):
     fmt = np.lib.format
     with reading(path, ".npy header"):
         version = fmt.read_magic(fh)
-        if version == (1, 0):
-            return fmt.read_array_header_1_0(fh)
-        if version == (2, 0):
-            return fmt.read_array_header_2_0(fh)
-        return fmt._read_array_header(fh, version)  # version 3: utf-8 field names
+        try:
+            if version == (1, 0):
+                return fmt.read_array_header_1_0(fh)
+            if version == (2, 0):
+                return fmt.read_array_header_2_0(fh)
+            return fmt._read_array_header(fh, version)  # version 3: utf-8 field names
+        except (ValueError, SyntaxError) as exc:
+            # NumPy's own text for a bad header names AST nodes, not the problem.
+            raise LoadError(
+                f"{file_label(path)}: corrupt .npy header: not a valid array description (shape, type)"
+            ) from exc
 
 
 def _check_header(header, path, what: str):
@@ -57,10 +64,17 @@ def _geometry(arrays: dict, path) -> tuple[np.ndarray, bool]:
     return np.eye(4), False
 
 
+def _data_bytes(header) -> int:
+    shape, _fortran, dtype = header
+    return math.prod(int(d) for d in shape) * dtype.itemsize
+
+
 def _read_npy(path: Path) -> Volume:
     with open(path, "rb") as fh:
         header = _read_npy_header(fh, path)
+        data_start = fh.tell()
     _check_header(header, path, "the array")
+    check_stored(path, _data_bytes(header), path.stat().st_size - data_start, None, "an array", ".npy data")
     with reading(path, ".npy data"):
         data = np.load(path, allow_pickle=False)
     return _volume(data, path, "npy", {"fortran_order": header[1]}, np.eye(4), False)
@@ -80,21 +94,58 @@ def _pick_key(keys: list[str], path) -> str:
     )
 
 
-def _read_npz(path: Path) -> Volume:
+def _check_member(info: zipfile.ZipInfo, header, data_start: int, path) -> None:
+    """Refuse a member whose zip entry cannot hold, or disagrees with, its array header."""
+    need = _data_bytes(header)
+    if info.file_size != data_start + need:
+        raise LoadError(
+            f"{file_label(path)}: corrupt archive: entry {info.filename} declares {info.file_size} bytes "
+            f"but its array header needs {data_start + need}"
+        )
+    if info.compress_type == zipfile.ZIP_STORED:
+        check_stored(path, data_start + need, info.compress_size, None, f"entry {info.filename}")
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        check_stored(path, data_start + need, info.compress_size, "deflate", f"entry {info.filename}")
+
+
+def _member_header(archive, name: str, path):
+    """(header, data offset, ZipInfo) of one archive member, reading only its header."""
     with reading(path, ".npz archive"):
-        archive = np.load(path, allow_pickle=False)
-    with archive:
-        key = _pick_key(list(archive.files), path)
+        with archive.zip.open(name + ".npy") as member:
+            header = _read_npy_header(member, path)
+            data_start = member.tell()
+        return header, data_start, archive.zip.getinfo(name + ".npy")
+
+
+def _read_npz(path: Path) -> Volume:
+    if not zipfile.is_zipfile(path):
+        # np.load would fall back to pickle detection and suggest allow_pickle.
+        raise LoadError(f"{file_label(path)}: not a .npz file (no zip archive found)")
+    # Opened here, not by np.load: np.load leaks its file handle when the
+    # zip directory turns out to be damaged.
+    with open(path, "rb") as fh:
         with reading(path, ".npz archive"):
-            with archive.zip.open(key + ".npy") as member:
-                header = _read_npy_header(member, path)
-            compressed = archive.zip.getinfo(key + ".npy").compress_type == zipfile.ZIP_DEFLATED
-        _check_header(header, path, f"array {key!r}")
-        with reading(path, f"array {key!r}"):
-            data = archive[key]
-            geometry = {k: archive[k] for k in GEOMETRY_KEYS if k in archive.files}
-        affine, has_geometry = _geometry(geometry, path)
-        meta = {"key": key, "keys": list(archive.files), "compressed": compressed, "fortran_order": header[1]}
+            archive = np.load(fh, allow_pickle=False)
+        with archive:
+            key = _pick_key(list(archive.files), path)
+            header, data_start, info = _member_header(archive, key, path)
+            compressed = info.compress_type == zipfile.ZIP_DEFLATED
+            _check_header(header, path, f"array {key!r}")
+            _check_member(info, header, data_start, path)
+            names = [k for k in GEOMETRY_KEYS if k in archive.files]
+            for name in names:
+                # A 4×4 affine or 2-3 spacings: anything larger is not geometry.
+                geo_header, geo_start, geo_info = _member_header(archive, name, path)
+                _check_header(geo_header, path, f"array {name!r}")
+                if math.prod(geo_header[0]) > 16:
+                    raise LoadError(f"{file_label(path)}: {name!r} holds {geo_header[0]} values; expected a 4×4 "
+                                    "affine or 2-3 spacings")
+                _check_member(geo_info, geo_header, geo_start, path)
+            with reading(path, f"array {key!r}"):
+                data = archive[key]
+                geometry = {k: archive[k] for k in names}
+            affine, has_geometry = _geometry(geometry, path)
+            meta = {"key": key, "keys": list(archive.files), "compressed": compressed, "fortran_order": header[1]}
     return _volume(data, path, "npz", meta, affine, has_geometry)
 
 

@@ -13,6 +13,8 @@ Palette PNGs keep their indices (the usual way of storing label masks).
 """
 from __future__ import annotations
 
+import math
+import warnings as pywarnings
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +22,11 @@ import numpy as np
 from ..volume import Volume
 from ._util import cast_exact, reading
 from .errors import LoadError, SaveError, file_label
-from .limits import check_size
+from .limits import check_size, check_stored
 
+# TIFF compression codes whose largest expansion is known: none (1) and
+# deflate (8, 32946). LZW, JPEG, LZMA, ZSTD... are not bounded here.
+_TIFF_STORED = {1: None, 8: "deflate", 32946: "deflate"}
 _PIL_ITEMSIZE = {"I;16": 2, "I;16B": 2, "I;16L": 2, "I": 4, "F": 4}
 _PIL_FORMAT = {".png": "PNG", ".bmp": "BMP", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -55,12 +60,19 @@ def _gray_or_color(arr: np.ndarray, path, warnings: list, meta: dict, luminance)
 def _read_pil(path: Path) -> Volume:
     from PIL import Image
 
-    with reading(path, "image header"):
+    with reading(path, "image header"), pywarnings.catch_warnings():
+        # Pillow warns above 89 M pixels; sizes are checked here instead.
+        pywarnings.simplefilter("ignore", Image.DecompressionBombWarning)
         im = Image.open(path)
     with im:
         width, height = im.size
         bands = len(im.getbands())
         check_size(path, (height, width, bands), _PIL_ITEMSIZE.get(im.mode, 1), "pixels")
+        # Whatever the format, a pixel takes at least one bit before
+        # compression, and PNG's deflate (the best ratio these formats reach)
+        # expands at most 1032:1: a tiny file declaring millions of pixels
+        # (a decompression bomb) is refused before they are allocated.
+        check_stored(path, -(-width * height // 8), path.stat().st_size, "deflate", "pixels (at 1 bit each)")
         if getattr(im, "n_frames", 1) > 1:
             raise LoadError(f"{file_label(path)}: animated image with {im.n_frames} frames; save one frame per file")
         meta = {"mode": im.mode, "format": im.format, "has_geometry": False, "lossy": im.format == "JPEG"}
@@ -95,6 +107,9 @@ def _read_tiff(path: Path) -> Volume:
         series = tf.series[0]
         shape, dtype, axes = tuple(series.shape), np.dtype(series.dtype), series.axes
         check_size(path, shape, dtype.itemsize, "pixels")
+        stored = _TIFF_STORED.get(int(tf.pages[0].compression), "unknown")
+        if stored != "unknown":
+            check_stored(path, math.prod(shape) * dtype.itemsize, path.stat().st_size, stored, "pixels")
         meta = {"axes": axes, "has_geometry": False,
                 "compression": int(tf.pages[0].compression), "photometric": int(tf.pages[0].photometric)}
         with reading(path, "TIFF pixels"):
@@ -131,9 +146,11 @@ def _read_tiff(path: Path) -> Volume:
 def read_raster(path) -> Volume:
     """Read a PNG, BMP, JPEG or TIFF picture (TIFF stacks as 3-D) into a Volume."""
     path = Path(path)
-    if path.suffix.lower() in (".tif", ".tiff"):
-        return _read_tiff(path)
-    return _read_pil(path)
+    tiff = path.suffix.lower() in (".tif", ".tiff")
+    # Pillow and tifffile parse lazily: a damaged file can fail in any
+    # attribute access (frames, palette, pages), not only in open and decode.
+    with reading(path, "TIFF file" if tiff else "image"):
+        return _read_tiff(path) if tiff else _read_pil(path)
 
 
 def _pixel_values(data: np.ndarray, target: Path, allow16: bool) -> np.ndarray:

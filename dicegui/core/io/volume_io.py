@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from ..volume import Volume
+from ._util import library_notes
 from .atomic import atomic_write, atomic_write_dir
-from .errors import SaveError, file_label
+from .errors import LoadError, SaveError, file_label
 from .formats import detect_format, format_for_save
 
 
@@ -83,10 +84,42 @@ def load_volume(path) -> Volume:
     ------
     LoadError
         One line naming the file and the problem (missing, unreadable,
-        corrupt, too large for memory, 4-D, mixed DICOM series, ...).
+        corrupt, too large for memory or for the file's own size, 4-D,
+        mixed DICOM series, NaN or zero voxel spacing, ...).
     """
     path = Path(path)
-    return _reader(detect_format(path))(path)
+    reader = _reader(detect_format(path))
+    with library_notes() as notes:
+        volume = reader(path)
+    _check_geometry(volume)
+    if notes:
+        volume.meta.setdefault("warnings", []).extend(f"{volume.name}: {n}" for n in notes)
+    return volume
+
+
+def _check_geometry(volume: Volume) -> None:
+    """Refuse an empty array, or an affine no distance can be computed with (NaN, zero spacing)."""
+    if volume.data.size == 0:
+        shape = "×".join(str(n) for n in volume.data.shape)
+        raise LoadError(f"{volume.name}: no voxels could be read (an empty {shape} array); the file is damaged")
+    a = np.asarray(volume.affine, dtype=float)
+    if a.shape != (4, 4) or not np.isfinite(a).all():
+        raise LoadError(
+            f"{volume.name}: corrupt geometry: the voxel-to-world matrix holds NaN or infinite values "
+            "(the file's spacing, direction or origin fields are damaged)"
+        )
+    columns = np.linalg.norm(a[:3, :3], axis=0)
+    for axis, (n, step) in enumerate(zip(volume.data.shape, columns)):
+        if n > 1 and not step > 0:
+            raise LoadError(
+                f"{volume.name}: corrupt geometry: voxel spacing along axis {axis} is 0 "
+                "(the file's spacing or direction fields are damaged)"
+            )
+    if min(volume.data.shape[:3]) > 1 and abs(np.linalg.det(a[:3, :3])) <= 1e-12 * float(np.prod(columns)):
+        raise LoadError(
+            f"{volume.name}: corrupt geometry: the voxel axes are not independent "
+            "(two of them point the same way)"
+        )
 
 
 def save_volume(volume: Volume, data, path=None, *, overwrite: bool = False) -> Path:
