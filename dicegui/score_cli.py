@@ -47,8 +47,10 @@ cohort:
   std is the sample standard deviation (ddof=1); n counts the values used.
   With --out the table goes to that file and the report (summary, worst cases,
   failures) to stdout; without --out the table goes to stdout and the report
-  to stderr. A progress bar is drawn on stderr (a redrawn bar on a terminal,
-  otherwise a line every 10%).
+  to stderr. In a table written with --out the gt/pred paths are relative to
+  the table's folder when the files lie inside it, absolute otherwise (without
+  --out they are written as given). A progress bar is drawn on stderr (a
+  redrawn bar on a terminal, otherwise a line every 10%).
 
 numbers:
   CSV writes floats with full precision (repr), undefined values (0/0) as nan
@@ -415,6 +417,10 @@ def _run_cohort(args, stdout, stderr) -> int:
     rows = cohort.run_cohort(pairing.pairs, options, workers=workers,
                              dask_address=args.dask, progress=progress)
     elapsed = time.perf_counter() - t0
+    if args.out is not None:
+        # paths relative to the table's own folder (absolute when outside
+        # it), the way Cohort.from_csv reads them back, whatever the cwd
+        rows = cohort.paths_relative_to(rows, args.out.parent)
 
     columns = cohort.columns_of(rows)
     summary = cohort.summarize(rows, columns)

@@ -514,6 +514,56 @@ def _column_rank(col: str):
     return (3, 0, 0, col)
 
 
+#: Columns of a row holding file paths (rewritten by :func:`paths_relative_to`).
+PATH_COLUMNS = ("gt", "pred", "image")
+
+
+def paths_relative_to(rows: Iterable[dict], folder) -> list[dict]:
+    """Rows with their file paths written for a table saved in ``folder``.
+
+    A path to a file inside ``folder`` (or below it) becomes relative to
+    ``folder``, so the table and its cases can move together and
+    :meth:`dicegui.core.review.Cohort.from_csv`, which resolves paths
+    relative to the table's own folder, finds them whatever the current
+    folder was when the table was written. A path outside ``folder`` becomes
+    absolute: it keeps working wherever the table is copied on the same
+    machine (a ``../../x`` path would not), and ``Cohort.from_csv`` opens it
+    only when asked to trust the table (``allow_absolute=True``), as it does
+    for any path leading out of the table's folder.
+
+    "Inside" is decided on the paths as written (made absolute against the
+    current folder, ``..`` collapsed), not on where symbolic links point.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Rows of :func:`run_cohort` (``gt``/``pred``/``image`` as given).
+    folder : path-like
+        Folder of the table file.
+
+    Returns
+    -------
+    list of dict
+        New row dicts (the input rows are not changed).
+    """
+    base = os.path.abspath(os.fspath(folder) or ".")
+    out = []
+    for row in rows:
+        row = dict(row)
+        for col in PATH_COLUMNS:
+            value = row.get(col)
+            if value is None or value == "":
+                continue
+            path = os.path.abspath(os.fspath(value))
+            try:
+                inside = os.path.commonpath([base, path]) == base
+            except ValueError:  # different drives (Windows)
+                inside = False
+            row[col] = os.path.relpath(path, base) if inside else path
+        out.append(row)
+    return out
+
+
 def columns_of(rows: Iterable[dict]) -> list[str]:
     """Union of the rows' keys in a fixed order.
 

@@ -1,6 +1,6 @@
 """The shipped demo cases (TotalSegmentator's example CT; see resources/demo/PROVENANCE.md).
 
-Two demos are built from the same three shipped files:
+Three demos are built from the same three shipped files:
 
 ``totalseg``
     The CT with TotalSegmentator's full-model segmentation as the reference
@@ -10,6 +10,13 @@ Two demos are built from the same three shipped files:
     One small real structure (the right adrenal gland of the full model's
     segmentation) as the reference against an all-background prediction,
     built in memory: accuracy about 99.96 %, Dice 0.
+``probability``
+    The spleen of the full model's segmentation as the reference against an
+    ILLUSTRATIVE probability map: the fast model's spleen as 0/1, blurred
+    with a Gaussian of :data:`PROB_SIGMA_MM` mm
+    (:func:`dicegui.core.teaching.illustrative_probability_map`). No network
+    produced these probabilities; the map only has the rough shape of one, so
+    that thresholds, soft Dice and loss gradients can be shown on a real scan.
 """
 from __future__ import annotations
 
@@ -46,6 +53,10 @@ DEMO_FILES = {
 }
 LABEL_NAMES_FILE = "label_names.json"
 TRAP_LABEL = 8  # adrenal_gland_right: small (152 voxels of 369,660) and real
+PROB_LABEL = 1  # spleen: mid-sized, so the threshold visibly moves Dice
+# Blur of the illustrative map: at 3 mm voxels a 4 mm Gaussian gives a soft
+# border a few voxels wide, where the threshold curve has a clear peak.
+PROB_SIGMA_MM = 4.0
 DEFAULT_DEMO = "totalseg"
 
 
@@ -82,6 +93,15 @@ DEMOS = {
         "The same CT. Reference: one small real structure (the right adrenal gland, from "
         "TotalSegmentator's full model, not an expert); prediction: empty. Almost every voxel is "
         "background, so accuracy is about 99.96 % while Dice is 0.",
+    ),
+    "probability": Demo(
+        "probability",
+        "Probability map (illustrative): spleen, threshold and losses",
+        "The same CT. Reference: the spleen of TotalSegmentator's full model (not an expert). "
+        "Prediction: an ILLUSTRATIVE probability map made by blurring the fast model's spleen "
+        f"with a {PROB_SIGMA_MM:g} mm Gaussian; no network produced these probabilities. It is there to "
+        "show how the threshold moves Dice and IoU, and what soft Dice, Dice loss, BCE and their "
+        "gradients look like.",
     ),
 }
 
@@ -131,6 +151,13 @@ def demo_note(name: str, case: Case | None = None) -> str:
             "output, not an expert's; prediction: empty. Accuracy stays near 100 % while Dice is 0, "
             "because accuracy counts the background."
         )
+    if name == "probability":
+        return (
+            "Demo 'probability' — ILLUSTRATIVE probability map: the fast model's spleen blurred with a "
+            f"{PROB_SIGMA_MM:g} mm Gaussian, not a network's output. Reference: the full model's spleen "
+            "(a TotalSegmentator output, not an expert's). The prediction shown is the map thresholded "
+            "at 0.5; the teaching panel's slider changes the threshold."
+        )
     raise KeyError(name)
 
 
@@ -164,6 +191,9 @@ def build_demo(name: str = DEFAULT_DEMO) -> Case:
     if name == "totalseg":
         case = load_case(image=paths["image"], gt=paths["gt"], pred=paths["pred"])
         case.label_names = names
+    elif name == "probability":
+        case = load_case(image=paths["image"], gt=paths["gt"], pred=paths["pred"])
+        _make_probability(case, names)
     else:
         case = load_case(image=paths["image"], gt=paths["gt"])
         _make_accuracy_trap(case, names)
@@ -187,4 +217,34 @@ def _make_accuracy_trap(case: Case, names: dict[int, str]) -> None:
     case.gt_mask, case.pred_mask = gt, pred
     case.gt_info = MaskInfo("binary", f"{DEMO_FILES['gt']}: label {TRAP_LABEL} ({structure}) as a binary mask", (1,))
     case.pred_info = MaskInfo("binary", "all-background prediction (built in memory)", ())
+    case.label_names = {1: structure}
+
+
+def _make_probability(case: Case, names: dict[int, str]) -> None:
+    """Turn a (CT, full segmentation, fast segmentation) case into the probability demo, in place."""
+    from .teaching import illustrative_probability_map
+
+    structure = names.get(PROB_LABEL, f"label {PROB_LABEL}")
+    for role, labels in (("gt", case.gt_mask), ("pred", case.pred_mask)):
+        if not np.any(labels == PROB_LABEL):
+            raise ValueError(f"{DEMO_FILES[role]}: label {PROB_LABEL} ({structure}) is missing")
+    gt = (case.gt_mask == PROB_LABEL).astype(np.uint8)
+    prob = illustrative_probability_map(case.pred_mask, case.spacing, PROB_SIGMA_MM, label=PROB_LABEL)
+    hard = (prob >= 0.5).view(np.uint8)  # the loader's rule for probability maps
+    gt_source, pred_source = case.gt, case.pred
+    case.gt = Volume(gt, case.affine.copy(), path=None, source_format=gt_source.source_format,
+                     meta={"demo": "probability", "from": f"{DEMO_FILES['gt']} label {PROB_LABEL}"})
+    case.pred = Volume(prob, case.affine.copy(), path=None, source_format=pred_source.source_format,
+                       meta={"demo": "probability", "illustrative": True,
+                             "from": f"{DEMO_FILES['pred']} label {PROB_LABEL}, Gaussian {PROB_SIGMA_MM:g} mm"})
+    case.gt_mask, case.pred_mask, case.pred_prob = gt, hard, prob
+    case.gt_info = MaskInfo("binary", f"{DEMO_FILES['gt']}: label {PROB_LABEL} ({structure}) as a binary mask",
+                            (1,))
+    case.pred_info = MaskInfo(
+        "probability",
+        f"ILLUSTRATIVE probability map: {DEMO_FILES['pred']} label {PROB_LABEL} ({structure}) blurred with a "
+        f"{PROB_SIGMA_MM:g} mm Gaussian (foreground = p \u2265 0.5); not a network's output",
+        (1,), dtype="float32",
+        warning="illustrative probability map (a blurred mask), thresholded at 0.5",
+    )
     case.label_names = {1: structure}

@@ -1,4 +1,5 @@
-"""``dicegui [IMAGE] [--gt GT] [--pred PRED] [--demo NAME] [--screenshot PATH]``: start the window."""
+"""``dicegui [IMAGE] [--gt GT] [--pred PRED] [--demo NAME] [--cohort CSV | --gt-dir G --pred-dir P]
+[--panel NAME] [--screenshot PATH]``: start the window."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,11 @@ from pathlib import Path
 
 from ..core.demo import DEFAULT_DEMO, DEMOS
 
+# the panel names of dicegui.gui.qa.wiring, spelled out so --help needs no Qt import
+PANELS = ("navigator", "teaching", "cohort", "slice-dice")
+
 SCREENSHOT_SIZE = (1600, 1000)
+COHORT_SCREENSHOT_SIZE = (1200, 560)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", choices=list(DEMOS),
                         help=f"open a shipped demo (default when no files: {DEFAULT_DEMO})")
     parser.add_argument("--plane", choices=("axial", "coronal", "sagittal"), help="plane to open on")
+    parser.add_argument("--cohort", type=Path, metavar="CSV",
+                        help="open the table written by 'dicegui score --out' as a worklist (and its worst case)")
+    parser.add_argument("--gt-dir", type=Path, metavar="DIR",
+                        help="with --pred-dir: pair, score and open two folders of masks as a worklist")
+    parser.add_argument("--pred-dir", type=Path, metavar="DIR", help="folder of predicted masks (with --gt-dir)")
+    parser.add_argument("--panel", choices=PANELS,
+                        help="bring a panel to the front (with --screenshot the picture shows it; "
+                             "cohort: the worklist window)")
     parser.add_argument("--screenshot", type=Path, metavar="PATH",
                         help="render the window after loading, save it as PNG and exit")
     return parser
@@ -61,6 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo and (args.image or args.gt or args.pred):
         print("dicegui: give either --demo or files, not both", file=sys.stderr)
         return 2
+    if (args.gt_dir is None) != (args.pred_dir is None):
+        print("dicegui: a cohort from folders needs both --gt-dir and --pred-dir", file=sys.stderr)
+        return 2
+    cohort_given = args.cohort is not None or args.gt_dir is not None
+    if cohort_given and (args.demo or args.image or args.gt or args.pred):
+        print("dicegui: give either a cohort (--cohort or --gt-dir/--pred-dir) or a case, not both", file=sys.stderr)
+        return 2
+    if args.cohort is not None and args.gt_dir is not None:
+        print("dicegui: give either --cohort or --gt-dir/--pred-dir, not both", file=sys.stderr)
+        return 2
 
     app = _application()
     from PySide6 import QtWidgets
@@ -69,32 +92,72 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.dialogs_enabled = args.screenshot is None
-    if args.image or args.gt or args.pred:
+    if cohort_given:
+        ok = _open_cohort(window, args)
+    elif args.image or args.gt or args.pred:
         ok = window.open_paths({"image": args.image, "gt": args.gt, "pred": args.pred})
     else:
         ok = window.open_demo(args.demo or DEFAULT_DEMO)
     if ok and args.plane:
         window.set_plane(args.plane)
+    if ok and args.panel:
+        window.qa.show_panel(args.panel)
 
     if args.screenshot is not None:
         if not ok:
             window.close()
             return 2
-        return _screenshot(app, window, args.screenshot)
+        return _screenshot(app, window, args.screenshot, args.panel)
     window.show()
     window.raise_()
+    if ok and cohort_given:
+        window.qa.cohort.show()  # the worklist in front: it is where the review starts
+    if ok and args.panel == "navigator":
+        app.processEvents()
+        _first_region(window)
     code = app.exec()
     QtWidgets.QApplication.processEvents()
     return int(code)
 
 
-def _screenshot(app, window, path: Path) -> int:
+def _open_cohort(window, args) -> bool:
+    """Open the worklist of --cohort / --gt-dir --pred-dir and its first (worst) case."""
+    cw = window.qa.cohort.show()
+    if args.cohort is not None:
+        ok = cw.open_csv(args.cohort)
+    else:
+        ok = cw.open_dirs(args.gt_dir, args.pred_dir)
+        cw.wait()
+    if not ok or cw.cohort is None or not len(cw.cohort):
+        return False
+    first = next((c.name for c in cw.cohort if c.openable), None)
+    return first is not None and cw.open_case(first)
+
+
+def _first_region(window) -> None:
+    """--panel navigator starts on the region with most Dice to gain (once the view has its size)."""
+    window.qa.wait()
+    if window.qa.navigator.current is None:
+        window.qa.navigator.next()
+
+
+def _screenshot(app, window, path: Path, panel: str | None = None) -> int:
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     app.processEvents()
     window.wait_for_workers()
+    if panel == "navigator":
+        _first_region(window)
+    window.qa.wait()
     app.processEvents()
-    pixmap = window.grab()
+    target = window
+    if panel == "cohort" and window.qa.cohort.cohort_window is not None:
+        target = window.qa.cohort.cohort_window
+        target.resize(*COHORT_SCREENSHOT_SIZE)
+        target.show()
+        app.processEvents()
+    pixmap = target.grab()
+    window.qa.shutdown()  # closes the worklist window too
     window.close()
     if not pixmap.save(str(path), "PNG"):
         print(f"dicegui: {path}: could not write the screenshot", file=sys.stderr)

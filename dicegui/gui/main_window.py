@@ -48,10 +48,13 @@ class MainWindow(QtWidgets.QMainWindow):
         Plane name and slice index after every slice or plane change.
     sessionChanged()
         A case was opened.
+    masksEdited()
+        A mask was edited (emitted by :meth:`masks_changed`).
     """
 
     sliceChanged = QtCore.Signal(str, int)
     sessionChanged = QtCore.Signal()
+    masksEdited = QtCore.Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -83,6 +86,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.runner.resultReady.connect(self._surface_ready)
         self.runner.failed.connect(self._surface_failed)
         self._set_enabled(False)
+        self._setup_qa_panels()
+        self._setup_editor()
         self.resize(1500, 950)
 
     # =================================================================== UI
@@ -271,6 +276,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if not paths:
             self._report_error("Nothing to open", "Choose at least one file: an image, a reference or a prediction.")
             return False
+        if not self.editor.confirm_discard("open another case"):
+            return False
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
             case = load_case(image=paths.get("image"), gt=paths.get("gt"), pred=paths.get("pred"))
@@ -307,6 +314,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """Open a shipped demo (``totalseg``, ``accuracy-trap``)."""
         from ..core.demo import DEMO_FILES, DEMO_DIR, build_demo
 
+        if not self.editor.confirm_discard("open another case"):
+            return False
         try:
             case = build_demo(name)
             if name == "totalseg":
@@ -640,6 +649,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self._surface_dirty = True
         if self.surface_result is not None:
             self.scores.set_surface_state("stale")
+        self.masksEdited.emit()
+
+    def _setup_qa_panels(self) -> None:
+        """Per-slice Dice, error regions, HD marker, cohort worklist and teaching panel (issue 6)."""
+        from .qa.wiring import install_qa_panels
+
+        self.qa = install_qa_panels(self)
+
+    def _setup_editor(self) -> None:
+        """Brush, eraser, fill, undo history, saving (issue 5): all wired by the editor package."""
+        from .editor import Editor
+
+        self.editor = Editor(self)
 
     # ------------------------------------------------------- surface worker
     def request_surface(self) -> None:
@@ -775,6 +797,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ================================================================ close
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        if not self.editor.confirm_discard("close"):
+            ev.ignore()
+            return
         self.runner.cancel()
         self.runner.wait(10000)
         super().closeEvent(ev)

@@ -117,6 +117,10 @@ class ScoresPanel(QtWidgets.QWidget):
         self.message = QtWidgets.QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #a05000;")
+        # Change of the volume Dice caused by the last edit (the editor sets it).
+        self.last_change = QtWidgets.QLabel("")
+        self.last_change.setToolTip("Change of the volume Dice caused by the last stroke, fill or undo")
+        self.last_change.setVisible(False)
 
         self.overlap = _table(len(OVERLAP_ROWS), 2, ("Volume", "Slice"))
         self.overlap.setVerticalHeaderLabels([t for _, t in OVERLAP_ROWS])
@@ -180,6 +184,7 @@ class ScoresPanel(QtWidgets.QWidget):
         ph = self.per_label.horizontalHeader()
         ph.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         ph.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self._per_label_rows = None  # (items by label, names, voxel size) of the rows shown
         self.per_label.setToolTip(
             "Click a row to show that label's TP / FP / FN on the slice where it is worst; click a header to sort"
         )
@@ -192,6 +197,7 @@ class ScoresPanel(QtWidgets.QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.message)
+        layout.addWidget(self.last_change)
         layout.addWidget(self.overlap)
         layout.addWidget(self.surface_box)
         layout.addWidget(self.labels_box, 1)
@@ -232,6 +238,26 @@ class ScoresPanel(QtWidgets.QWidget):
                 value = scores.get(key)
             self._cells[(key, column)].setText(format_value(key, value))
 
+    def set_last_change(self, delta: float | None, what: str = "last stroke") -> None:
+        """Show ``ΔDice +0.0123 (what)``; None hides the line."""
+        if delta is None:
+            self.last_change.setVisible(False)
+            self.last_change.setText("")
+            return
+        if math.isnan(delta):
+            text, colour = "ΔDice undefined", "#555555"
+        else:
+            # Round first so that a tiny change never reads "-0.0000".
+            shown = round(float(delta), 4) + 0.0
+            text = f"ΔDice {shown:+.4f}"
+            colour = "#2e7d32" if shown > 0 else "#b00020" if shown < 0 else "#555555"
+        self.last_change.setText(f"<span style='color:{colour}; font-weight:bold'>{text}</span> ({what})")
+        self.last_change.setVisible(True)
+
+    def last_change_text(self) -> str:
+        """The ΔDice line as plain text (for tests)."""
+        return QtGui.QTextDocumentFragment.fromHtml(self.last_change.text()).toPlainText()
+
     def text(self, key: str, column: str = "volume") -> str:
         """The text shown in a cell (for tests and exports of what the user sees)."""
         return self._cells[(key, column)].text()
@@ -261,11 +287,17 @@ class ScoresPanel(QtWidgets.QWidget):
         """Fill the per-label table from a ``per_label()`` dictionary (None hides it)."""
         self.labels_box.setVisible(result is not None)
         t = self.per_label
+        if result is not None:
+            present = {k: v for k, v in result["labels"].items() if not v.get("absent")}
+            if self._update_per_label_in_place(present, names, voxel_ml):
+                self._set_mean(result, len(present))
+                return
+        self._per_label_rows = None
         t.setSortingEnabled(False)
         t.setRowCount(0)
         if result is None:
             return
-        present = {k: v for k, v in result["labels"].items() if not v.get("absent")}
+        rows = {}
         t.setRowCount(len(present))
         for r, (label, s) in enumerate(sorted(present.items())):
             first = _SortItem(str(label), int(label))
@@ -286,12 +318,50 @@ class ScoresPanel(QtWidgets.QWidget):
                 if c >= 2:
                     item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 t.setItem(r, c, item)
+            rows[int(label)] = cells
         t.setSortingEnabled(True)
         t.sortItems(2, QtCore.Qt.SortOrder.AscendingOrder)  # worst first
+        # Label colours depend on the label number only: same labels, same swatches.
+        self._per_label_rows = (rows, dict(names), voxel_ml)
+        self._set_mean(result, len(present))
+
+    def _set_mean(self, result: dict, n: int) -> None:
         self.mean.setText(
             f"Mean Dice <b>{format_value('dice', result['mean_dice'])}</b> · mean IoU "
-            f"{format_value('iou', result['mean_iou'])} over {len(present)} labels (worst first)"
+            f"{format_value('iou', result['mean_iou'])} over {n} labels (worst first)"
         )
+
+    def _update_per_label_in_place(self, present: dict, names: dict, voxel_ml: float) -> bool:
+        """New numbers for the same labels (every brush dab): change only the cells that differ.
+
+        Rebuilding the table on every dab would repaint all of it; here only
+        changed cells repaint, and the rows keep the order the user chose.
+        """
+        state = self._per_label_rows
+        if state is None:
+            return False
+        rows, old_names, old_ml = state
+        if set(rows) != {int(k) for k in present} or old_names != names or old_ml != voxel_ml:
+            return False
+        t = self.per_label
+        header = t.horizontalHeader()
+        t.setSortingEnabled(False)
+        for label, s in present.items():
+            cells = rows[int(label)]
+            values = (
+                ("dice", s["dice"], float(s["dice"])),
+                ("iou", s["iou"], float(s["iou"])),
+                ("gt_size", (s["tp"] + s["fn"]) * voxel_ml, float(s["tp"] + s["fn"])),
+                ("pred_size", (s["tp"] + s["fp"]) * voxel_ml, float(s["tp"] + s["fp"])),
+            )
+            for item, (key, value, sort_key) in zip(cells[2:], values):
+                text = format_value(key, value)
+                if item.text() != text:
+                    item.setText(text)
+                item._key = sort_key
+        t.setSortingEnabled(True)  # re-sorts by the column and order shown in the header
+        t.sortItems(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        return True
 
     def per_label_rows(self) -> list[tuple[int, str, str]]:
         """(label, name, Dice text) of each row in display order."""

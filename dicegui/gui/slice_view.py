@@ -7,7 +7,15 @@ millimetres, so anisotropic voxels keep their true aspect.
 
 Mouse and keys, as in clinical viewers:
 wheel / ↑ ↓ ← → step slices, PgUp/PgDn step ten, Home/End first/last,
-Ctrl+wheel or right-drag zooms, left- or middle-drag pans, F (fit) resets the view.
+Ctrl+wheel or right-drag zooms, left- or middle-drag pans, R resets the view.
+
+Editing: an ``edit_handler`` (the editor, :mod:`dicegui.gui.editor`) may take
+left-button presses, the drags that follow them and Shift+wheel. The view
+hands it unclamped screen pixels (``(row, col)`` integers, possibly outside
+the image so that a brush can be half off the edge) straight from the Qt
+mouse events, without pyqtgraph's drag threshold or hover machinery in
+between: the first dab lands where the button went down and every move
+event of a drag reaches the brush.
 """
 from __future__ import annotations
 
@@ -123,6 +131,11 @@ class SliceView(pg.GraphicsView):
         self._pixel_mm = (1.0, 1.0)
         self._last_hover = None
         self.scale_bar = None
+        # Object with press(pixel, modifiers) -> bool, move(pixel), release(pixel),
+        # hover(pos or None) and wheel(steps) -> bool; see the module notes.
+        self.edit_handler = None
+        self._editing = False
+        self._shift_wheel_rest = 0
 
         align = QtCore.Qt.AlignmentFlag
         self.edge_labels = {
@@ -133,6 +146,8 @@ class SliceView(pg.GraphicsView):
         }
         self.caption = _corner_label(self, align.AlignLeft | align.AlignTop, 11, True)
         self.window_caption = _corner_label(self, align.AlignLeft | align.AlignBottom, 10)
+        self.tool_caption = _corner_label(self, align.AlignRight | align.AlignTop, 11, True)
+        self.tool_caption.setVisible(False)
         self.hint = QtWidgets.QLabel(self)
         self.hint.setAlignment(align.AlignCenter)
         self.hint.setWordWrap(True)
@@ -225,6 +240,16 @@ class SliceView(pg.GraphicsView):
         self.window_caption.adjustSize()
         self._place_labels()
 
+    def set_tool_caption(self, text: str | None, color: str = "#f0e442") -> None:
+        """Top-right caption naming the active editing tool and target (hidden when empty)."""
+        self.tool_caption.setText(text or "")
+        self.tool_caption.setStyleSheet(
+            f"QLabel {{ color: {color}; background: rgba(0,0,0,150); padding: 2px 6px; border-radius: 3px; }}"
+        )
+        self.tool_caption.setVisible(bool(text))
+        self.tool_caption.adjustSize()
+        self._place_labels()
+
     # ------------------------------------------------------------- mapping
     def pixel_at(self, scene_pos) -> tuple[int, int] | None:
         """Image pixel (row, col) under a scene position, or None outside the image."""
@@ -247,11 +272,77 @@ class SliceView(pg.GraphicsView):
         """Widget (viewport) position of the centre of pixel (row, col)."""
         return self.mapFromScene(self.scene_pos_of(row, col))
 
+    def pixel_float(self, scene_pos) -> tuple[float, float]:
+        """(row, col) in pixel units under a scene position (unclamped; pixel centres at +0.5)."""
+        p = self.vb.mapSceneToView(scene_pos)
+        return p.y() / self._pixel_mm[0], p.x() / self._pixel_mm[1]
+
     def _mouse_moved(self, scene_pos) -> None:
         pixel = self.pixel_at(scene_pos)
         if pixel != self._last_hover:
             self._last_hover = pixel
             self.hovered.emit(pixel)
+        if self.edit_handler is not None and self._shape is not None:
+            self.edit_handler.hover(self.pixel_float(scene_pos))
+
+    # -------------------------------------------------------------- editing
+    def _event_pixel(self, ev):
+        """Scene position and unclamped integer (row, col) of a mouse event."""
+        scene = self.mapToScene(ev.position().toPoint())
+        row, col = self.pixel_float(scene)
+        return scene, (math.floor(row), math.floor(col))
+
+    def mousePressEvent(self, ev):
+        handler = self.edit_handler
+        if (handler is not None and self._shape is not None and not self._editing
+                and ev.button() == QtCore.Qt.MouseButton.LeftButton):
+            _, pixel = self._event_pixel(ev)
+            if handler.press(pixel, ev.modifiers()):
+                self._editing = True
+                ev.accept()
+                return
+        super().mousePressEvent(ev)
+
+    def mouseMoveEvent(self, ev):
+        if self._editing:
+            scene, pixel = self._event_pixel(ev)
+            self.edit_handler.move(pixel)
+            self._mouse_moved(scene)  # status bar and brush outline follow the hand
+            ev.accept()
+            return
+        super().mouseMoveEvent(ev)
+
+    def mouseReleaseEvent(self, ev):
+        if self._editing and ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            self._editing = False
+            _, pixel = self._event_pixel(ev)
+            self.edit_handler.release(pixel)
+            ev.accept()
+            return
+        super().mouseReleaseEvent(ev)
+
+    @property
+    def editing(self) -> bool:
+        """A left-button drag is being handled by the edit handler."""
+        return self._editing
+
+    def end_editing(self) -> None:
+        """Forget the current drag (the handler has already ended its stroke)."""
+        self._editing = False
+
+    def wheelEvent(self, ev):
+        handler = self.edit_handler
+        if handler is not None and ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
+            # Some platforms turn Shift+wheel into a horizontal wheel.
+            delta = ev.angleDelta().y() or ev.angleDelta().x()
+            self._shift_wheel_rest += delta
+            steps = int(self._shift_wheel_rest / _WHEEL_UNIT)
+            if steps:
+                self._shift_wheel_rest -= steps * _WHEEL_UNIT
+                handler.wheel(steps)
+            ev.accept()
+            return
+        super().wheelEvent(ev)
 
     def _mouse_clicked(self, ev) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
@@ -263,6 +354,8 @@ class SliceView(pg.GraphicsView):
         if self._last_hover is not None:
             self._last_hover = None
             self.hovered.emit(None)
+        if self.edit_handler is not None:
+            self.edit_handler.hover(None)
         super().leaveEvent(ev)
 
     # ----------------------------------------------------------------- keys
@@ -310,4 +403,8 @@ class SliceView(pg.GraphicsView):
             top.move(top.x(), self.caption.y() + self.caption.height() + 2)  # narrow view: below the caption
         self.window_caption.adjustSize()
         self.window_caption.move(m, h - self.window_caption.height() - m)
+        tc = self.tool_caption
+        tc.move(w - tc.width() - m, m)
+        if top.text() and not top.isHidden() and tc.x() < top.x() + top.width() + 4:
+            tc.move(tc.x(), top.y() + top.height() + 2)  # keep the orientation letter readable
         self.hint.setGeometry(40, 0, max(w - 80, 10), h)

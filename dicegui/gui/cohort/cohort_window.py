@@ -1,0 +1,640 @@
+"""The cohort worklist: every case with its scores, worst first, with a review status and a note.
+
+A cohort opens from the CSV table ``dicegui score --out`` wrote, or from two
+folders (paired and scored as ``dicegui score`` does, in a worker thread).
+The table is :class:`dicegui.core.review.Cohort` in its current order: a
+click on a column header sorts by that column, worst first (a second click
+reverses it). A double-click (or Enter) opens the case in the main window;
+Ctrl+→ / Ctrl+← (also Alt+N / Alt+P) open the next / previous case, here and
+in the main window.
+
+The review status (unreviewed / approved / corrected / rejected; Alt+U /
+Alt+A / Alt+C / Alt+R) and the note of the selected case are saved by the
+core in the review sidecar beside the CSV (``results.review.json``) or in
+the prediction folder (``dicegui.review.json``) at every change, so a review
+survives closing the window or the program. File ▸ Export writes the reviewed
+table (review columns first).
+"""
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...core.review import REVIEW_STATUSES, Cohort, CohortError
+from ..scores_panel import format_value
+
+#: Score columns shown when present, in this order (the export has every column).
+SHOWN_METRICS = ("mean_dice", "dice", "mean_iou", "iou", "hd95", "assd", "nsd", "hd", "fp", "fn")
+STATUS_TITLES = {"unreviewed": "Unreviewed", "approved": "Approved", "corrected": "Corrected",
+                 "rejected": "Rejected"}
+STATUS_COLOURS = {"unreviewed": None, "approved": QtGui.QColor(214, 240, 222),
+                  "corrected": QtGui.QColor(255, 240, 204), "rejected": QtGui.QColor(250, 220, 214)}
+COLUMN_TITLES = {"case": "Case", "review": "Review", "note": "Note", "status": "Scoring",
+                 "mean_dice": "Mean Dice", "dice": "Dice", "mean_iou": "Mean IoU", "iou": "IoU",
+                 "hd95": "HD95", "assd": "ASSD", "nsd": "NSD", "hd": "HD", "fp": "FP", "fn": "FN"}
+COLUMN_TIPS = {"case": "Case name", "review": "Review status", "note": "Review note",
+               "status": "Result of the scoring run (ok, bad_input, internal_error)",
+               "mean_dice": "Mean Dice over the labels", "dice": "Dice of the foreground",
+               "mean_iou": "Mean IoU over the labels", "iou": "IoU (Jaccard) of the foreground",
+               "hd95": "HD95 in mm", "assd": "Average symmetric surface distance in mm",
+               "nsd": "Normalised surface Dice", "hd": "Hausdorff distance (maximum) in mm",
+               "fp": "False-positive voxels", "fn": "False-negative voxels"}
+NEXT_KEYS = ("Ctrl+Right", "Alt+N")
+PREVIOUS_KEYS = ("Ctrl+Left", "Alt+P")
+_OUTSIDE = "leads outside the table's folder"
+
+
+class _ScoreSignals(QtCore.QObject):
+    progress = QtCore.Signal(int, int)
+    done = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+
+
+class _ScoreJob(QtCore.QRunnable):
+    """Score a cohort opened from folders (worker thread)."""
+
+    def __init__(self, cohort: Cohort, options, workers: int, signals: _ScoreSignals):
+        super().__init__()
+        self.cohort, self.options, self.workers, self.signals = cohort, options, workers, signals
+
+    def run(self) -> None:
+        try:
+            self.cohort.score(self.options, workers=self.workers,
+                              progress=lambda done, total, _row: self.signals.progress.emit(done, total))
+        except Exception as exc:
+            traceback.print_exc()
+            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.signals.done.emit(self.cohort)
+
+
+class _Item(QtWidgets.QTableWidgetItem):
+    def __init__(self, text: str, align_right: bool = False):
+        super().__init__(text)
+        if align_right:
+            self.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+
+
+class OpenFoldersDialog(QtWidgets.QDialog):
+    """Choose the reference and prediction folders (and optionally images) of a cohort."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Open a cohort from folders")
+        self.edits = {}
+        form = QtWidgets.QFormLayout(self)
+        for key, title in (("gt", "Reference masks"), ("pred", "Predicted masks"), ("image", "Images (optional)")):
+            edit = QtWidgets.QLineEdit()
+            browse = QtWidgets.QPushButton("Browse…")
+            browse.clicked.connect(lambda _=False, e=edit, t=title: self._browse(e, t))
+            row = QtWidgets.QHBoxLayout()
+            row.addWidget(edit, 1)
+            row.addWidget(browse)
+            form.addRow(title, row)
+            self.edits[key] = edit
+        self.surface = QtWidgets.QCheckBox("Also surface distances (HD95, ASSD, NSD; slower)")
+        form.addRow(self.surface)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Open
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse(self, edit, title) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, title, edit.text())
+        if folder:
+            edit.setText(folder)
+
+    def values(self) -> dict:
+        return {k: (Path(e.text()) if e.text().strip() else None) for k, e in self.edits.items()}
+
+
+class CohortWindow(QtWidgets.QMainWindow):
+    """The worklist window.
+
+    Parameters
+    ----------
+    main_window : MainWindow, optional
+        Where cases open (None: the table and the review work on their own).
+
+    Signals
+    -------
+    caseOpened(str)
+        A case was opened in the main window.
+    cohortChanged()
+        A cohort was opened (or re-scored).
+    """
+
+    caseOpened = QtCore.Signal(str)
+    cohortChanged = QtCore.Signal()
+
+    def __init__(self, main_window=None, parent=None):
+        super().__init__(parent)
+        self.main_window = main_window
+        self.cohort: Cohort | None = None
+        self.current: str | None = None
+        self.columns: list[str] = []
+        self.dialogs_enabled = True
+        self.last_error: str | None = None
+        self.pool = QtCore.QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = _ScoreSignals(self)
+        self._signals.progress.connect(self._score_progress)
+        self._signals.done.connect(self._scored)
+        self._signals.failed.connect(lambda m: self._error("Could not score the cohort", m))
+        self.setWindowTitle("dicegui — cohort")
+        self.resize(1100, 640)
+
+        self.table = QtWidgets.QTableWidget(0, 0)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.sectionClicked.connect(self._header_clicked)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self.open_case(self._name_at(r)))
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+
+        # review panel
+        self.case_title = QtWidgets.QLabel("No case selected")
+        f = self.case_title.font()
+        f.setBold(True)
+        f.setPointSize(f.pointSize() + 1)
+        self.case_title.setFont(f)
+        self.case_scores = QtWidgets.QLabel("")
+        self.case_scores.setWordWrap(True)
+        self.status_buttons: dict[str, QtWidgets.QRadioButton] = {}
+        self.status_group = QtWidgets.QButtonGroup(self)
+        status_box = QtWidgets.QGroupBox("Review")
+        sl = QtWidgets.QVBoxLayout(status_box)
+        for status in REVIEW_STATUSES:
+            b = QtWidgets.QRadioButton("&" + STATUS_TITLES[status])
+            self.status_group.addButton(b)
+            self.status_buttons[status] = b
+            sl.addWidget(b)
+            b.toggled.connect(lambda on, st=status: on and self.set_status(st))
+        self.note = QtWidgets.QLineEdit()
+        self.note.setPlaceholderText("Note (saved when you press Enter or leave the field)")
+        self.note.editingFinished.connect(self.commit_note)
+        sl.addWidget(QtWidgets.QLabel("Note"))
+        sl.addWidget(self.note)
+        self.open_button = QtWidgets.QPushButton("Open in the main window")
+        self.open_button.clicked.connect(lambda: self.open_case(self.current))
+        self.problem = QtWidgets.QLabel("")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("QLabel { color: #a0301a; }")
+        side = QtWidgets.QWidget()
+        side_l = QtWidgets.QVBoxLayout(side)
+        side_l.addWidget(self.case_title)
+        side_l.addWidget(self.case_scores)
+        side_l.addWidget(status_box)
+        side_l.addWidget(self.open_button)
+        side_l.addWidget(self.problem)
+        side_l.addStretch(1)
+        side.setMinimumWidth(260)
+        side.setMaximumWidth(340)
+
+        self.source_label = QtWidgets.QLabel("Open a cohort: File ▸ Open table (CSV)… or Open folders…")
+        self.source_label.setWordWrap(True)
+        centre = QtWidgets.QWidget()
+        cl = QtWidgets.QVBoxLayout(centre)
+        cl.setContentsMargins(4, 4, 4, 4)
+        cl.addWidget(self.source_label)
+        cl.addWidget(self.table, 1)
+        split = QtWidgets.QSplitter()
+        split.addWidget(centre)
+        split.addWidget(side)
+        split.setStretchFactor(0, 1)
+        self.setCentralWidget(split)
+
+        self.counts_label = QtWidgets.QLabel("")
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        self.statusBar().addWidget(self.counts_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self._build_actions()
+        self._set_case_enabled(False)
+
+    # ------------------------------------------------------------ actions
+    def _build_actions(self) -> None:
+        def act(text, slot, keys=(), tip=None):
+            a = QtGui.QAction(text, self)
+            if keys:
+                a.setShortcuts([QtGui.QKeySequence(k) for k in keys])
+            if tip:
+                a.setToolTip(tip)
+                a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.act_open_csv = act("Open &table (CSV)…", lambda: self.open_csv_dialog(), ("Ctrl+O",),
+                                "Open the table written by dicegui score --out")
+        self.act_open_dirs = act("Open &folders…", lambda: self.open_dirs_dialog(), ("Ctrl+Shift+O",),
+                                 "Pair and score two folders of masks")
+        self.act_export = act("&Export reviewed table…", lambda: self.export_dialog(), ("Ctrl+E",),
+                              "Write the table with the review status and note of every case")
+        self.act_close = act("&Close", self.close, ("Ctrl+W",))
+        self.act_next = act("&Next case", self.next_case, NEXT_KEYS, "Open the next case (Ctrl+→ or Alt+N)")
+        self.act_previous = act("&Previous case", self.previous_case, PREVIOUS_KEYS,
+                                "Open the previous case (Ctrl+← or Alt+P)")
+        self.act_open_case = act("&Open selected case", lambda: self.open_case(self.current), ("Return",))
+        self.act_open_case.setShortcutContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.table.addAction(self.act_open_case)
+        menu = self.menuBar().addMenu("&File")
+        for a in (self.act_open_csv, self.act_open_dirs, self.act_export):
+            menu.addAction(a)
+        menu.addSeparator()
+        menu.addAction(self.act_close)
+        go = self.menuBar().addMenu("&Go")
+        for a in (self.act_open_case, self.act_next, self.act_previous):
+            go.addAction(a)
+        tb = self.addToolBar("Cohort")
+        tb.setObjectName("cohort_toolbar")
+        tb.setMovable(False)
+        for a in (self.act_open_csv, self.act_open_dirs, self.act_export):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addAction(self.act_previous)
+        tb.addAction(self.act_next)
+
+    def _error(self, title: str, text: str) -> None:
+        self.last_error = text
+        self.progress.setVisible(False)
+        if self.dialogs_enabled:
+            QtWidgets.QMessageBox.critical(self, title, text)
+        else:
+            import sys
+
+            print(f"dicegui: {text}", file=sys.stderr)
+
+    # ------------------------------------------------------------- opening
+    def open_csv_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a cohort table", "",
+                                                        "CSV tables (*.csv);;All files (*)")
+        if path:
+            self.open_csv(path)
+
+    def open_csv(self, path, allow_absolute: bool | None = None) -> bool:
+        """Open the table of ``dicegui score --out``; False (and a message) when it cannot be read.
+
+        With ``allow_absolute=None`` a table naming files outside its own
+        folder asks whether to trust its paths (untrusted when dialogs are off).
+        """
+        try:
+            cohort = Cohort.from_csv(path, allow_absolute=bool(allow_absolute))
+            if allow_absolute is None and any(_OUTSIDE in p for c in cohort for p in c.problems):
+                if self._ask_trust(path):
+                    cohort = Cohort.from_csv(path, allow_absolute=True)
+        except (CohortError, OSError) as exc:
+            self._error("Could not open the cohort", str(exc))
+            return False
+        self.set_cohort(cohort)
+        return True
+
+    def _ask_trust(self, path) -> bool:
+        if not self.dialogs_enabled:
+            return False
+        answer = QtWidgets.QMessageBox.question(
+            self, "Trust the paths of this table?",
+            f"{path} names mask files outside its own folder (absolute or ../ paths). Open them?\n\n"
+            "Only say yes for a table you or a colleague wrote with dicegui score.",
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No)
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def open_dirs_dialog(self) -> None:
+        dlg = OpenFoldersDialog(self)
+        if dlg.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            v = dlg.values()
+            if v["gt"] is None or v["pred"] is None:
+                self._error("Could not open the cohort", "Choose both a reference folder and a prediction folder.")
+                return
+            self.open_dirs(v["gt"], v["pred"], v["image"], surface=dlg.surface.isChecked())
+
+    def open_dirs(self, gt_dir, pred_dir, image_dir=None, *, surface: bool = False, workers: int | None = None) -> bool:
+        """Pair two folders and score them in a worker thread (the table fills in when done)."""
+        from ...core.cohort import ScoreOptions, default_workers
+
+        try:
+            cohort = Cohort.from_dirs(gt_dir, pred_dir, image_dir)
+        except (ValueError, OSError) as exc:
+            self._error("Could not open the cohort", str(exc))
+            return False
+        n = sum(c.openable for c in cohort)
+        if workers is None:
+            workers = 1 if n <= 4 else min(default_workers(), n)
+        self.set_cohort(cohort)
+        self.source_label.setText(f"Scoring {n} case(s) of {pred_dir}…")
+        self.progress.setRange(0, max(n, 1))
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.pool.start(_ScoreJob(cohort, ScoreOptions(surface=surface), workers, self._signals))
+        return True
+
+    def wait(self, msecs: int = 60000) -> bool:
+        """Block until scoring is done and shown (tests, screenshots)."""
+        done = self.pool.waitForDone(msecs)
+        QtWidgets.QApplication.processEvents()
+        return done
+
+    def _score_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _scored(self, cohort) -> None:
+        self.progress.setVisible(False)
+        if cohort is self.cohort:
+            self.set_cohort(cohort)
+
+    def set_cohort(self, cohort: Cohort) -> None:
+        """Show a cohort (worst first by its default metric)."""
+        self.cohort = cohort
+        keep = self.current if self.current in cohort else None
+        self.current = None
+        metrics = cohort.metrics()
+        shown = [m for m in SHOWN_METRICS if m in metrics]
+        if "mean_dice" in shown and "dice" in shown:
+            shown.remove("dice")  # label maps: the mean over labels is what ranks them
+        if "mean_iou" in shown and "iou" in shown:
+            shown.remove("iou")
+        failed = any(c.score_status not in ("", "ok") for c in cohort)
+        self.columns = ["case", "review", *shown, *(["status"] if failed else []), "note"]
+        self.table.setColumnCount(len(self.columns))
+        self.table.setHorizontalHeaderLabels([COLUMN_TITLES.get(c, c) for c in self.columns])
+        for i, c in enumerate(self.columns):
+            self.table.horizontalHeaderItem(i).setToolTip(COLUMN_TIPS.get(c, c) + "; click to sort, worst first")
+        unmatched = len(cohort.unmatched_gt) + len(cohort.unmatched_pred)
+        extra = f"; {unmatched} file(s) without a partner were left out" if unmatched else ""
+        self.source_label.setText(f"<b>{cohort.source}</b> — {len(cohort)} cases; review kept in "
+                                  f"{cohort.sidecar.name}{extra}.")
+        self.setWindowTitle(f"dicegui — cohort {cohort.source.name}")
+        self._fill()
+        self.table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(self.columns.index("note"),
+                                                           QtWidgets.QHeaderView.ResizeMode.Stretch)
+        if len(cohort):
+            self.select(keep if keep is not None else cohort.order[0])
+        self.cohortChanged.emit()
+
+    # ---------------------------------------------------------------- table
+    def _fill(self) -> None:
+        c = self.cohort
+        blocker = QtCore.QSignalBlocker(self.table)
+        self.table.setRowCount(len(c))
+        for row, case in enumerate(c):
+            self._fill_row(row, case)
+        del blocker
+        self._update_sort_indicator()
+        self._update_counts()
+
+    def _fill_row(self, row: int, case) -> None:
+        for col, key in enumerate(self.columns):
+            if key == "case":
+                item = _Item(case.name)
+                if not case.openable:
+                    item.setForeground(QtGui.QColor(160, 48, 26))
+                    item.setToolTip("; ".join(case.problems) or "cannot be opened")
+            elif key == "review":
+                item = _Item(STATUS_TITLES[case.review])
+            elif key == "note":
+                item = _Item(case.note)
+                item.setToolTip(case.note)
+            elif key == "status":
+                item = _Item(case.score_status or "—")
+                if case.fields.get("error"):
+                    item.setToolTip(case.fields["error"])
+            else:
+                value = case.scores.get(key)
+                text = "—" if value is None else format_value(key, value)
+                if key in ("fp", "fn") and value is not None:
+                    text = f"{int(value):,}"
+                item = _Item(text, align_right=True)
+            colour = STATUS_COLOURS[case.review]
+            if colour is not None:
+                item.setBackground(colour)
+            self.table.setItem(row, col, item)
+
+    def _name_at(self, row: int) -> str | None:
+        item = self.table.item(row, 0)
+        return None if item is None else item.text()
+
+    def row_of(self, name: str) -> int:
+        return self.cohort.index_of(name)
+
+    def cell_text(self, name: str, column: str) -> str:
+        """Text shown for a case in a column (tests, screenshots)."""
+        return self.table.item(self.row_of(name), self.columns.index(column)).text()
+
+    def shown_order(self) -> list[str]:
+        return [self._name_at(r) for r in range(self.table.rowCount())]
+
+    def _header_clicked(self, section: int) -> None:
+        key = self.columns[section]
+        self.sort_by(key)
+
+    def sort_by(self, key: str) -> None:
+        """Sort by a column: worst first, reversed by a second click on the same column."""
+        if self.cohort is None or key in ("note", "status"):
+            self._update_sort_indicator()
+            return
+        metric = "review" if key == "review" else key
+        if self.cohort.sort_metric == metric:
+            self.cohort.sort(metric, descending=not self.cohort.sort_descending)
+        else:
+            self.cohort.sort(metric)
+        keep = self.current
+        self._fill()
+        if keep is not None:
+            self.select(keep)
+
+    def _update_sort_indicator(self) -> None:
+        header = self.table.horizontalHeader()
+        c = self.cohort
+        metric = None if c is None else ("review" if c.sort_metric == "review" else c.sort_metric)
+        if metric in self.columns:
+            order = QtCore.Qt.SortOrder.DescendingOrder if c.sort_descending else QtCore.Qt.SortOrder.AscendingOrder
+            header.setSortIndicator(self.columns.index(metric), order)
+        else:
+            header.setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
+
+    def _update_counts(self) -> None:
+        counts = self.cohort.review_counts()
+        self.counts_label.setText(" · ".join(f"{counts[s]} {s}" for s in REVIEW_STATUSES)
+                                  + f"  ({len(self.cohort)} cases)")
+
+    # ------------------------------------------------------------ selection
+    def select(self, name: str | None) -> None:
+        """Select a case in the table and show its review."""
+        if name is None or self.cohort is None or name not in self.cohort:
+            return
+        row = self.row_of(name)
+        self.table.selectRow(row)
+        self.table.scrollToItem(self.table.item(row, 0))
+        self._show_case(name)
+
+    def _selection_changed(self) -> None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        if len(rows) == 1:
+            name = self._name_at(rows.pop())
+            if name != self.current:
+                self._show_case(name)
+
+    def _show_case(self, name: str) -> None:
+        if self.current is not None and self.current != name:
+            self.commit_note()
+        self.current = name
+        case = self.cohort[name]
+        self.case_title.setText(case.name)
+        parts = []
+        for key in self.columns:
+            v = case.scores.get(key)
+            if v is not None:
+                parts.append(f"{key} {format_value(key, v)}")
+        self.case_scores.setText(" · ".join(parts) or "not scored")
+        for status, b in self.status_buttons.items():
+            blocker = QtCore.QSignalBlocker(b)
+            b.setChecked(status == case.review)
+            del blocker
+        blocker = QtCore.QSignalBlocker(self.note)
+        self.note.setText(case.note)
+        del blocker
+        self.problem.setText("; ".join(case.problems))
+        self.open_button.setEnabled(case.openable and self.main_window is not None)
+        self._set_case_enabled(True)
+
+    def _set_case_enabled(self, on: bool) -> None:
+        for b in self.status_buttons.values():
+            b.setEnabled(on)
+        self.note.setEnabled(on)
+        self.act_export.setEnabled(self.cohort is not None)
+        self.act_next.setEnabled(self.cohort is not None)
+        self.act_previous.setEnabled(self.cohort is not None)
+
+    # --------------------------------------------------------------- review
+    def set_status(self, status: str, name: str | None = None) -> bool:
+        """Set the review status of a case (default the selected one) and save it."""
+        name = name or self.current
+        if name is None or self.cohort is None:
+            return False
+        from ...core.io import SaveError
+
+        try:
+            self.cohort.set_review(name, status)
+        except (SaveError, ValueError, OSError) as exc:
+            self._error("Could not save the review", str(exc))
+            return False
+        self._refresh_row(name)
+        return True
+
+    def set_note(self, note: str, name: str | None = None) -> bool:
+        """Set the note of a case (default the selected one) and save it."""
+        name = name or self.current
+        if name is None or self.cohort is None:
+            return False
+        from ...core.io import SaveError
+
+        if self.cohort[name].note == note:
+            return True
+        try:
+            self.cohort.set_review(name, note=note)
+        except (SaveError, ValueError, OSError) as exc:
+            self._error("Could not save the review", str(exc))
+            return False
+        self._refresh_row(name)
+        return True
+
+    def commit_note(self) -> None:
+        """Save the note being typed (Enter, leaving the field, another case, closing)."""
+        if self.current is not None and self.cohort is not None and self.current in self.cohort:
+            self.set_note(self.note.text(), self.current)
+
+    def _refresh_row(self, name: str) -> None:
+        blocker = QtCore.QSignalBlocker(self.table)
+        self._fill_row(self.row_of(name), self.cohort[name])
+        del blocker
+        self._update_counts()
+
+    # ------------------------------------------------------------ navigation
+    def open_case(self, name: str | None) -> bool:
+        """Open a case in the main window; False when it cannot be opened."""
+        if name is None or self.cohort is None:
+            return False
+        previous = self.current
+        self.select(name)
+        case = self.cohort[name]
+        if not case.openable:
+            self._error("Cannot open the case", f"case {name}: " + ("; ".join(case.problems) or "no files"))
+            return False
+        if self.main_window is None:
+            return False
+        paths = {"image": case.image, "gt": case.gt, "pred": case.pred}
+        if not self.main_window.open_paths({r: p for r, p in paths.items() if p is not None}, remember=False):
+            if previous is not None and previous != name:  # e.g. unsaved edits kept the old case open
+                self.select(previous)
+            return False
+        i = self.cohort.index_of(name)
+        self.main_window.statusBar().showMessage(
+            f"Cohort case {i + 1} / {len(self.cohort)}: {name} — Ctrl+→ / Ctrl+← next / previous case", 8000)
+        self.caseOpened.emit(name)
+        return True
+
+    def step_case(self, offset: int) -> bool:
+        """Open the case ``offset`` places away in the table's order."""
+        if self.cohort is None or not len(self.cohort):
+            return False
+        if self.current is None:
+            target = self.cohort.order[0 if offset > 0 else -1]
+        else:
+            case = self.cohort.step(self.current, offset)
+            if case is None:
+                edge = "last" if offset > 0 else "first"
+                msg = f"{self.current} is the {edge} case of the list"
+                self.statusBar().showMessage(msg, 4000)
+                if self.main_window is not None:
+                    self.main_window.statusBar().showMessage(msg, 4000)
+                return False
+            target = case.name
+        return self.open_case(target)
+
+    def next_case(self) -> bool:
+        return self.step_case(1)
+
+    def previous_case(self) -> bool:
+        return self.step_case(-1)
+
+    # --------------------------------------------------------------- export
+    def export_dialog(self) -> None:
+        if self.cohort is None:
+            return
+        start = self.cohort.source.parent if self.cohort.source.suffix else self.cohort.source
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the reviewed table",
+                                                        str(start / "reviewed.csv"), "CSV (*.csv)")
+        if path:
+            self.export(path, overwrite=True)  # the file dialog already asked about replacing
+
+    def export(self, path, overwrite: bool = False):
+        """Write the reviewed table (see :meth:`dicegui.core.review.Cohort.export`)."""
+        from ...core.io import SaveError
+
+        self.commit_note()
+        try:
+            out = self.cohort.export(path, overwrite=overwrite)
+        except (SaveError, OSError) as exc:
+            self._error("Could not export the table", str(exc))
+            return None
+        self.statusBar().showMessage(f"Reviewed table written to {out}", 6000)
+        return out
+
+    # ---------------------------------------------------------------- close
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        self.commit_note()
+        self.pool.waitForDone(60000)
+        super().closeEvent(ev)
+

@@ -1,0 +1,594 @@
+"""The editor: wires the tools, the undo history, the Edit panel and saving into the main window.
+
+What happens at a brush dab (the hot path, once per mouse-move event)::
+
+    SliceView.mouseMoveEvent → Editor.move → BrushTool.move
+      → Stroke.add (core: segment footprint, LiveScore.apply)
+      → Editor.region_changed → MainWindow.masks_changed(rectangle)
+        (volume/slice/per-label scores from LiveScore's counts, overlay codes
+        of the touched rectangle only, Qt repaints that rectangle)
+      → ΔDice of the stroke so far in the scores panel
+
+Keys (window shortcuts): B brush, E eraser, F fill, Esc navigate (cancels a
+stroke in progress), [ ] brush size (also Shift+wheel), Ctrl+Z undo,
+Ctrl+Shift+Z / Ctrl+Y redo, Ctrl+S save edited masks. S / O / A / D (overlay)
+belong to the window.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shiboken6
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...core import overlay as ov
+from ...core.display import PLANES, plane_to_voxel
+from ...core.edits import Brush, brush_radius_mm, describe, plane_axes
+from .brush_cursor import BrushCursor
+from .brush_tool import BrushTool
+from .cleanup_effects import FillHolesEffect, RemoveIslandsEffect
+from .edit_panel import MAX_RADIUS, TARGET_COLORS, TARGET_TITLES, EditPanel
+from .eraser_tool import EraserTool
+from .fill_tool import FillTool
+from .saving import MASK_WORDS, MaskSaver
+from .undo import ROLES, EditHistory
+
+AXIS_NAMES = {plane.axis: name for name, plane in PLANES.items()}
+
+
+class Editor(QtCore.QObject):
+    """Mask editing for a :class:`~dicegui.gui.main_window.MainWindow`.
+
+    Attributes
+    ----------
+    history : EditHistory
+        The undo stack of the open case.
+    panel : EditPanel
+        Settings dock content.
+    tools : dict
+        ``{"brush"|"eraser"|"fill": EditTool}``.
+    tool : EditTool or None
+        The active tool; None is navigation (left-drag pans).
+    saver : MaskSaver
+    """
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.history = EditHistory(self)
+        self.saver = MaskSaver(self)
+        self.tools = {t.name: t for t in (BrushTool(self), EraserTool(self), FillTool(self))}
+        self.tool = None
+        self.fill_holes_effect = FillHolesEffect()
+        self.remove_islands_effect = RemoveIslandsEffect()
+        self.panel = EditPanel()
+        self.cursor = BrushCursor()
+        window.view.vb.addItem(self.cursor, ignoreBounds=True)
+        self._dice_before_stroke = None
+        self._dice_before_apply = None
+        self._last_change = None  # (ΔDice, text) shown in the scores panel
+        self._hover = None
+
+        self._build_actions()
+        self._build_docks()
+        self._build_menus()
+        self._build_toolbar()
+        window.view.edit_handler = self
+        window.sessionChanged.connect(self._session_changed)
+        window.sliceChanged.connect(self._slice_changed)
+        self.history.aboutToApply.connect(self._about_to_apply)
+        self.history.applied.connect(self._applied)
+        self.history.modifiedChanged.connect(self._modified_changed)
+        self.history.stack.indexChanged.connect(lambda _i: self._update_actions())
+        p = self.panel
+        p.targetChanged.connect(lambda _w: self._settings_changed())
+        p.labelChanged.connect(lambda _k: self._settings_changed())
+        p.brushChanged.connect(self._settings_changed)
+        p.fillHolesRequested.connect(self.fill_holes)
+        p.removeIslandsRequested.connect(self.remove_islands)
+        self._update_actions()
+        self._settings_changed()
+
+    # ================================================================== UI
+    def _action(self, text, slot, shortcuts=(), tip=None, checkable=False, data=None) -> QtGui.QAction:
+        act = QtGui.QAction(text, self.window)
+        if shortcuts:
+            act.setShortcuts([QtGui.QKeySequence(s) for s in shortcuts])
+        if tip:
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        act.setCheckable(checkable)
+        if data is not None:
+            act.setData(data)
+        act.triggered.connect(slot)
+        self.window.addAction(act)  # shortcuts work whichever widget has focus
+        return act
+
+    def _build_actions(self) -> None:
+        self.tool_group = QtGui.QActionGroup(self)
+        self.tool_group.setExclusive(True)
+        self.act_navigate = self._action("Navigate", lambda: self.set_tool(None), ("Esc",),
+                                         "Navigate (Esc): left-drag pans, no editing", True, "")
+        self.act_tool = {"": self.act_navigate}
+        for name, tool in self.tools.items():
+            self.act_tool[name] = self._action(tool.title, lambda _=False, n=name: self.set_tool(n),
+                                               (tool.shortcut,), tool.tip, True, name)
+        for act in self.act_tool.values():
+            self.tool_group.addAction(act)
+        self.act_navigate.setChecked(True)
+        self.act_undo = self._action("Undo", self.undo, (QtGui.QKeySequence.StandardKey.Undo,),
+                                     "Undo the last edit (Ctrl+Z)")
+        self.act_redo = self._action("Redo", self.redo, ("Ctrl+Shift+Z", "Ctrl+Y"),
+                                     "Redo (Ctrl+Shift+Z or Ctrl+Y)")
+        self.act_smaller = self._action("Smaller brush", lambda: self.resize_brush(-1), ("[",),
+                                        "Brush radius −1 voxel ([ or Shift+wheel)")
+        self.act_larger = self._action("Larger brush", lambda: self.resize_brush(1), ("]",),
+                                       "Brush radius +1 voxel (] or Shift+wheel)")
+        self.act_fill_holes = self._action("Fill holes of the active label", self.fill_holes,
+                                           tip=self.fill_holes_effect.tip)
+        self.act_remove_islands = self._action("Remove small islands of the active label", self.remove_islands,
+                                               tip=self.remove_islands_effect.tip)
+        self.act_save = self._action("&Save edited masks", self.save_modified, (QtGui.QKeySequence.StandardKey.Save,),
+                                     "Save every mask with unsaved edits (a corrected copy beside the original)")
+        self.act_save_role = {
+            role: self._action(f"Save {MASK_WORDS[role]}", lambda _=False, r=role: self.saver.save(r),
+                               tip=f"Save the {MASK_WORDS[role]} (to <name>_corrected beside the original)")
+            for role in ROLES
+        }
+        self.act_save_as = self._action("Save edit target &as…", lambda: self.saver.save_as(self.target),
+                                        ("Ctrl+Shift+S",), "Save the mask being edited to a file you choose")
+
+    def _build_docks(self) -> None:
+        w = self.window
+        self.panel.add_tool_actions([self.act_navigate, *(self.act_tool[n] for n in self.tools)])
+        self.edit_dock = QtWidgets.QDockWidget("Edit masks", w)
+        self.edit_dock.setObjectName("edit_dock")
+        self.edit_dock.setWidget(self.panel)
+        self.edit_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        w.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.edit_dock)
+        left = getattr(w, "left_dock", None)
+        if left is not None:
+            w.splitDockWidget(self.edit_dock, left, QtCore.Qt.Orientation.Vertical)
+        self.undo_view = QtWidgets.QUndoView(self.history.stack)
+        self.undo_view.setEmptyLabel("Opened case (no edits)")
+        self.undo_view.setToolTip("Edit history: click a line to go back to that state")
+        self.history_dock = QtWidgets.QDockWidget("Edit history", w)
+        self.history_dock.setObjectName("history_dock")
+        self.history_dock.setWidget(self.undo_view)
+        self.history_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                      | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        w.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
+        right = getattr(w, "right_dock", None)
+        if right is not None:
+            w.splitDockWidget(right, self.history_dock, QtCore.Qt.Orientation.Vertical)
+            w.resizeDocks([right, self.history_dock], [760, 150], QtCore.Qt.Orientation.Vertical)
+
+    def _menu(self, title: str):
+        for act in self.window.menuBar().actions():
+            if act.menu() is not None and act.text().replace("&", "") == title:
+                return act.menu()
+        return None
+
+    def _build_menus(self) -> None:
+        bar = self.window.menuBar()
+        file_menu = self._menu("File")
+        if file_menu is not None:
+            before = getattr(self.window, "act_export_scores", None)
+            saves = [self.act_save, *self.act_save_role.values(), self.act_save_as]
+            if before is not None and before in file_menu.actions():
+                file_menu.insertActions(before, saves)
+                file_menu.insertSeparator(before)
+            else:
+                file_menu.addSeparator()
+                file_menu.addActions(saves)
+        edit_menu = QtWidgets.QMenu("&Edit", bar)
+        edit_menu.addAction(self.act_undo)
+        edit_menu.addAction(self.act_redo)
+        edit_menu.addSeparator()
+        for act in self.act_tool.values():
+            edit_menu.addAction(act)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.act_smaller)
+        edit_menu.addAction(self.act_larger)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.act_fill_holes)
+        edit_menu.addAction(self.act_remove_islands)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.history_dock.toggleViewAction())
+        view_menu = self._menu("View")
+        if view_menu is not None:
+            bar.insertMenu(view_menu.menuAction(), edit_menu)
+        else:
+            bar.addMenu(edit_menu)
+        self.edit_menu = edit_menu
+
+    def _build_toolbar(self) -> None:
+        tb = self.window.addToolBar("Edit")
+        tb.setObjectName("edit_toolbar")
+        tb.setMovable(False)
+        for act in self.act_tool.values():
+            tb.addAction(act)
+        tb.addSeparator()
+        tb.addAction(self.act_undo)
+        tb.addAction(self.act_redo)
+        tb.addSeparator()
+        tb.addAction(self.act_save)
+        self.toolbar = tb
+
+    # ============================================================== state
+    @property
+    def undo_stack(self) -> QtGui.QUndoStack:
+        """The case's QUndoStack, shared with other panels that edit masks (issue 6)."""
+        return self.history.stack
+
+    @property
+    def session(self):
+        return self.window.session
+
+    @property
+    def live(self):
+        return self.window.session.live
+
+    @property
+    def target(self) -> str:
+        return self.panel.target()
+
+    @property
+    def label(self) -> int:
+        return self.panel.active_label()
+
+    @property
+    def protect(self) -> bool:
+        return self.panel.protect.isEnabled() and self.panel.protect.isChecked()
+
+    @property
+    def radius(self) -> int:
+        return self.panel.radius.value()
+
+    @property
+    def sphere(self) -> bool:
+        return self.panel.sphere.isChecked() and not self.session.grid.is_2d
+
+    @property
+    def axis(self) -> int:
+        return self.window.plane.axis
+
+    @property
+    def slice_index(self) -> int:
+        return self.window.index
+
+    @property
+    def spacing(self) -> tuple[float, float, float]:
+        return self.session.grid.spacing
+
+    def can_edit(self) -> bool:
+        s = self.session
+        return s is not None and s.live is not None
+
+    def brush(self, erase: bool = False) -> Brush:
+        """The core brush for the current settings."""
+        protect = self.protect
+        return Brush(radius=self.radius, label=self.label, erase=erase,
+                     erase_only_label=erase and protect, protect_other_labels=protect and not erase,
+                     sphere=self.sphere)
+
+    def radius_mm(self) -> float:
+        return brush_radius_mm(self.radius, self.window.view.pixel_mm)
+
+    def plane_point(self, pixel) -> tuple[int, int]:
+        """In-plane position (along ``plane_axes(axis)``) of screen pixel ``(row, col)``."""
+        w = self.window
+        ijk = plane_to_voxel(w.plane, w.index, int(pixel[0]), int(pixel[1]), self.session.shape)
+        u, v = plane_axes(w.plane.axis)
+        return ijk[u], ijk[v]
+
+    def screen_region(self, box):
+        """``(r0, r1, c0, c1)`` of the current slice covered by a mask box, or None off the slice."""
+        w = self.window
+        plane, shape = w.plane, self.session.shape
+        if not box[plane.axis].start <= w.index < box[plane.axis].stop:
+            return None
+
+        def span(axis, flip):
+            a, b, n = box[axis].start, box[axis].stop, shape[axis]
+            return (n - b, n - a) if flip else (a, b)
+
+        r0, r1 = span(plane.row_axis, plane.row_flip)
+        c0, c1 = span(plane.col_axis, plane.col_flip)
+        return r0, r1, c0, c1
+
+    def scope_args(self, scope: str) -> dict:
+        if scope == "volume":
+            return {"axis": None, "slice_index": None}
+        return {"axis": self.axis, "slice_index": self.slice_index}
+
+    def current_dice(self) -> float:
+        scores = self.session.volume_scores(self.window.focus_label)
+        return float(scores["dice"])
+
+    def report(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 8000)
+
+    # ============================================================== tools
+    def set_tool(self, name: str | None) -> None:
+        """Activate ``"brush"``, ``"eraser"``, ``"fill"``, or navigation (None / "")."""
+        if self.tool is not None and self.tool.busy:
+            if name:  # switching tools mid-drag keeps what was painted
+                self.tool.finish()
+            else:  # Esc abandons the stroke
+                self.tool.cancel()
+            self.window.view.end_editing()
+        self.tool = self.tools[name] if name else None
+        act = self.act_tool[name or ""]
+        if not act.isChecked():
+            act.setChecked(True)
+        vp = self.window.view.viewport()
+        if self.tool is None:
+            vp.unsetCursor()
+        else:
+            vp.setCursor(self.tool.cursor)
+        self._settings_changed()
+
+    def finish_stroke(self) -> None:
+        """Record a stroke in progress (before undo, save, slice change...)."""
+        if self.tool is not None and self.tool.busy:
+            self.tool.finish()
+            self.window.view.end_editing()
+
+    def cancel_stroke(self) -> None:
+        if self.tool is not None and self.tool.busy:
+            self.tool.cancel()
+            self.window.view.end_editing()
+
+    def resize_brush(self, steps: int) -> None:
+        r = self.panel.radius
+        r.setValue(int(np.clip(r.value() + int(steps), 0, MAX_RADIUS)))
+
+    # ------------------------------------------------- view's edit handler
+    def press(self, pixel, modifiers) -> bool:
+        if self.tool is None or not self.can_edit():
+            return False
+        return self.tool.press(pixel, modifiers)
+
+    def move(self, pixel) -> None:
+        if self.tool is not None:
+            self.tool.move(pixel)
+
+    def release(self, pixel) -> None:
+        if self.tool is not None:
+            self.tool.release(pixel)
+
+    def hover(self, pos) -> None:
+        self._hover = pos
+        if pos is None or self.tool is None or not self.tool.shows_brush or self.session is None:
+            self.cursor.move_to(None)
+            return
+        self.cursor.move_to((math.floor(pos[0]), math.floor(pos[1])))
+
+    def wheel(self, steps: int) -> bool:
+        if self.tool is not None and self.tool.shows_brush:
+            self.resize_brush(steps)
+            return True
+        return False
+
+    # ------------------------------------------------- tools report back
+    def stroke_started(self) -> None:
+        self._dice_before_stroke = self.current_dice()
+        self.act_undo.setEnabled(True)  # Ctrl+Z mid-drag ends the stroke and undoes it
+
+    def stroke_cancelled(self) -> None:
+        self._dice_before_stroke = None
+        self._show_last_change()
+        self._update_actions()
+
+    def region_changed(self, box, live: bool = False) -> None:
+        """Masks changed inside ``box`` (tuple of slices, view order): refresh scores and overlay."""
+        region = self.screen_region(box)
+        self.window.masks_changed(region)
+        if live and self._dice_before_stroke is not None:
+            self.window.scores.set_last_change(self.current_dice() - self._dice_before_stroke, "this stroke")
+
+    def commit(self, delta) -> None:
+        """One stroke or click ended: its delta becomes one undo step (none if nothing changed)."""
+        before, self._dice_before_stroke = self._dice_before_stroke, None
+        if delta is None:
+            self._show_last_change()
+            self._update_actions()
+            return
+        text = describe(delta, None if self.session.grid.is_2d else AXIS_NAMES)
+        self.history.push(delta, text)
+        self._note_labels(delta.new)
+        if before is not None:
+            self._last_change = (self.current_dice() - before, "last stroke")
+        self._show_last_change()
+        self.report(text)
+
+    def _show_last_change(self) -> None:
+        scores = self.window.scores
+        if self._last_change is None:
+            scores.set_last_change(None)
+        else:
+            scores.set_last_change(*self._last_change)
+
+    # ============================================================ effects
+    def _run_effect(self, effect, *args) -> None:
+        if not self.can_edit():
+            return
+        self.finish_stroke()
+        before = self.current_dice()
+        try:
+            delta = effect.run(self, self.panel.scope_key(), *args)
+        except ValueError as exc:
+            self.report(str(exc))
+            return
+        if delta is None:
+            self.report(f"{effect.title}: nothing to change")
+            return
+        self.region_changed(delta.box)
+        self._dice_before_stroke = before
+        self.commit(delta)
+
+    def fill_holes(self) -> None:
+        self._run_effect(self.fill_holes_effect)
+
+    def remove_islands(self) -> None:
+        self._run_effect(self.remove_islands_effect, self.panel.island_size.value())
+
+    # =============================================================== undo
+    def undo(self) -> None:
+        self.finish_stroke()
+        self.history.undo()
+
+    def redo(self) -> None:
+        self.finish_stroke()
+        self.history.redo()
+
+    def _about_to_apply(self, delta, undo: bool) -> None:
+        self._dice_before_apply = self.current_dice()
+
+    def _applied(self, delta, undo: bool) -> None:
+        self.region_changed(delta.box)
+        self._note_labels(delta.old if undo else delta.new)
+        word = "undo" if undo else "redo"
+        if self._dice_before_apply is not None:
+            self._last_change = (self.current_dice() - self._dice_before_apply, word)
+            self._show_last_change()
+        text = describe(delta, None if self.session.grid.is_2d else AXIS_NAMES)
+        self.report(f"{word.capitalize()}: {text}")
+
+    def _note_labels(self, values) -> None:
+        """New labels painted into a label map join the session's labels (colour table size)."""
+        s = self.session
+        if not s.is_label_map or values.size == 0:
+            return
+        top = int(values.max())
+        if top <= s.max_label:
+            return
+        new = {int(v) for v in np.unique(values) if v} - set(s.labels)
+        s.labels = sorted(set(s.labels) | new)
+        self.window._lut_cache = None  # the label colour table must cover the new label
+        self.window._redraw_overlay()
+        self._fill_panel()  # offer the next new label
+
+    # ====================================================== window events
+    def _session_changed(self) -> None:
+        self.cancel_stroke()
+        s = self.session
+        title = self.window.windowTitle()
+        if s is not None and "[*]" not in title:
+            self.window.setWindowTitle(title + "[*]")  # where Qt shows the unsaved-changes mark
+        self.history.reset(s.live if s is not None else None)
+        self.saver.reset()
+        self._last_change = None
+        self._show_last_change()
+        if s is not None:
+            self._fill_panel()
+        self.window.setWindowModified(False)
+        self._update_actions()
+        self._settings_changed()
+
+    def _fill_panel(self) -> None:
+        s = self.session
+        targets = [r for r in ROLES if getattr(s, r) is not None]
+        palette = ov.label_palette(max([s.max_label, *s.case.label_names.keys(), 1]) + 2)
+        self.panel.set_case(s.labels, s.case.label_names, s.is_label_map, palette, targets)
+
+    def _slice_changed(self, _plane: str, _index: int) -> None:
+        self.finish_stroke()  # a stroke lives on one slice
+        self._settings_changed()
+
+    def _modified_changed(self, modified: bool) -> None:
+        self.window.setWindowModified(modified)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        parts = (self.history.stack, self.panel.fill_holes, self.panel.remove_islands, self.act_undo)
+        if not all(shiboken6.isValid(o) for o in parts):  # the window is being destroyed
+            return
+        editable = self.can_edit()
+        for act in self.act_tool.values():
+            act.setEnabled(editable or act is self.act_navigate)
+        for w in (self.panel.fill_holes, self.panel.remove_islands):
+            w.setEnabled(editable)
+        self.act_fill_holes.setEnabled(editable)
+        self.act_remove_islands.setEnabled(editable)
+        stack = self.history.stack
+        self.act_undo.setEnabled(stack.canUndo())
+        self.act_redo.setEnabled(stack.canRedo())
+        self.act_undo.setText(f"Undo {stack.undoText()}" if stack.canUndo() else "Undo")
+        self.act_redo.setText(f"Redo {stack.redoText()}" if stack.canRedo() else "Redo")
+        self.act_undo.setIconText("Undo")
+        self.act_redo.setIconText("Redo")
+        self.act_save.setEnabled(self.history.is_modified())
+        for role, act in self.act_save_role.items():
+            act.setEnabled(self.saver.has_mask(role) and self.history.is_modified(role))
+        self.act_save_as.setEnabled(self.session is not None and self.saver.has_mask(self.target))
+        if not editable and self.session is not None:
+            self.panel.setToolTip("Editing needs both a reference and a prediction mask")
+        else:
+            self.panel.setToolTip("")
+
+    def _settings_changed(self) -> None:
+        """Brush outline, radius text and the view's tool caption follow the settings."""
+        view = self.window.view
+        tool = self.tool
+        if self.session is None:
+            view.set_tool_caption(None)
+            self.cursor.move_to(None)
+            return
+        mm = self.radius_mm()
+        text = f"= {mm:.1f} mm"
+        if self.panel.sphere.isChecked() and not self.session.grid.is_2d:
+            reach = int(math.floor(mm / self.spacing[self.axis] + 1e-9))
+            text += f", ±{reach} slice{'s' if reach != 1 else ''}"
+        self.panel.set_radius_text(text)
+        self.panel.sphere.setEnabled(not self.session.grid.is_2d)
+        self.cursor.set_shape(self.radius, view.pixel_mm, erase=tool is not None and tool.name == "eraser")
+        if tool is not None and tool.shows_brush and self._hover is not None:
+            self.hover(self._hover)
+        elif tool is None or not tool.shows_brush:
+            self.cursor.move_to(None)
+        self.act_save_as.setEnabled(self.saver.has_mask(self.target))
+        if tool is None:
+            view.set_tool_caption(None)
+            return
+        if not self.can_edit():
+            view.set_tool_caption(f"{tool.title}: open a reference and a prediction to edit", "#ffffff")
+            return
+        label = self.label
+        name = self.session.label_name(label) if self.session.is_label_map else ""
+        parts = [tool.title]
+        if tool.shows_brush:
+            parts.append(f"r {self.radius} ({mm:.1f} mm){' 3-D' if self.sphere else ''}")
+        parts.append(f"→ {TARGET_TITLES[self.target]}")
+        if self.session.is_label_map:
+            parts.append(f"label {label} {name}".rstrip())
+        view.set_tool_caption("  ·  ".join(parts), TARGET_COLORS[self.target])
+
+    # ============================================================ saving
+    def save_modified(self) -> bool:
+        return self.saver.save_modified()
+
+    def confirm_discard(self, action: str = "continue") -> bool:
+        """Ask about unsaved edits before they would be lost; True when it is fine to go on.
+
+        Save writes every modified mask (stays put when a save fails or is
+        cancelled), Discard goes on without saving, Cancel stays.
+        """
+        self.finish_stroke()
+        if not self.history.is_modified():
+            return True
+        roles = [r for r in ROLES if self.history.is_modified(r)]
+        words = " and the ".join(MASK_WORDS[r] for r in roles)
+        box = QtWidgets.QMessageBox
+        buttons = box.StandardButton.Save | box.StandardButton.Discard | box.StandardButton.Cancel
+        answer = box.question(
+            self.window, "Unsaved edits",
+            f"The {words} {'have' if len(roles) > 1 else 'has'} unsaved edits.\n"
+            f"Save them before you {action}?", buttons, box.StandardButton.Save)
+        if answer == box.StandardButton.Save:
+            return self.saver.save_modified()
+        # Discard: go on; the edits are dropped when the next case replaces this one
+        # (and stay, still marked unsaved, if opening it fails).
+        return answer == box.StandardButton.Discard

@@ -1,0 +1,286 @@
+"""Where HD95 (or HD) comes from: the pair of border voxels at that distance, drawn on the slice.
+
+:func:`dicegui.core.surface.hd_pair` gives the border voxel whose distance to
+the other mask's border realises the (percentile) Hausdorff distance, and its
+nearest border voxel on the other mask. The marker draws both on the slice
+view (circle: the voxel the distance is measured from; square: its nearest
+border voxel on the other mask) joined by a line labelled with its length in
+mm. Points off the current slice are drawn hollow, projected onto it, and the
+label names their slices; "Go to it" opens the slice of the first point and
+centres the view on the segment.
+
+The pair is computed in a worker thread (a surface-distance pass over the
+focus's borders), like the scores panel's HD95, for the window's focus.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ...core.surface import hd_pair
+from .view_tools import centre_view_on, focus_binary, focus_title, pixel_centre, screen_position
+
+_COLOUR = (240, 228, 66)  # the view's caption yellow: readable on CT grey and on the overlay
+CHOICES = (("HD95", 95.0), ("HD (maximum)", 100.0))
+
+
+@dataclass(frozen=True)
+class _Request:
+    generation: int
+    percentile: float
+    label: int | None
+
+
+class _Signals(QtCore.QObject):
+    done = QtCore.Signal(object, object)
+    failed = QtCore.Signal(object, str)
+
+
+def squeezed_pair(gt: np.ndarray, pred: np.ndarray, spacing, percentile: float):
+    """:func:`hd_pair` measured on the axes longer than one voxel (a 2-D image in 2-D), indices back in 3-D."""
+    keep = tuple(a for a in range(gt.ndim) if gt.shape[a] > 1) or (0,)
+    drop = tuple(a for a in range(gt.ndim) if a not in keep)
+    pair = hd_pair(np.squeeze(gt, axis=drop), np.squeeze(pred, axis=drop),
+                   spacing=tuple(float(spacing[a]) for a in keep), percentile=percentile)
+    if pair is None or not drop:
+        return pair
+
+    def full(ix):
+        out = [0] * gt.ndim
+        for a, v in zip(keep, ix):
+            out[a] = int(v)
+        return tuple(out)
+
+    return pair._replace(source=full(pair.source), target=full(pair.target))
+
+
+class _Job(QtCore.QRunnable):
+    def __init__(self, request, gt, pred, spacing, signals):
+        super().__init__()
+        self.request, self.gt, self.pred, self.spacing, self.signals = request, gt, pred, spacing, signals
+
+    def run(self) -> None:  # worker thread
+        try:
+            pair = squeezed_pair(self.gt, self.pred, self.spacing, self.request.percentile)
+        except Exception as exc:
+            traceback.print_exc()
+            self.signals.failed.emit(self.request, f"{type(exc).__name__}: {exc}")
+        else:
+            self.signals.done.emit(self.request, pair)
+        finally:
+            self.gt = self.pred = None
+
+
+class HdMarker(QtWidgets.QWidget):
+    """Controls and slice-view drawing of the HD95 / HD pair.
+
+    Signals
+    -------
+    pairChanged(object)
+        The pair shown (a :class:`~dicegui.core.surface.HausdorffPair` or None).
+    """
+
+    pairChanged = QtCore.Signal(object)
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window = window
+        self.pair = None
+        self.pair_label = None
+        self.generation = 0
+        self.pool = QtCore.QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = _Signals(self)
+        self._signals.done.connect(self._done)
+        self._signals.failed.connect(self._failed)
+        self._timer = QtCore.QTimer(self)  # recompute shortly after the last edit
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(400)
+        self._timer.timeout.connect(self.request)
+
+        self.show_box = QtWidgets.QCheckBox("Show where")
+        self.show_box.setToolTip("Draw the two border voxels that realise the distance, and the line between them")
+        self.which = QtWidgets.QComboBox()
+        for title, pct in CHOICES:
+            self.which.addItem(title, pct)
+        self.go_button = QtWidgets.QPushButton("Go to it")
+        self.go_button.setToolTip("Open the slice of the distance's first point and centre the view on it")
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.show_box)
+        row.addWidget(self.which)
+        row.addStretch(1)
+        row.addWidget(self.go_button)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+
+        pen = pg.mkPen(_COLOUR, width=2)
+        self.line = pg.PlotCurveItem(pen=pen)
+        self.ends = pg.ScatterPlotItem(size=11, pxMode=True)
+        self.text = pg.TextItem("", color=_COLOUR, anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 150))
+        for it in (self.line, self.ends, self.text):
+            it.setZValue(40)
+            it.setVisible(False)
+            window.view.vb.addItem(it, ignoreBounds=True)
+
+        self.show_box.toggled.connect(self._toggled)
+        self.which.currentIndexChanged.connect(lambda _i: self.request())
+        self.go_button.clicked.connect(self.go_to)
+        window.sessionChanged.connect(self._session_changed)
+        window.sliceChanged.connect(lambda *_: self._draw())
+        window.masksEdited.connect(self._masks_edited)
+        window.overlay_panel.changed.connect(self._focus_maybe_changed)
+        self._set_idle()
+
+    @property
+    def percentile(self) -> float:
+        return float(self.which.currentData())
+
+    @property
+    def title(self) -> str:
+        return self.which.currentText().split(" ")[0]
+
+    # ------------------------------------------------------------- compute
+    def request(self) -> None:
+        """(Re)compute the pair for the current masks, focus and choice."""
+        self.generation += 1
+        w = self.window
+        masks = focus_binary(w)
+        if masks is None or not self.show_box.isChecked():
+            self.pair = None
+            self._draw()
+            self._set_idle()
+            return
+        g, p = masks
+        self.status.setText(f"Finding the {self.title} pair ({focus_title(w)})…")
+        req = _Request(self.generation, self.percentile, w.focus_label)
+        self.pool.start(_Job(req, g, p, w.session.grid.spacing, self._signals))
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Block until the worker is idle and its result shown (tests, screenshots)."""
+        if self._timer.isActive():
+            self.request()
+        done = self.pool.waitForDone(msecs)
+        QtWidgets.QApplication.processEvents()
+        return done
+
+    def _done(self, req, pair) -> None:
+        if req.generation != self.generation:
+            return
+        self.pair = pair
+        self.pair_label = req.label
+        if pair is None:
+            self.status.setText(f"No {self.title}: a mask is empty ({focus_title(self.window)}).")
+        else:
+            self.status.setText(self._describe(pair))
+        self._draw()
+        self.go_button.setEnabled(pair is not None)
+        self.pairChanged.emit(pair)
+
+    def _failed(self, req, message: str) -> None:
+        if req.generation == self.generation:
+            self.pair = None
+            self._draw()
+            self.status.setText(f"{self.title} could not be computed: {message}")
+
+    def _describe(self, pair) -> str:
+        w = self.window
+        frm, to = ("reference", "prediction") if pair.direction == "gt->pred" else ("prediction", "reference")
+        plane = w.plane
+        s_src = screen_position(plane, pair.source, w.session.shape)[0]
+        s_tgt = screen_position(plane, pair.target, w.session.shape)[0]
+        where = (f"{plane.name} slice {s_src}" if s_src == s_tgt
+                 else f"{plane.name} slices {s_src} → {s_tgt}")
+        text = (f"<b>{self.title} = {pair.value:.2f} mm</b> ({focus_title(w)}): from the {frm} border "
+                f"(circle) to the nearest {to} border (square), {where}.")
+        if abs(pair.distance - pair.value) > 1e-9:
+            text += f" Segment drawn: {pair.distance:.2f} mm (the nearest real voxel pair at or above it)."
+        return text
+
+    # ---------------------------------------------------------------- draw
+    def _draw(self) -> None:
+        w = self.window
+        pair = self.pair
+        if pair is None or w.session is None or not self.show_box.isChecked():
+            for it in (self.line, self.ends, self.text):
+                it.setVisible(False)
+            return
+        plane = w.plane
+        shape = w.session.shape
+        pts, on_slice = [], []
+        for ijk in (pair.source, pair.target):
+            index, row, col = screen_position(plane, ijk, shape)
+            pts.append(pixel_centre(w.view, row, col))
+            on_slice.append(index == w.index)
+        xs = [p.x() for p in pts]
+        ys = [p.y() for p in pts]
+        both = all(on_slice)
+        style = QtCore.Qt.PenStyle.SolidLine if both else QtCore.Qt.PenStyle.DashLine
+        self.line.setData(xs, ys, pen=pg.mkPen(_COLOUR, width=2, style=style))
+        brushes = [pg.mkBrush(*_COLOUR) if on else pg.mkBrush(0, 0, 0, 0) for on in on_slice]
+        self.ends.setData(xs, ys, symbol=["o", "s"], brush=brushes, pen=pg.mkPen(_COLOUR, width=2))
+        label = f"{self.title} {pair.value:.1f} mm"
+        if not both:
+            slices = [screen_position(plane, ijk, shape)[0] for ijk in (pair.source, pair.target)]
+            label += f"  (slices {slices[0]}, {slices[1]})"
+        self.text.setText(label)
+        self.text.setPos(max(xs) + 2.0, min(ys) - 2.0)
+        for it in (self.line, self.ends, self.text):
+            it.setVisible(True)
+
+    def drawn_points(self) -> list[tuple[float, float]]:
+        """(x, y) in view mm of the two drawn points (empty when nothing is drawn)."""
+        if not self.ends.isVisible():
+            return []
+        x, y = self.ends.getData()
+        return list(zip(map(float, x), map(float, y)))
+
+    def go_to(self) -> None:
+        """Open the slice of the pair's first point and centre the view on the segment."""
+        w = self.window
+        if self.pair is None or w.session is None:
+            return
+        shape = w.session.shape
+        index, r1, c1 = screen_position(w.plane, self.pair.source, shape)
+        _, r2, c2 = screen_position(w.plane, self.pair.target, shape)
+        w.set_slice(index)
+        centre_view_on(w.view, (r1 + r2) / 2.0, (c1 + c2) / 2.0)
+        self._draw()
+
+    # -------------------------------------------------------------- events
+    def _toggled(self, on: bool) -> None:
+        self.request()
+
+    def _set_idle(self) -> None:
+        if not self.show_box.isChecked():
+            self.status.setText("Tick “Show where” to mark the two border points that make the HD95 "
+                                "(or HD) on the slice.")
+        self.go_button.setEnabled(self.pair is not None)
+
+    def _session_changed(self) -> None:
+        self.pair = None
+        self.request()
+
+    def _masks_edited(self) -> None:
+        if self.show_box.isChecked():
+            self.generation += 1  # a running computation describes older masks
+            if self.pair is not None and "out of date" not in self.status.text():
+                self.status.setText(self.status.text() + " <i>(out of date: recomputing…)</i>")
+            self._timer.start()
+
+    def _focus_maybe_changed(self) -> None:
+        if self.show_box.isChecked() and self.window.focus_label != self.pair_label:
+            self.request()
+
+    def cancel(self) -> None:
+        """Drop running computations (window closing)."""
+        self._timer.stop()
+        self.generation += 1
+        self.pool.waitForDone(10000)

@@ -1,0 +1,402 @@
+"""Error-region navigator: the connected FP / FN regions, most Dice to gain first.
+
+The list is :func:`dicegui.core.regions.error_regions` of the session's masks
+for the window's focus (a label, or any foreground), in view order with the
+view's voxel spacing. N / Shift+N step through it: the view goes to the
+slice through the region's focus voxel and pans (zoom unchanged) so that
+voxel is in the middle, with the region's box drawn around it. "Fix this
+region" adds a missed region to the prediction or deletes a false one with
+:func:`dicegui.core.regions.fix_region`, as one undoable step.
+
+Small volumes are listed in the GUI thread (a few milliseconds); above
+:attr:`RegionNavigator.sync_limit` voxels the listing runs in a worker
+thread and a newer request (an edit, another label) supersedes an older one,
+whose result is dropped. An edit made while the list is shown marks it out
+of date and lists again shortly after.
+"""
+from __future__ import annotations
+
+import math
+import traceback
+from dataclasses import dataclass
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...core.regions import StaleRegionError, error_regions, fix_region
+from .edit_step import push_edit, undo_last
+from .view_tools import focus_title, frame_region, screen_box, screen_position
+
+COLUMNS = ("#", "Kind", "Voxels", "Size", "Slices", "Dice gain")
+# Rows shown at most (a speckled prediction can have tens of thousands of regions).
+MAX_ROWS = 2000
+# Re-list this long after the last edit (a brush drag emits many edits).
+_RELIST_MS = 300
+_KIND_COLOURS = {"FN": QtGui.QColor(0, 114, 178), "FP": QtGui.QColor(213, 94, 0)}  # overlay's FN / FP family
+
+
+@dataclass(frozen=True)
+class _Request:
+    generation: int
+    label: int | None
+
+
+class _Signals(QtCore.QObject):
+    done = QtCore.Signal(object, object)
+    failed = QtCore.Signal(object, str)
+
+
+class _Job(QtCore.QRunnable):
+    def __init__(self, request, gt, pred, spacing, signals):
+        super().__init__()
+        self.request, self.gt, self.pred, self.spacing, self.signals = request, gt, pred, spacing, signals
+
+    def run(self) -> None:  # worker thread
+        try:
+            regions = error_regions(self.gt, self.pred, self.spacing, label=self.request.label)
+        except Exception as exc:  # shown in the panel; the window carries on
+            traceback.print_exc()
+            self.signals.failed.emit(self.request, f"{type(exc).__name__}: {exc}")
+        else:
+            self.signals.done.emit(self.request, regions)
+        finally:
+            self.gt = self.pred = None
+
+
+class RegionNavigator(QtWidgets.QWidget):
+    """The list of error regions of the window's case, with stepping and fixing.
+
+    Signals
+    -------
+    regionsChanged()
+        A new list is shown.
+    """
+
+    regionsChanged = QtCore.Signal()
+    sync_limit = 1 << 21  # voxels listed in the GUI thread; larger volumes use the worker
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window = window
+        self.regions: list = []
+        self.current: int | None = None
+        self.stale = False
+        self.generation = 0
+        self._shown_generation = 0
+        self.pool = QtCore.QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = _Signals(self)
+        self._signals.done.connect(self._worker_done)
+        self._signals.failed.connect(self._worker_failed)
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(_RELIST_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._fixing = False
+        self._label = None
+        self._axis = None  # slice axis of the table's "Slices" column
+
+        self.summary = QtWidgets.QLabel("")
+        self.summary.setWordWrap(True)
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.cellClicked.connect(lambda r, _c: self.go_to(r))
+        self.table.setToolTip("Click a row (or press N / Shift+N) to go to the region")
+
+        self.prev_button = QtWidgets.QPushButton("◀ Previous")
+        self.prev_button.setToolTip("Previous error region (Shift+N)")
+        self.next_button = QtWidgets.QPushButton("Next ▶")
+        self.next_button.setToolTip("Next error region (N)")
+        self.fix_button = QtWidgets.QPushButton("Fix this region")
+        self.fix_button.setToolTip("Add a missed (FN) region to the prediction, or delete a false (FP) one; "
+                                   "undo with Ctrl+Z / Undo")
+        self.undo_button = QtWidgets.QPushButton("Undo")
+        self.undo_button.setToolTip("Undo the last fix")
+        self.prev_button.clicked.connect(self.previous)
+        self.next_button.clicked.connect(self.next)
+        self.fix_button.clicked.connect(self.fix_current)
+        self.undo_button.clicked.connect(self._undo)
+        buttons = QtWidgets.QHBoxLayout()
+        for b in (self.prev_button, self.next_button, self.fix_button, self.undo_button):
+            buttons.addWidget(b)
+        self.detail = QtWidgets.QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.detail)
+
+        self.box_item = QtWidgets.QGraphicsRectItem()
+        pen = QtGui.QPen(QtGui.QColor(240, 228, 66), 0)  # cosmetic: 1 px whatever the zoom
+        pen.setCosmetic(True)
+        pen.setWidthF(2.0)
+        pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+        self.box_item.setPen(pen)
+        self.box_item.setZValue(30)
+        self.box_item.setVisible(False)
+        window.view.vb.addItem(self.box_item)
+
+        window.sessionChanged.connect(self._session_changed)
+        window.masksEdited.connect(self._masks_edited)
+        window.sliceChanged.connect(self._slice_changed)
+        window.overlay_panel.changed.connect(self._focus_maybe_changed)
+        self._update_buttons()
+
+    # ------------------------------------------------------------- listing
+    def refresh(self) -> None:
+        """List the regions again for the current masks and focus."""
+        self._timer.stop()
+        w = self.window
+        s = w.session
+        self.generation += 1
+        if s is None or not s.has_scores:
+            self._show([], "Error regions: open a reference and a prediction.")
+            return
+        label = w.focus_label
+        self._label = label
+        request = _Request(self.generation, label)
+        if s.gt.size <= self.sync_limit:
+            try:
+                regions = error_regions(s.gt, s.pred, s.grid.spacing, label=label)
+            except ValueError as exc:
+                self._show([], f"Error regions cannot be listed: {exc}")
+                return
+            self._accept(request, regions)
+        else:
+            self.summary.setText(f"Finding error regions ({focus_title(w)})…")
+            self.pool.start(_Job(request, s.gt, s.pred, s.grid.spacing, self._signals))
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Block until the worker is idle and its result shown (tests, screenshots)."""
+        if self._timer.isActive():
+            self.refresh()
+        done = self.pool.waitForDone(msecs)
+        QtWidgets.QApplication.processEvents()
+        return done
+
+    def _worker_done(self, request, regions) -> None:
+        if request.generation == self.generation:
+            self._accept(request, regions)
+
+    def _worker_failed(self, request, message: str) -> None:
+        if request.generation == self.generation:
+            self._show([], f"Error regions could not be listed: {message}")
+
+    def _accept(self, request, regions) -> None:
+        self._shown_generation = request.generation
+        self.stale = False
+        keep = self.current
+        self._show(regions, self._summary_text(regions))
+        if keep is not None and self.regions:
+            self.select(min(keep, len(self.regions) - 1), move=False)
+
+    def _summary_text(self, regions) -> str:
+        w = self.window
+        if not regions:
+            return f"No error regions ({focus_title(w)}): prediction and reference agree."
+        n_fn = sum(r.kind == "FN" for r in regions)
+        n_fp = len(regions) - n_fn
+        extra = f" (first {MAX_ROWS} shown)" if len(regions) > MAX_ROWS else ""
+        return (f"<b>{len(regions)} error regions</b> ({focus_title(w)}): {n_fn} missed (FN), "
+                f"{n_fp} false (FP){extra}; Dice now {regions[0].dice_before:.4f}. "
+                "Most Dice to gain first. N / Shift+N: next / previous.")
+
+    def _show(self, regions, text: str) -> None:
+        self.regions = list(regions)
+        self.current = None
+        w = self.window
+        axis = w.plane.axis if w.session is not None else 2
+        self._axis = axis
+        unit = w.session.size_unit if w.session is not None else "mL"
+        per_voxel = w.session.size_per_voxel if w.session is not None else math.nan
+        self.table.setRowCount(0)
+        shown = self.regions[:MAX_ROWS]
+        self.table.setRowCount(len(shown))
+        fixed = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        for row, r in enumerate(shown):
+            first, last = r.slice_range[axis] if w.session is not None else (0, 0)
+            cells = (
+                str(row + 1),
+                r.kind,
+                f"{r.voxels:,}",
+                f"{r.voxels * per_voxel:.3g} {unit}",
+                f"{first}" if first == last else f"{first}–{last}",
+                f"+{r.dice_gain:.4f}",
+            )
+            for col, text_ in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text_)
+                if col != 1:
+                    item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+                    item.setFont(fixed)
+                else:
+                    item.setForeground(_KIND_COLOURS.get(r.kind, QtGui.QColor("black")))
+                    f = item.font()
+                    f.setBold(True)
+                    item.setFont(f)
+                self.table.setItem(row, col, item)
+        self.summary.setText(text)
+        self.detail.setText("")
+        self._update_box()
+        self._update_buttons()
+        self.regionsChanged.emit()
+
+    # ----------------------------------------------------------- stepping
+    def next(self) -> None:
+        """Go to the next region (the first when none is selected)."""
+        if self.regions:
+            i = 0 if self.current is None else (self.current + 1) % min(len(self.regions), MAX_ROWS)
+            self.go_to(i)
+
+    def previous(self) -> None:
+        """Go to the previous region (the last when none is selected)."""
+        if self.regions:
+            n = min(len(self.regions), MAX_ROWS)
+            i = n - 1 if self.current is None else (self.current - 1) % n
+            self.go_to(i)
+
+    def select(self, i: int, move: bool = True) -> None:
+        """Select region ``i`` in the list (and go there when ``move``)."""
+        self.current = int(i)
+        blocker = QtCore.QSignalBlocker(self.table)
+        self.table.selectRow(self.current)
+        del blocker
+        self.table.scrollToItem(self.table.item(self.current, 0))
+        r = self.regions[self.current]
+        w = self.window
+        s = w.session
+        first, last = r.slice_range[w.plane.axis]
+        where = "" if s.grid.is_2d else (f", {w.plane.name} slice {first}" if first == last
+                                         else f", {w.plane.name} slices {first}–{last}")
+        kind = "missed (FN)" if r.kind == "FN" else "false (FP)"
+        self.detail.setText(f"Region {self.current + 1}: {kind}, {r.voxels:,} voxels "
+                            f"({r.voxels * s.size_per_voxel:.3g} {s.size_unit}){where}; Dice "
+                            f"{r.dice_before:.4f} → {r.dice_after:.4f} if fixed alone (+{r.dice_gain:.4f}).")
+        if move:
+            self._move_to(r)
+        self._update_box()
+        self._update_buttons()
+
+    def go_to(self, i: int) -> None:
+        """Select region ``i``, show the slice through it and centre the view on it."""
+        if 0 <= i < len(self.regions):
+            self.select(i, move=True)
+
+    def _move_to(self, region) -> None:
+        w = self.window
+        ijk = region.focus_voxel()
+        index, row, col = screen_position(w.plane, ijk, w.session.shape)
+        w.set_slice(index)
+        _, _, r0, r1, c0, c1 = screen_box(w.plane, region.box, w.session.shape)
+        frame_region(w.view, row, col, r1 - r0, c1 - c0)
+
+    def focus_pixel(self, i: int | None = None) -> tuple[int, int, int]:
+        """(slice, row, col) of region ``i``'s focus voxel on the current plane."""
+        r = self.regions[self.current if i is None else i]
+        return screen_position(self.window.plane, r.focus_voxel(), self.window.session.shape)
+
+    def _update_box(self) -> None:
+        w = self.window
+        if self.current is None or w.session is None or self.current >= len(self.regions):
+            self.box_item.setVisible(False)
+            return
+        r = self.regions[self.current]
+        s0, s1, r0, r1, c0, c1 = screen_box(w.plane, r.box, w.session.shape)
+        if not s0 <= w.index < s1:
+            self.box_item.setVisible(False)
+            return
+        row_mm, col_mm = w.view.pixel_mm
+        pad = 1.0  # one pixel around, so the box does not hide the region's edge
+        self.box_item.setRect(QtCore.QRectF((c0 - pad) * col_mm, (r0 - pad) * row_mm,
+                                            (c1 - c0 + 2 * pad) * col_mm, (r1 - r0 + 2 * pad) * row_mm))
+        self.box_item.setVisible(True)
+
+    # -------------------------------------------------------------- fixing
+    def fix_current(self) -> bool:
+        """Fix the selected region as one undoable step; False when nothing was done."""
+        if self.current is None or self.stale or not self.regions:
+            if self.stale:
+                self.refresh()
+            return False
+        w = self.window
+        region = self.regions[self.current]
+        try:
+            delta = fix_region(w.session.live, region)
+        except StaleRegionError as exc:
+            self.detail.setText(str(exc))
+            self.refresh()
+            return False
+        except ValueError as exc:
+            w._report_error("Could not fix the region", str(exc))
+            return False
+        verb = "Add missed region" if region.kind == "FN" else "Delete false region"
+        keep = self.current
+        self._fixing = True
+        try:
+            push_edit(w, delta, f"{verb} ({region.voxels} voxels, Dice +{region.dice_gain:.4f})")
+        finally:
+            self._fixing = False
+        self.current = keep
+        self.refresh()
+        if self.regions and self.window.session.gt.size <= self.sync_limit:
+            self.go_to(min(keep, len(self.regions) - 1))
+        return True
+
+    def _undo(self) -> None:
+        undo_last(self.window)
+
+    # -------------------------------------------------------------- events
+    def _slice_changed(self, *_args) -> None:
+        if self.regions and self.window.plane.axis != self._axis:
+            # another plane: the "Slices" column must name this plane's slices
+            keep = self.current
+            self._show(self.regions, self.summary.text())
+            if keep is not None:
+                self.select(keep, move=False)
+        self._update_box()
+
+    def _session_changed(self) -> None:
+        self.current = None
+        self.refresh()
+
+    def _masks_edited(self) -> None:
+        if self._fixing:
+            return
+        self.stale = True
+        self.generation += 1  # a running listing describes older masks
+        self.summary.setText(self.summary.text().split(" <i>(")[0] + " <i>(out of date: listing again…)</i>")
+        self._update_buttons()
+        self._timer.start()
+
+    def _focus_maybe_changed(self) -> None:
+        if self.window.session is not None and self.window.focus_label != self._label:
+            self.current = None
+            self.refresh()
+
+    def _update_buttons(self) -> None:
+        has = bool(self.regions)
+        self.prev_button.setEnabled(has)
+        self.next_button.setEnabled(has)
+        self.fix_button.setEnabled(has and self.current is not None and not self.stale)
+        if self.current is not None and self.current < len(self.regions):
+            kind = self.regions[self.current].kind
+            self.fix_button.setText("Add to prediction" if kind == "FN" else "Delete from prediction")
+        else:
+            self.fix_button.setText("Fix this region")
+
+    def cancel(self) -> None:
+        """Drop running listings (window closing)."""
+        self.generation += 1
+        self._timer.stop()
+        self.pool.waitForDone(10000)
+

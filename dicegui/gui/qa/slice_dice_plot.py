@@ -1,0 +1,206 @@
+"""Per-slice Dice along the current axis (pyqtgraph), the current slice marked; click a point to go there.
+
+The values come from the core: :meth:`LiveScore.slice_dice
+<dicegui.core.live.LiveScore.slice_dice>` of the session for the whole
+foreground (maintained counts, no pass over the volume, so the plot follows
+every brush stroke), and of a :class:`~dicegui.core.live.LiveScore` of the
+focused label's two binary views when one label is focused. Slices where
+both masks are empty have no Dice and no point.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ...core.live import LiveScore
+from .view_tools import focus_binary, focus_title
+
+# Okabe-Ito colours (the overlay's palette family), readable on white.
+_BLUE = (0, 114, 178)
+_ORANGE = (230, 159, 0)
+_GREY = (120, 120, 120)
+# Coalesce refreshes after edits: a brush drag emits many.
+_REFRESH_MS = 60
+
+
+def per_slice_dice(window, axis: int) -> np.ndarray:
+    """Dice of every slice across ``axis`` for the window's focus (nan where both masks are empty)."""
+    s = window.session
+    if s is None or not s.has_scores:
+        return np.zeros(0)
+    if window.focus_label is None:
+        return s.live.slice_dice(axis)
+    g, p = focus_binary(window)
+    return LiveScore(g, p).slice_dice(axis)
+
+
+class SliceDicePlot(QtWidgets.QWidget):
+    """Dice per slice with the current slice marked.
+
+    Signals
+    -------
+    sliceRequested(int)
+        A point (or a place in the plot) was clicked: go to that slice.
+    """
+
+    sliceRequested = QtCore.Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.values = np.zeros(0)
+        self.current = 0
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMinimumHeight(120)
+        item = self.plot.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.setMouseEnabled(x=False, y=False)
+        item.showGrid(x=False, y=True, alpha=0.25)
+        item.setLabel("left", "Dice")
+        item.setLabel("bottom", "slice")
+        item.setYRange(0.0, 1.05, padding=0)
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(60, 60, 60))
+            axis.setTextPen(pg.mkPen(40, 40, 40))
+        self.curve = pg.PlotDataItem(pen=pg.mkPen(_BLUE, width=1.5), connect="finite")
+        self.points = pg.ScatterPlotItem(size=7, pen=pg.mkPen(255, 255, 255, 200),
+                                         brush=pg.mkBrush(*_BLUE), hoverable=True,
+                                         hoverBrush=pg.mkBrush(*_ORANGE), tip=self._tip)
+        self.volume_line = pg.InfiniteLine(angle=0, movable=False,
+                                           pen=pg.mkPen(_GREY, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(_ORANGE, width=2))
+        self.marker = pg.ScatterPlotItem(size=12, pen=pg.mkPen(40, 40, 40), brush=pg.mkBrush(*_ORANGE))
+        for it in (self.volume_line, self.curve, self.points, self.cursor, self.marker):
+            item.addItem(it)
+        self.points.sigClicked.connect(self._points_clicked)
+        self.plot.scene().sigMouseClicked.connect(self._scene_clicked)
+        self.title = QtWidgets.QLabel("")
+        self.title.setWordWrap(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot, 1)
+
+    # -------------------------------------------------------------- content
+    def set_values(self, values: np.ndarray, title: str = "", volume_dice: float | None = None) -> None:
+        """Show one Dice per slice (nan: no point)."""
+        self.values = np.asarray(values, dtype=np.float64)
+        x = np.arange(self.values.size, dtype=np.float64)
+        self.curve.setData(x, self.values)
+        ok = np.isfinite(self.values)
+        self.points.setData(x=x[ok], y=self.values[ok], data=np.flatnonzero(ok))
+        item = self.plot.getPlotItem()
+        item.setXRange(-0.5, max(self.values.size - 0.5, 0.5), padding=0.01)
+        if volume_dice is not None and math.isfinite(volume_dice):
+            self.volume_line.setPos(volume_dice)
+            self.volume_line.setVisible(True)
+        else:
+            self.volume_line.setVisible(False)
+        self.title.setText(title)
+        self._update_marker()
+
+    def set_current(self, index: int) -> None:
+        """Mark the slice on screen."""
+        self.current = int(index)
+        self.cursor.setPos(self.current)
+        self._update_marker()
+
+    def clear(self, text: str = "") -> None:
+        self.set_values(np.zeros(0), text)
+
+    def _update_marker(self) -> None:
+        i = self.current
+        if 0 <= i < self.values.size and np.isfinite(self.values[i]):
+            self.marker.setData([i], [self.values[i]])
+        else:
+            self.marker.setData([], [])
+
+    def _tip(self, x, y, data):
+        return f"slice {int(data)}: Dice {y:.4f}"
+
+    # --------------------------------------------------------------- clicks
+    def point_position(self, index: int) -> QtCore.QPoint:
+        """Widget position (in ``self.plot``) of slice ``index``'s point, for tests and tooltips."""
+        y = self.values[index] if np.isfinite(self.values[index]) else 0.0
+        scene = self.plot.getPlotItem().vb.mapViewToScene(QtCore.QPointF(float(index), float(y)))
+        return self.plot.mapFromScene(scene)
+
+    def _points_clicked(self, _item, points, ev=None) -> None:
+        if len(points):
+            self._clicked_handled = True
+            self.sliceRequested.emit(int(points[0].data()))
+
+    def _scene_clicked(self, ev) -> None:
+        # a click on a point is reported by sigClicked first; elsewhere in the
+        # plot area go to the nearest slice
+        if getattr(self, "_clicked_handled", False):
+            self._clicked_handled = False
+            return
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.values.size == 0:
+            return
+        vb = self.plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        x = vb.mapSceneToView(ev.scenePos()).x()
+        i = int(np.clip(round(x), 0, self.values.size - 1))
+        self.sliceRequested.emit(i)
+
+
+class SliceDiceController(QtCore.QObject):
+    """Keeps a :class:`SliceDicePlot` in step with the window (plane, slice, focus, edits)."""
+
+    def __init__(self, window, plot: SliceDicePlot):
+        super().__init__(window)
+        self.window = window
+        self.plot = plot
+        self._axis = None
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(_REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        window.sessionChanged.connect(self.refresh)
+        window.sliceChanged.connect(self._slice_changed)
+        window.masksEdited.connect(self._timer.start)
+        window.overlay_panel.changed.connect(self._focus_maybe_changed)
+        plot.sliceRequested.connect(window.set_slice)
+        self._focus = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the values (plane, focus or masks changed)."""
+        self._timer.stop()
+        w = self.window
+        s = w.session
+        if s is None or not s.has_scores:
+            self.plot.clear("Per-slice Dice: open a reference and a prediction.")
+            return
+        axis = w.plane.axis
+        self._axis = axis
+        self._focus = w.focus_label
+        values = per_slice_dice(w, axis)
+        vol = s.volume_scores(w.focus_label)["dice"]
+        n_empty = int(np.count_nonzero(~np.isfinite(values)))
+        note = f"; {n_empty} slices without either mask have no point" if n_empty else ""
+        self.plot.set_values(values, f"<b>Dice per {w.plane.name} slice</b> ({focus_title(w)}); "
+                                     f"dashed: whole volume {vol:.4f}{note}. Click a point to go there.",
+                             volume_dice=vol)
+        self.plot.set_current(w.index)
+
+    def _slice_changed(self, plane_name: str, index: int) -> None:
+        if self.window.plane.axis != self._axis:
+            self.refresh()
+        else:
+            self.plot.set_current(index)
+
+    def _focus_maybe_changed(self) -> None:
+        if self.window.session is not None and self.window.focus_label != self._focus:
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Apply a pending refresh now (tests, screenshots)."""
+        if self._timer.isActive():
+            self.refresh()

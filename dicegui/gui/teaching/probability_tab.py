@@ -1,0 +1,254 @@
+"""Probability maps in the teaching panel: a threshold slider, Dice/IoU against the threshold, soft scores.
+
+Everything shown comes from :mod:`dicegui.core.threshold`: the curve is
+:func:`~dicegui.core.threshold.threshold_curve` at 101 thresholds
+(0, 0.01, ..., 1) computed in one pass when a case opens, the slider reads a
+position with :func:`~dicegui.core.threshold.scores_at` (no pass over the
+volume while dragging), and the soft Dice, Dice loss, BCE and combo loss
+next to the hard Dice are :func:`~dicegui.core.threshold.soft_summary`.
+
+With "Show this threshold on the scan" ticked, releasing the slider also
+rewrites the prediction as ``prob >= t`` (only the voxels that change,
+through the live scores, as one undoable step), so the overlay, the scores
+panel and every other panel show that threshold too.
+
+The target is the reference's focus: ``gt != 0``, or ``gt == label`` when one
+label is focused. The curve is recomputed when the reference changes (its
+foreground count changed) or the focus does.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...core.edits import record_edit
+from ...core.teaching import format_value
+from ...core.threshold import SMOOTH_VALUES, scores_at, soft_summary, threshold_curve
+from ..qa.edit_step import push_edit
+
+#: Thresholds of the slider and of the plotted curve.
+THRESHOLDS = np.linspace(0.0, 1.0, 101)
+_BLUE = (0, 114, 178)
+_ORANGE = (230, 159, 0)
+_GREY = (90, 90, 90)
+_APPLY_MS = 150
+
+
+def probability_map(session) -> np.ndarray | None:
+    """The case's probability map in view order (None when the prediction is not one)."""
+    prob = getattr(session.case, "pred_prob", None)
+    return None if prob is None else session.grid.view(prob)
+
+
+def _target(window) -> np.ndarray:
+    s = window.session
+    label = window.focus_label
+    return s.gt != 0 if label is None else s.gt == label
+
+
+class ProbabilityTab(QtWidgets.QWidget):
+    """Threshold slider, Dice/IoU curve and soft scores of the case's probability map."""
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent)
+        self.window = window
+        self.curve: dict | None = None
+        self.summary: dict | None = None
+        self.hard: dict | None = None
+        self._curve_key = None
+        self._applied_t = 0.5
+        self._apply_timer = QtCore.QTimer(self)
+        self._apply_timer.setSingleShot(True)
+        self._apply_timer.setInterval(_APPLY_MS)
+        self._apply_timer.timeout.connect(self.apply_threshold)
+
+        self.note = QtWidgets.QLabel("")
+        self.note.setWordWrap(True)
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setRange(0, len(THRESHOLDS) - 1)
+        self.slider.setValue(50)
+        self.slider.setPageStep(5)
+        self.slider.setToolTip("Threshold t: a voxel is foreground when p ≥ t")
+        self.t_label = QtWidgets.QLabel("t = 0.50")
+        self.t_label.setMinimumWidth(60)
+        self.apply_box = QtWidgets.QCheckBox("Show this threshold on the scan")
+        self.apply_box.setChecked(True)
+        self.apply_box.setToolTip("Rewrite the prediction as p ≥ t when the slider stops (one undoable step; "
+                                  "it replaces edits made to the prediction)")
+        self.hard_label = QtWidgets.QLabel("")
+        self.hard_label.setWordWrap(True)
+        self.hard_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMinimumHeight(170)
+        self.plot.setMaximumHeight(230)
+        item = self.plot.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.setMouseEnabled(x=False, y=False)
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setLabel("bottom", "threshold t")
+        item.setLabel("left", "score")
+        item.setXRange(0, 1, padding=0.02)
+        item.setYRange(0, 1.02, padding=0)
+        for name in ("left", "bottom"):
+            item.getAxis(name).setPen(pg.mkPen(60, 60, 60))
+            item.getAxis(name).setTextPen(pg.mkPen(40, 40, 40))
+        legend = item.addLegend(labelTextColor=(30, 30, 30), brush=pg.mkBrush(255, 255, 255, 220))
+        self.dice_curve = item.plot([], [], pen=pg.mkPen(_BLUE, width=2), name="Dice")
+        self.iou_curve = item.plot([], [], pen=pg.mkPen(_ORANGE, width=2), name="IoU")
+        self.soft_line = pg.InfiniteLine(angle=0, movable=False,
+                                         pen=pg.mkPen(_GREY, width=1, style=QtCore.Qt.PenStyle.DashLine),
+                                         label="soft Dice", labelOpts={"color": _GREY, "position": 0.12})
+        item.addItem(self.soft_line)
+        self.t_line = pg.InfiniteLine(pos=0.5, angle=90, movable=True, pen=pg.mkPen((213, 94, 0), width=2),
+                                      bounds=(0, 1))
+        self.t_line.setToolTip("Drag to change the threshold")
+        item.addItem(self.t_line)
+        # bottom middle: the curves rise from the corners and peak at the top
+        legend.anchor(itemPos=(0.5, 1), parentPos=(0.5, 1), offset=(0, -8))
+
+        self.smooth = QtWidgets.QComboBox()
+        for s in SMOOTH_VALUES:
+            self.smooth.addItem(f"{s:g}", float(s))
+        self.smooth.setToolTip("Smooth term s of soft Dice: (2·Σp·t + s) / (Σp + Σt + s)")
+        self.soft_labels = {}
+        soft_form = QtWidgets.QFormLayout()
+        fixed = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        for key, title in (("hard_dice", "Hard Dice (t = 0.5)"), ("soft_dice", "Soft Dice"),
+                           ("dice_loss", "Dice loss = 1 − soft Dice"), ("bce", "BCE (mean)"),
+                           ("combo_loss", "Combo = Dice loss + BCE")):
+            lab = QtWidgets.QLabel("—")
+            lab.setFont(fixed)
+            self.soft_labels[key] = lab
+            soft_form.addRow(title, lab)
+        soft_form.addRow("Smooth s", self.smooth)
+
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(QtWidgets.QLabel("Threshold"))
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.t_label)
+        self.content = QtWidgets.QWidget()
+        cl = QtWidgets.QVBoxLayout(self.content)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addLayout(row)
+        cl.addWidget(self.apply_box)
+        cl.addWidget(self.hard_label)
+        cl.addWidget(self.plot)
+        cl.addLayout(soft_form)
+        cl.addStretch(1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.note)
+        layout.addWidget(self.content, 1)
+
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.t_line.sigPositionChanged.connect(self._line_moved)
+        self.smooth.currentIndexChanged.connect(lambda _i: self._update_soft())
+
+    # ------------------------------------------------------------- content
+    @property
+    def threshold(self) -> float:
+        return float(THRESHOLDS[self.slider.value()])
+
+    def available(self) -> bool:
+        s = self.window.session
+        return s is not None and s.has_scores and probability_map(s) is not None
+
+    def refresh(self, force: bool = False) -> None:
+        """Recompute the curve and soft scores when the case, the focus or the reference changed."""
+        w = self.window
+        if not self.available():
+            self.curve = self.summary = self.hard = None
+            self._curve_key = None
+            self.content.setVisible(False)
+            self.note.setText("No probability map: this prediction is a hard mask. Open a prediction holding "
+                              "probabilities in [0, 1] (or File ▸ Open demo ▸ Probability map) to use the "
+                              "threshold slider and the soft scores.")
+            return
+        self.content.setVisible(True)
+        info = w.session.case.pred_info
+        illustrative = info is not None and "ILLUSTRATIVE" in (info.message or "")
+        self.note.setText(
+            ("<b>Illustrative probability map</b> (a blurred mask, not a network's output). "
+             if illustrative else "<b>Probability map</b> of the prediction. ")
+            + "Hard scores threshold it at t; soft scores use the probabilities themselves.")
+        vol = w.session.volume_scores(w.focus_label)
+        key = (id(w.session), w.focus_label, vol["tp"] + vol["fn"])
+        if force or key != self._curve_key:
+            prob = probability_map(w.session)
+            target = _target(w)
+            self.curve = threshold_curve(prob, target, THRESHOLDS)
+            self._curve_key = key
+            self.dice_curve.setData(self.curve["threshold"], self.curve["dice"])
+            self.iou_curve.setData(self.curve["threshold"], self.curve["iou"])
+            self._update_soft()
+        self._show_threshold()
+
+    def _update_soft(self) -> None:
+        if not self.available():
+            return
+        w = self.window
+        self.summary = soft_summary(probability_map(w.session), _target(w), smooth=self.smooth.currentData())
+        for key, lab in self.soft_labels.items():
+            lab.setText(format_value(self.summary[key]))
+        self.soft_line.setPos(self.summary["soft_dice"])
+
+    def _show_threshold(self) -> None:
+        if self.curve is None:
+            return
+        i = self.slider.value()
+        self.hard = scores_at(self.curve, i)
+        h = self.hard
+        self.t_label.setText(f"t = {h['threshold']:.2f}")
+        self.hard_label.setText(
+            f"<b>p ≥ {h['threshold']:.2f}</b>: Dice <b>{format_value(h['dice'])}</b> · "
+            f"IoU {format_value(h['iou'])} · TP {h['tp']:,} · FP {h['fp']:,} · FN {h['fn']:,}")
+        blocker = QtCore.QSignalBlocker(self.t_line)
+        self.t_line.setPos(h["threshold"])
+        del blocker
+
+    # ----------------------------------------------------------- threshold
+    def _slider_moved(self, _v: int) -> None:
+        self._show_threshold()
+        if self.apply_box.isChecked() and self.available():
+            self._apply_timer.start()
+
+    def _line_moved(self) -> None:
+        i = int(round(float(self.t_line.value()) * (len(THRESHOLDS) - 1)))
+        if i != self.slider.value():
+            self.slider.setValue(i)
+
+    def set_threshold_index(self, i: int) -> None:
+        """Move the slider to threshold ``THRESHOLDS[i]`` and apply it now (when applying is on)."""
+        self.slider.setValue(int(i))
+        if self._apply_timer.isActive():
+            self.apply_threshold()
+
+    def apply_threshold(self) -> bool:
+        """Rewrite the prediction as ``prob >= t`` (changed voxels only, one undo step); False if nothing changed."""
+        self._apply_timer.stop()
+        if not self.available():
+            return False
+        w = self.window
+        s = w.session
+        prob = probability_map(s)
+        t = np.float64(self.threshold)  # float64 scalar: compared exactly, as threshold_curve does
+        new = prob >= t
+        changed = np.nonzero(new != (s.pred != 0))
+        if changed[0].size == 0:
+            self._applied_t = float(t)
+            return False
+        values = new[changed].astype(s.pred.dtype)
+        delta = record_edit(s.live, "pred", changed, values, scope="volume", axis=None, slice_index=None,
+                            tool="threshold", label=1)
+        text = f"Threshold the probability map at {float(t):.2f} (was {self._applied_t:.2f})"
+        self._applied_t = float(t)
+        push_edit(w, delta, text)
+        return True
+
+    def flush(self) -> None:
+        """Apply a pending threshold now (tests, screenshots)."""
+        if self._apply_timer.isActive():
+            self.apply_threshold()

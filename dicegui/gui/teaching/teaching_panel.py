@@ -1,0 +1,218 @@
+"""The teaching panel: formulas filled in with the live counts, the accuracy trap, probability maps,
+the smooth term, the gradient view and the "hide the reference" exercise.
+
+Every number is the core's: the formula lines are
+:func:`dicegui.core.teaching.formulas` of the live counts of the window's
+focus (the whole foreground, or one label), so they always agree with the
+scores panel; the trap text is :func:`~dicegui.core.teaching.accuracy_trap`
+and the preview of an empty prediction :func:`~dicegui.core.teaching.what_if_empty`.
+"Empty the prediction" erases the prediction of the focus through the live
+scores as one undoable step.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...core.edits import record_edit
+from ...core.teaching import accuracy_trap, format_value, formulas, what_if_empty
+from ..qa.edit_step import push_edit, undo_last
+from ..qa.view_tools import focus_title
+from .exercise import HideReference
+from .gradient_view import GradientTab
+from .probability_tab import ProbabilityTab
+from .smooth_table import SmoothTable
+
+FORMULA_KEYS = ("dice", "iou", "iou_from_dice", "accuracy")
+_REFRESH_MS = 50
+
+
+def _group(title: str) -> tuple[QtWidgets.QGroupBox, QtWidgets.QVBoxLayout]:
+    box = QtWidgets.QGroupBox(title)
+    layout = QtWidgets.QVBoxLayout(box)
+    layout.setContentsMargins(6, 6, 6, 6)
+    return box, layout
+
+
+class TeachingPanel(QtWidgets.QWidget):
+    """Formulas, accuracy trap, probability / smooth / gradient tabs and the exercise, for one window."""
+
+    def __init__(self, window, docks_to_hide=lambda: (), parent=None):
+        super().__init__(parent)
+        self.window = window
+        self.counts: dict | None = None
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(_REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+
+        # formulas
+        self.formula_box, fl = _group("Formulas with this case's counts")
+        self.scope = QtWidgets.QLabel("")
+        self.scope.setWordWrap(True)
+        fl.addWidget(self.scope)
+        self.formula_labels: dict[str, QtWidgets.QLabel] = {}
+        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        for key in FORMULA_KEYS:
+            lab = QtWidgets.QLabel("")
+            lab.setWordWrap(True)
+            lab.setFont(mono)
+            lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.formula_labels[key] = lab
+            fl.addWidget(lab)
+
+        # accuracy trap
+        self.trap_box, tl = _group("The accuracy trap")
+        self.trap_text = QtWidgets.QLabel("")
+        self.trap_text.setWordWrap(True)
+        self.empty_button = QtWidgets.QPushButton("Empty the prediction")
+        self.empty_button.setToolTip("Erase the prediction (of the focused label) as one undoable step, "
+                                     "to see accuracy stay near 100 % while Dice drops to 0")
+        self.undo_button = QtWidgets.QPushButton("Undo")
+        self.undo_button.setToolTip("Undo the last step (Ctrl+Z in the editor)")
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.empty_button, 1)
+        row.addWidget(self.undo_button)
+        tl.addWidget(self.trap_text)
+        tl.addLayout(row)
+        self.empty_button.clicked.connect(self.empty_prediction)
+        self.undo_button.clicked.connect(self._undo)
+
+        # tabs
+        self.tabs = QtWidgets.QTabWidget()
+        self.probability = ProbabilityTab(window)
+        self.smooth_table = SmoothTable()
+        self.gradient = GradientTab(window)
+        self.tabs.addTab(self.probability, "Probability map")
+        self.tabs.addTab(self.smooth_table, "Smooth term")
+        self.tabs.addTab(self.gradient, "Gradient view")
+        self.probability.smooth.currentIndexChanged.connect(
+            lambda _i: self.smooth_table.highlight(self.probability.smooth.currentData()))
+        self.smooth_table.highlight(self.probability.smooth.currentData())
+
+        # exercise
+        self.exercise = HideReference(window, docks_to_hide)
+        self.exercise_box, el = _group("Exercise")
+        self.hide_button = QtWidgets.QPushButton("Hide the reference")
+        self.hide_button.setCheckable(True)
+        self.hide_button.setToolTip("Hide the reference and every score; paint, then reveal them")
+        self.exercise_text = QtWidgets.QLabel("Hide the reference, let a student paint the structure, then "
+                                              "reveal the truth and the scores.")
+        self.exercise_text.setWordWrap(True)
+        el.addWidget(self.exercise_text)
+        el.addWidget(self.hide_button)
+        self.hide_button.toggled.connect(self._hide_toggled)
+        self.exercise.changed.connect(self._exercise_changed)
+
+        self.content = QtWidgets.QWidget()
+        cl = QtWidgets.QVBoxLayout(self.content)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.formula_box)
+        cl.addWidget(self.trap_box)
+        cl.addWidget(self.tabs, 1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.content, 1)
+        layout.addWidget(self.exercise_box)
+
+        window.sessionChanged.connect(self.refresh)
+        window.masksEdited.connect(self._timer.start)
+        window.overlay_panel.changed.connect(self._timer.start)
+        self.refresh()
+
+    # ------------------------------------------------------------- refresh
+    def refresh(self) -> None:
+        """Fill every number in from the live counts."""
+        self._timer.stop()
+        w = self.window
+        s = w.session
+        if s is None or not s.has_scores:
+            self.counts = None
+            self.scope.setText("Open a case with a reference and a prediction to see the formulas filled in.")
+            for lab in self.formula_labels.values():
+                lab.setText("")
+            self.trap_text.setText("")
+            self.empty_button.setEnabled(False)
+            self.probability.refresh()
+            return
+        counts = s.volume_scores(w.focus_label)
+        self.counts = counts
+        self.scope.setText(f"Counts of the whole volume, {html.escape(focus_title(w))}: "
+                           f"TP {counts['tp']:,} · FP {counts['fp']:,} · FN {counts['fn']:,} · TN {counts['tn']:,}")
+        for key, line in formulas(counts).items():
+            self.formula_labels[key].setText(line)
+        self._update_trap(counts)
+        self.probability.refresh()
+
+    def _update_trap(self, counts: dict) -> None:
+        trap = accuracy_trap(counts)
+        empty = what_if_empty(counts)
+        predicted = counts["tp"] + counts["fp"]
+        if trap is not None:
+            text = f"<b>{html.escape(trap)}</b>"
+        else:
+            text = (f"Now: accuracy {format_value(counts['accuracy'])}, Dice {format_value(counts['dice'])}. "
+                    f"An empty prediction would score accuracy {format_value(empty['accuracy'])} "
+                    f"and Dice {format_value(empty['dice'])}: accuracy counts every background voxel "
+                    "as a success, Dice does not.")
+        self.trap_text.setText(text)
+        label = self.window.focus_label
+        what = "the prediction" if label is None else f"the prediction of {focus_title(self.window)}"
+        self.empty_button.setText(f"Empty {what}" if predicted else "The prediction is empty")
+        self.empty_button.setEnabled(predicted > 0)
+
+    # -------------------------------------------------------------- actions
+    def empty_prediction(self) -> bool:
+        """Erase the prediction of the focus (one undoable step); False when it was already empty."""
+        w = self.window
+        s = w.session
+        if s is None or not s.has_scores:
+            return False
+        label = w.focus_label
+        where = np.nonzero(s.pred != 0 if label is None else s.pred == label)
+        if where[0].size == 0:
+            return False
+        delta = record_edit(s.live, "pred", where, 0, scope="volume", axis=None, slice_index=None,
+                            tool="erase", label=label)
+        push_edit(w, delta, f"Empty the prediction ({focus_title(w)}, {where[0].size:,} voxels)")
+        self.refresh()
+        return True
+
+    def _undo(self) -> None:
+        undo_last(self.window)
+        self.refresh()
+
+    # ------------------------------------------------------------- exercise
+    def _hide_toggled(self, on: bool) -> None:
+        if on:
+            self.exercise.hide()
+        else:
+            self.exercise.reveal()
+
+    def _exercise_changed(self, hidden: bool) -> None:
+        blocker = QtCore.QSignalBlocker(self.hide_button)
+        self.hide_button.setChecked(hidden)
+        del blocker
+        self.content.setVisible(not hidden)
+        self.gradient.setEnabled(not hidden)
+        self.gradient.update_overlay()
+        if hidden:
+            self.hide_button.setText("Reveal the reference and the scores")
+            self.exercise_text.setText("<b>The reference is hidden.</b> Paint the structure on the prediction, "
+                                       "then reveal the truth and your scores.")
+        else:
+            self.hide_button.setText("Hide the reference")
+            self.refresh()
+            c = self.counts
+            if c is not None:
+                self.exercise_text.setText(f"Revealed: Dice {format_value(c['dice'])}, IoU {format_value(c['iou'])} "
+                                           f"(TP {c['tp']:,}, FP {c['fp']:,}, FN {c['fn']:,}).")
+
+    def flush(self) -> None:
+        """Apply pending refreshes now (tests, screenshots)."""
+        if self._timer.isActive():
+            self.refresh()
+        self.probability.flush()
+        self.gradient.flush()

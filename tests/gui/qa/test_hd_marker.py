@@ -1,0 +1,60 @@
+"""HD95 marker: the pair drawn on the slice realises the HD95 of the masks, measured independently."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from dicegui.core.display import voxel_to_plane
+from dicegui.gui.qa.view_tools import view_centre_pixel
+
+medpy_binary = pytest.importorskip("medpy.metric.binary")
+
+
+def test_marker_shows_the_hd95_pair_with_its_length(window):
+    assert window.open_demo("totalseg")
+    qa = window.qa
+    window.overlay_panel.select_label(1)  # spleen
+    qa.show_panel("navigator")
+    marker = qa.hd_marker
+    marker.show_box.setChecked(True)
+    qa.wait()
+    s = window.session
+    g, p = s.gt == 1, s.pred == 1
+    spacing = s.grid.spacing
+    pair = marker.pair
+    assert pair is not None
+    # HD95 = the larger of the two directed 95th percentiles of border-to-border distances,
+    # measured here with scipy's exact Euclidean distance transform
+    border = lambda m: m & ~ndimage.binary_erosion(m, structure=ndimage.generate_binary_structure(3, 1))
+    dt_p = ndimage.distance_transform_edt(~border(p), sampling=spacing)
+    dt_g = ndimage.distance_transform_edt(~border(g), sampling=spacing)
+    d_gp = dt_p[border(g)]
+    d_pg = dt_g[border(p)]
+    hd95 = max(np.percentile(d_gp, 95), np.percentile(d_pg, 95))
+    assert pair.value == pytest.approx(hd95, abs=1e-9)
+    # the two voxels lie on the borders and are that far apart (the segment drawn)
+    src, tgt = np.array(pair.source), np.array(pair.target)
+    first, second = (g, p) if pair.direction == "gt->pred" else (p, g)
+    assert border(first)[tuple(src)] and border(second)[tuple(tgt)]
+    assert pair.distance == pytest.approx(float(np.linalg.norm((src - tgt) * spacing)), abs=1e-9)
+    assert pair.distance >= pair.value - 1e-9
+    assert f"HD95 = {pair.value:.2f} mm" in marker.status.text()
+    # drawn where the voxels are on the current plane
+    marker.go_to()
+    index, row, col = voxel_to_plane(window.plane, pair.source, s.shape)
+    assert window.index == index
+    pts = marker.drawn_points()
+    row_mm, col_mm = window.view.pixel_mm
+    assert pts[0] == pytest.approx(((col + 0.5) * col_mm, (row + 0.5) * row_mm))
+    _, row2, col2 = voxel_to_plane(window.plane, pair.target, s.shape)
+    r, c = view_centre_pixel(window.view)
+    assert r == pytest.approx((row + row2) / 2, abs=0.5) and c == pytest.approx((col + col2) / 2, abs=0.5)
+    assert marker.text.isVisible() and f"{pair.value:.1f} mm" in marker.text.toPlainText()
+    # HD (maximum) instead: the Hausdorff distance as medpy computes it
+    marker.which.setCurrentIndex(1)
+    qa.wait()
+    assert marker.pair.value == pytest.approx(medpy_binary.hd(p, g, voxelspacing=spacing), abs=1e-9)
+    # hidden when unticked
+    marker.show_box.setChecked(False)
+    assert marker.drawn_points() == []

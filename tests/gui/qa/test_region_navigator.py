@@ -1,0 +1,139 @@
+"""Error-region navigator: the list, N / Shift+N stepping and centring, fixing a region as an undo step."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from scipy import ndimage
+
+from dicegui.core.display import voxel_to_plane
+from dicegui.core.metrics import overlap
+from dicegui.gui.qa.view_tools import view_centre_pixel
+
+
+@pytest.fixture
+def demo(window):
+    assert window.open_demo("totalseg")
+    window.qa.show_panel("navigator")
+    window.qa.wait()
+    yield window
+    window.editor.history.mark_discarded()  # no "unsaved edits" question at teardown
+
+
+def test_list_matches_an_independent_labelling(demo):
+    s = demo.session
+    nav = demo.qa.navigator
+    fn_mask = (s.gt != 0) & (s.pred == 0)
+    fp_mask = (s.pred != 0) & (s.gt == 0)
+    face = ndimage.generate_binary_structure(3, 1)
+    fn_labels, n_fn = ndimage.label(fn_mask, structure=face)
+    _, n_fp = ndimage.label(fp_mask, structure=face)
+    kinds = [r.kind for r in nav.regions]
+    assert kinds.count("FN") == n_fn and kinds.count("FP") == n_fp
+    assert sum(r.voxels for r in nav.regions if r.kind == "FN") == int(fn_mask.sum())
+    # the first row is the region with the most Dice to gain: recompute every FN gain by hand
+    ov = overlap(s.gt, s.pred)
+    tp, fp, fn = ov["tp"], ov["fp"], ov["fn"]
+    sizes = np.bincount(fn_labels.ravel())[1:]
+    best_fn = max(2 * (tp + n) / (2 * (tp + n) + fp + fn - n) for n in sizes) - ov["dice"]
+    assert nav.regions[0].dice_gain >= best_fn - 1e-15
+    assert demo.qa.navigator.table.rowCount() == min(len(nav.regions), 2000)
+    assert nav.table.item(0, 5).text() == f"+{nav.regions[0].dice_gain:.4f}"
+
+
+def test_n_and_shift_n_step_through_regions_and_centre_the_view(demo, qtbot):
+    nav = demo.qa.navigator
+    view = demo.view
+    view.setFocus()
+    shape = demo.session.shape
+
+    def check_on(i):
+        assert nav.current == i
+        region = nav.regions[i]
+        ijk = region.focus_voxel()
+        assert demo.session.gt[ijk] != demo.session.pred[ijk] or region.kind == "FP"
+        index, row, col = voxel_to_plane(demo.plane, ijk, shape)
+        assert demo.index == index
+        r, c = view_centre_pixel(view)
+        assert abs(r - row) < 0.5 and abs(c - col) < 0.5
+        assert nav.box_item.isVisible()
+
+    qtbot.keyClick(view, Qt.Key.Key_N)
+    check_on(0)
+    qtbot.keyClick(view, Qt.Key.Key_N)
+    check_on(1)
+    qtbot.keyClick(view, Qt.Key.Key_N)
+    check_on(2)
+    qtbot.keyClick(view, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
+    check_on(1)
+    # clicking a row goes there too
+    nav.table.cellClicked.emit(5, 0)
+    check_on(5)
+
+
+def test_fixing_a_region_changes_dice_by_the_listed_gain_and_undoes(demo):
+    s = demo.session
+    nav = demo.qa.navigator
+    before_gt, before_pred = s.gt.copy(), s.pred.copy()
+    for kind in ("FN", "FP"):
+        i = next(k for k, r in enumerate(nav.regions) if r.kind == kind)
+        nav.go_to(i)
+        region = nav.regions[i]
+        listed = float(nav.table.item(i, 5).text())
+        dice_before = overlap(s.gt, s.pred)["dice"]
+        voxels = region.index()
+        assert nav.fix_current()
+        after = overlap(s.gt, s.pred)
+        assert after["dice"] - dice_before == pytest.approx(region.dice_gain, abs=1e-12)
+        assert after["dice"] - dice_before == pytest.approx(listed, abs=5e-5)  # the table's 4 decimals
+        # FN: the reference's labels copied into the prediction; FP: erased
+        expected = s.gt[voxels] if kind == "FN" else 0
+        assert np.all(s.pred[voxels] == expected)
+        # the scores panel and the list follow
+        assert demo.scores.text("dice") == f"{after['dice']:.4f}"
+        assert nav.regions[0].dice_before == pytest.approx(after["dice"], abs=1e-15)
+    history = demo.editor.history
+    assert history.count == 2 and "region" in history.texts()[-1]
+    demo.editor.undo()
+    demo.editor.undo()
+    np.testing.assert_array_equal(s.pred, before_pred)
+    np.testing.assert_array_equal(s.gt, before_gt)
+    assert s.live.overlap() == overlap(s.gt, s.pred)
+
+
+def test_large_volumes_are_listed_in_the_worker(demo):
+    nav = demo.qa.navigator
+    sync = [(r.kind, r.voxels, r.box) for r in nav.regions]
+    nav.sync_limit = 0  # everything goes to the worker thread
+    try:
+        nav.refresh()
+        assert nav.wait()
+        assert [(r.kind, r.voxels, r.box) for r in nav.regions] == sync
+        # an edit while a listing runs: the old result is dropped and the list redone
+        nav.refresh()
+        demo.masks_changed()
+        assert nav.stale
+        assert nav.wait()
+        assert not nav.stale and len(nav.regions) == len(sync)
+    finally:
+        nav.sync_limit = type(nav).sync_limit
+
+
+def test_label_focus_lists_that_label_only(demo):
+    demo.overlay_panel.select_label(8)  # right adrenal gland
+    demo.qa.wait()
+    s = demo.session
+    nav = demo.qa.navigator
+    g, p = s.gt == 8, s.pred == 8
+    assert sum(r.voxels for r in nav.regions if r.kind == "FN") == int((g & ~p).sum())
+    assert sum(r.voxels for r in nav.regions if r.kind == "FP") == int((p & ~g).sum())
+    assert "label 8" in nav.summary.text()
+
+
+def test_slices_column_follows_the_plane(demo):
+    nav = demo.qa.navigator
+    nav.go_to(0)
+    demo.set_plane("coronal")
+    first, last = nav.regions[0].slice_range[demo.plane.axis]
+    assert nav.table.item(0, 4).text() == (f"{first}" if first == last else f"{first}–{last}")
+    assert nav.current == 0 and "coronal slice" in nav.detail.text()

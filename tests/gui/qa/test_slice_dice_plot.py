@@ -1,0 +1,93 @@
+"""Per-slice Dice plot: values equal overlap() of each slice, clicks jump, edits are followed."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from dicegui.core.display import PLANES, plane_image
+from dicegui.core.edits import record_edit
+from dicegui.core.metrics import overlap
+from dicegui.gui.qa.edit_step import push_edit
+
+
+def _expected(session, plane, label=None):
+    """Dice of every slice by overlap() on the slice's own arrays; nan where both masks are empty."""
+    out = []
+    for i in range(session.n_slices(plane)):
+        g, p = plane_image(session.gt, plane, i), plane_image(session.pred, plane, i)
+        if label is not None:
+            g, p = g == label, p == label
+        if not (np.any(g) or np.any(p)):
+            out.append(np.nan)
+        else:
+            out.append(overlap(g, p)["dice"])
+    return np.array(out)
+
+
+def test_plot_values_equal_overlap_of_each_slice(window):
+    assert window.open_demo("totalseg")
+    qa = window.qa
+    qa.wait()
+    s = window.session
+    axial = PLANES["axial"]
+    np.testing.assert_allclose(qa.slice_plot.values, _expected(s, axial), rtol=0, atol=1e-12, equal_nan=True)
+    # the current slice is marked
+    assert qa.slice_plot.current == window.index and qa.slice_plot.cursor.value() == window.index
+    # another plane: the plot follows the slice axis
+    window.set_plane("coronal")
+    qa.wait()
+    coronal = PLANES["coronal"]
+    assert qa.slice_plot.values.size == s.n_slices(coronal)
+    np.testing.assert_allclose(qa.slice_plot.values, _expected(s, coronal), rtol=0, atol=1e-12, equal_nan=True)
+    # one label focused (the liver): that label's Dice per slice
+    window.overlay_panel.select_label(5)
+    qa.wait()
+    np.testing.assert_allclose(qa.slice_plot.values, _expected(s, coronal, label=5), rtol=0, atol=1e-12,
+                               equal_nan=True)
+
+
+def test_clicking_a_point_jumps_to_its_slice(window, qtbot):
+    window.open_demo("totalseg")
+    qa = window.qa
+    qa.wait()
+    plot = qa.slice_plot
+    target = 3 if window.index != 3 else 4
+    assert np.isfinite(plot.values[target])
+    qtbot.mouseClick(plot.plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.point_position(target))
+    assert window.index == target
+    assert plot.current == target
+    # a click beside the points (below the curve) goes to the nearest slice too
+    other = 20
+    pos = plot.point_position(other)
+    pos.setY(pos.y() + 40)
+    qtbot.mouseClick(plot.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert window.index == other
+
+
+def test_plot_follows_edits(window):
+    window.open_demo("totalseg")
+    qa = window.qa
+    qa.wait()
+    s = window.session
+    axial = PLANES["axial"]
+    i = window.index
+    # erase the prediction on the current slice: that slice's Dice becomes 0 (reference still there)
+    idx = [slice(None)] * 3
+    idx[axial.axis] = i
+    where = np.nonzero(s.pred[tuple(idx)])
+    coords = [None] * 3
+    rest = [a for a in range(3) if a != axial.axis]
+    coords[axial.axis] = np.full(where[0].size, i)
+    coords[rest[0]], coords[rest[1]] = where
+    delta = record_edit(s.live, "pred", tuple(coords), 0, scope="slice", axis=axial.axis, slice_index=i,
+                        tool="erase", label=None)
+    push_edit(window, delta, "erase slice")
+    qa.wait()
+    assert qa.slice_plot.values[i] == 0.0
+    np.testing.assert_allclose(qa.slice_plot.values, _expected(s, axial), rtol=0, atol=1e-12, equal_nan=True)
+    # undo (the editor's history): the plot is back to the original values
+    window.editor.undo()
+    qa.wait()
+    np.testing.assert_allclose(qa.slice_plot.values, _expected(s, axial), rtol=0, atol=1e-12, equal_nan=True)
+    assert qa.slice_plot.values[i] > 0.5
+    window.editor.history.mark_discarded()

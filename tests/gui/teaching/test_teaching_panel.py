@@ -1,0 +1,205 @@
+"""Teaching panel: live formulas, the accuracy trap, threshold curve, soft scores, gradients, hidden reference."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dicegui.core.display import plane_image, plane_to_voxel
+from dicegui.core.metrics import overlap
+from dicegui.gui.overlay_panel import KIND_CONFUSION, KIND_PRED_LABELS
+from dicegui.gui.teaching.probability_tab import THRESHOLDS, probability_map
+
+
+def _counts(g, p):
+    """TP/FP/FN/TN counted directly from the masks."""
+    g, p = g != 0, p != 0
+    return {"tp": int(np.sum(g & p)), "fp": int(np.sum(~g & p)), "fn": int(np.sum(g & ~p)),
+            "tn": int(np.sum(~g & ~p))}
+
+
+@pytest.fixture
+def teaching(window):
+    window.qa.show_panel("teaching")
+    yield window.qa.teaching
+    window.editor.history.mark_discarded()
+
+
+def test_formulas_show_the_live_counts(window, teaching):
+    assert window.open_demo("totalseg")
+    window.qa.wait()
+    s = window.session
+    c = _counts(s.gt, s.pred)
+    dice = 2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"])
+    text = teaching.formula_labels["dice"].text()
+    assert (f"2·{c['tp']:,} / (2·{c['tp']:,} + {c['fp']:,} + {c['fn']:,}) = {2 * c['tp']:,} / "
+            f"{2 * c['tp'] + c['fp'] + c['fn']:,} = {dice:.4f}") in text
+    iou = c["tp"] / (c["tp"] + c["fp"] + c["fn"])
+    assert teaching.formula_labels["iou_from_dice"].text().endswith(f"= {iou:.4f}")
+    assert f"{dice:.4f} / (2 − {dice:.4f})" in teaching.formula_labels["iou_from_dice"].text()
+    acc = (c["tp"] + c["tn"]) / s.gt.size
+    assert f"{c['tp'] + c['tn']:,} / {s.gt.size:,} = {acc:.4f}" in teaching.formula_labels["accuracy"].text()
+    # focus one label (liver): that label's counts
+    window.overlay_panel.select_label(5)
+    teaching.flush()
+    c5 = _counts(s.gt == 5, s.pred == 5)
+    assert f"2·{c5['tp']:,} / (2·{c5['tp']:,} + {c5['fp']:,} + {c5['fn']:,})" in teaching.formula_labels["dice"].text()
+    assert "label 5 liver" in teaching.scope.text()
+
+
+def test_trap_button_shows_high_accuracy_and_zero_dice_and_undoes(window, teaching):
+    assert window.open_demo("accuracy-trap")
+    window.qa.wait()
+    # the accuracy-trap demo: already there, button says the prediction is empty
+    s = window.session
+    c = _counts(s.gt, s.pred)
+    acc = (c["tp"] + c["tn"]) / s.gt.size
+    assert acc >= 0.99 and c["tp"] == 0
+    assert "Dice is 0.0000" in teaching.trap_text.text() and f"{100 * acc:.2f} %" in teaching.trap_text.text()
+    assert not teaching.empty_button.isEnabled()
+    # the full demo, one small structure (right adrenal gland): empty its prediction
+    assert window.open_demo("totalseg")
+    window.overlay_panel.select_label(8)
+    window.qa.wait()
+    s = window.session
+    pred_before = s.pred.copy()
+    assert teaching.empty_button.isEnabled() and "adrenal" in teaching.empty_button.text()
+    assert teaching.empty_prediction()
+    teaching.flush()
+    g, p = s.gt == 8, s.pred == 8
+    c = _counts(g, p)
+    assert c["tp"] == 0 and c["fp"] == 0
+    acc = (c["tp"] + c["tn"]) / g.size
+    assert acc >= 0.99
+    assert teaching.counts["dice"] == 0.0 and teaching.counts["accuracy"] == pytest.approx(acc, abs=1e-15)
+    assert teaching.formula_labels["dice"].text().endswith("= 0.0000")
+    assert f"({100 * acc:.2f} %)" in teaching.formula_labels["accuracy"].text()
+    assert "Dice is 0.0000" in teaching.trap_text.text()
+    # the other structures were left alone
+    assert np.array_equal(s.pred[pred_before != 8], pred_before[pred_before != 8])
+    # one undo step in the editor's history, and undo brings it back
+    assert "Empty the prediction" in window.editor.history.texts()[-1]
+    teaching.undo_button.click()
+    np.testing.assert_array_equal(s.pred, pred_before)
+    assert teaching.counts["tp"] == _counts(s.gt == 8, s.pred == 8)["tp"] > 0
+
+
+def test_threshold_curve_equals_overlap_at_sampled_thresholds(window, teaching):
+    assert window.open_demo("probability")
+    window.qa.wait()
+    s = window.session
+    tab = teaching.probability
+    assert tab.content.isVisible() and "Illustrative" in tab.note.text()
+    prob = probability_map(s).astype(np.float64)
+    gt = s.gt.copy()
+    x, dice = tab.dice_curve.getData()
+    _, iou = tab.iou_curve.getData()
+    np.testing.assert_array_equal(x, THRESHOLDS)
+    for i in (0, 13, 37, 50, 64, 88, 100):
+        ref = overlap(gt, prob >= x[i])
+        assert dice[i] == ref["dice"] and iou[i] == ref["iou"], x[i]
+    # moving the slider: the shown scores are overlap() at that threshold, and the prediction follows
+    tab.set_threshold_index(73)
+    t = THRESHOLDS[73]
+    ref = overlap(gt, prob >= t)
+    assert tab.hard["dice"] == ref["dice"] and tab.hard["tp"] == ref["tp"]
+    assert f"Dice <b>{ref['dice']:.4f}</b>" in tab.hard_label.text()
+    np.testing.assert_array_equal(s.pred != 0, prob >= t)
+    assert s.live.overlap() == ref
+    assert window.scores.text("dice") == f"{ref['dice']:.4f}"
+    # soft scores: written out here from their definitions
+    target = gt != 0
+    soft = (2 * np.sum(prob * target) + 1e-5) / (prob.sum() + target.sum() + 1e-5)
+    q = np.clip(prob, 1e-7, 1 - 1e-7)
+    bce = -np.mean(target * np.log(q) + (1 - target) * np.log(1 - q))
+    assert tab.summary["soft_dice"] == pytest.approx(soft, rel=1e-9)
+    assert tab.summary["dice_loss"] == pytest.approx(1 - soft, rel=1e-9)
+    assert tab.summary["bce"] == pytest.approx(bce, rel=1e-9)
+    assert tab.summary["combo_loss"] == pytest.approx(1 - soft + bce, rel=1e-9)
+    assert tab.soft_labels["soft_dice"].text() == f"{soft:.4f}"
+    # a larger smooth term raises soft Dice of this map only a little (large structure)
+    tab.smooth.setCurrentIndex(tab.smooth.findData(10.0))
+    soft10 = (2 * np.sum(prob * target) + 10.0) / (prob.sum() + target.sum() + 10.0)
+    assert tab.summary["soft_dice"] == pytest.approx(soft10, rel=1e-9)
+    # undo the threshold step: back to p >= 0.5
+    window.editor.undo()
+    np.testing.assert_array_equal(s.pred != 0, prob >= 0.5)
+
+
+def test_smooth_table_is_the_soft_dice_of_its_cases(teaching):
+    table = teaching.smooth_table
+    smooths = table.table_data["smooth"]
+    for i, row in enumerate(table.table_data["rows"]):
+        for j, s in enumerate(smooths):
+            sp, st, spt = row["prob_sum"], row["target_sum"], row["overlap_sum"]
+            expected = (2 * spt + s) / (sp + st + s)
+            assert table.text(i, j) != "" and float(table.text(i, j)) == pytest.approx(expected, abs=5e-5)
+    # empty target, two voxels predicted: near 0 with a tiny smooth, 1/3 with smooth 1
+    empty_row = [r["case"] for r in table.table_data["rows"]].index("empty target, 2 voxels predicted")
+    assert float(table.text(empty_row, smooths.index(1.0))) == pytest.approx(1 / 3, abs=5e-5)
+
+
+def test_gradient_overlay_is_minus_the_loss_gradient_on_the_slice(window, teaching):
+    assert window.open_demo("probability")
+    window.qa.wait()
+    s = window.session
+    grad = teaching.gradient
+    grad.show_box.setChecked(True)
+    p = probability_map(s).astype(np.float64)
+    t = (s.gt != 0).astype(np.float64)
+    # finite differences of the whole-volume losses, at a few voxels of the current slice
+    def dice_loss(pp):
+        return 1 - (2 * np.sum(pp * t) + 1e-5) / (pp.sum() + t.sum() + 1e-5)
+
+    def bce(pp):
+        q = np.clip(pp, 1e-7, 1 - 1e-7)
+        return -np.mean(t * np.log(q) + (1 - t) * np.log(1 - q))
+
+    plane = window.plane
+    p_slice = plane_image(p, plane, window.index)
+    # pixels near the structure's border, where p lies strictly inside (0, 1)
+    inside = np.argwhere((p_slice > 0.05) & (p_slice < 0.95))
+    rng = np.random.default_rng(0)
+    for key, loss, h in (("dice", dice_loss, 1e-4), ("bce", bce, 1e-6)):
+        grad.loss_buttons[key].setChecked(True)
+        img = grad.shown_image
+        assert img.shape == p_slice.shape
+        for r, c in inside[rng.choice(len(inside), 3, replace=False)]:
+            ijk = plane_to_voxel(plane, window.index, int(r), int(c), s.shape)
+            up, down = p.copy(), p.copy()
+            up[ijk] += h
+            down[ijk] -= h
+            fd = (loss(up) - loss(down)) / (2 * h)
+            assert img[r, c] == pytest.approx(-fd, rel=1e-4), (key, ijk)
+    assert grad.item.isVisible() and "colour scale" in grad.info.text()
+    grad.show_box.setChecked(False)
+    assert not grad.item.isVisible()
+
+
+def test_hide_reference_hides_and_reveals(window, teaching):
+    assert window.open_demo("totalseg")
+    window.qa.wait()
+    window.qa.hd_marker.show_box.setChecked(True)
+    panel = window.overlay_panel
+    assert panel.current_kind() == KIND_CONFUSION and window.right_dock.isVisible()
+    teaching.hide_button.click()
+    assert teaching.exercise.hidden
+    assert panel.current_kind() == KIND_PRED_LABELS and not panel.kind.isEnabled()
+    assert not window.right_dock.isVisible()
+    assert not window.qa.docks["errors"].isVisible() and not window.qa.docks["slice_dice"].isVisible()
+    assert not teaching.content.isVisible() and not window.cursor_label.isVisible()
+    assert not any(lab.isVisible() for lab in panel.count_labels.values())
+    assert not window.qa.hd_marker.show_box.isChecked()
+    assert not window.qa.actions["next_region"].isEnabled()
+    # the overlay drawn now holds prediction labels only: no reference-only (FN) pixel is coloured
+    _, g, p = window.session.planes_of(window.plane, window.index)
+    codes = window.view.overlay_item.codes
+    assert not np.any(codes[(g != 0) & (p == 0)])
+    # reveal: everything back, with the scores of the masks as they are
+    teaching.hide_button.click()
+    assert not teaching.exercise.hidden
+    assert panel.current_kind() == KIND_CONFUSION and panel.kind.isEnabled()
+    assert window.right_dock.isVisible() and window.qa.docks["slice_dice"].isVisible()
+    assert teaching.content.isVisible() and window.cursor_label.isVisible()
+    d = overlap(window.session.gt, window.session.pred)["dice"]
+    assert f"Dice {d:.4f}" in teaching.exercise_text.text()
+    assert window.qa.actions["next_region"].isEnabled()
