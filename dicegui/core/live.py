@@ -15,7 +15,7 @@ the edit minus their contribution before it. :meth:`LiveScore.apply` reads
 the previous values at the edited index, writes the new ones, and folds only
 the elements whose value actually changed into the counts. The cost is
 proportional to the size of the edit, never to the size of the volume; the
-only full pass over the data is the one in the constructor.
+only full passes over the data are made by the constructor.
 
 Maintained quantities
 ---------------------
@@ -43,6 +43,8 @@ _WHICH = ("gt", "pred")
 # Elements per chunk in the constructor's full pass: bounds the temporaries
 # (a few bool arrays of this size) while keeping NumPy calls large.
 _CHUNK_ELEMENTS = 1 << 22
+# Rows (slices) at least this long are counted one np.count_nonzero call each.
+_LONG_ROW = 1024
 # Integer value ranges up to this width are tallied with np.bincount; wider
 # ranges fall back to np.unique (sorting).
 _BINCOUNT_RANGE = 1 << 16
@@ -77,8 +79,12 @@ class LiveScore:
 
     Notes
     -----
-    Construction makes one pass over both masks; every later operation
-    costs time proportional to the edit or to the number of labels/slices.
+    Construction reads both masks in full (per-slice counts, and for label
+    maps the per-label tally of :func:`~dicegui.core.metrics.per_label`);
+    every later operation costs time proportional to the edit or to the
+    number of labels/slices. As in :func:`~dicegui.core.metrics.overlap`,
+    NaN is nonzero and so foreground, and a bool array whose bytes are not
+    all 0/1 counts every nonzero byte as True.
 
     Examples
     --------
@@ -136,10 +142,11 @@ class LiveScore:
         # counts (see _values_from_binary). Value counts are kept only once a
         # map holds another value, which also spares binary editing their cost.
         binary = _holds_only_zero_one(gt) and _holds_only_zero_one(pred)
-        fg_gt, fg_pred, self._tp, values = _full_pass(gt, pred, tally=not binary)
+        fg_gt, fg_pred, self._tp = _full_pass(gt, pred)
         self._fg = {"gt": fg_gt, "pred": fg_pred}
         self._n_tp = int(self._tp[0].sum())
         self._n_fg = {w: int(self._fg[w][0].sum()) for w in _WHICH}
+        values = None if binary else _value_counts(gt, pred)
         if not binary:  # e.g. float masks of 0.0 and 1.0 are binary after all
             binary = set(values["gt"]) <= {0, 1} and set(values["pred"]) <= {0, 1}
         self._values = None if binary else values
@@ -191,13 +198,22 @@ class LiveScore:
         other = self._arrays["pred" if which == "gt" else "gt"]
         if not isinstance(index, tuple):
             index = (index,)
-        previous = np.asarray(target[index])
-        if np.may_share_memory(previous, target):  # a view (basic indexing): copy it
-            previous = previous.copy()
-        target[index] = values
-        # Read back what was stored: it carries NumPy's casting and, for
-        # repeated positions, whichever write won.
-        stored = np.asarray(target[index])
+        brush = self._brush_flat(index)
+        target_flat = _c_flat(target) if brush is not None else None
+        if target_flat is not None:
+            # One flat index instead of one array per axis: several times
+            # faster for the few hundred voxels of a dab.
+            previous = target_flat[brush]
+            target_flat[brush] = values
+            stored = target_flat[brush]
+        else:
+            previous = np.asarray(target[index])
+            if np.may_share_memory(previous, target):  # a view (basic indexing): copy it
+                previous = previous.copy()
+            target[index] = values
+            # Read back what was stored: it carries NumPy's casting and, for
+            # repeated positions, whichever write won.
+            stored = np.asarray(target[index])
         # (NaN != NaN marks a NaN rewritten as NaN changed; it nets to zero.)
         changed = np.asarray(previous != stored)
         n_changed = np.count_nonzero(changed)
@@ -207,22 +223,31 @@ class LiveScore:
             changed = _EVERYTHING
         old = _pick(previous, changed)
         new = _pick(stored, changed)
-        facing = _pick(np.asarray(other[index]), changed)
-        positions, flat = self._touched_positions(index, changed)
+        other_flat = _c_flat(other) if brush is not None else None
+        facing = _pick(other_flat[brush] if other_flat is not None else np.asarray(other[index]), changed)
+        positions, flat = self._touched_positions(index, changed, brush)
         if flat is not None:
             old, new, facing, positions = _first_of_each_position(flat, old, new, facing, positions)
-        if self._values is None and not (_is_zero_or_one(values) or _only_zero_one(new)):
-            self._values = self._values_from_binary()  # counts still describe the old state
-        self._update_binary(which, old, new, facing, positions)
+        flip = None
+        if self._values is None:
+            flip, zero_one = _zero_one_write(values, new)
+            if not zero_one:
+                self._values = self._values_from_binary()  # counts still describe the old state
+                flip = None
+        if flip is not None and old.dtype.kind in "biu" and facing.dtype.kind in "biu":
+            self._flip_binary(which, flip, facing, positions)
+        else:
+            self._update_binary(which, old, new, facing, positions)
         if self._values is not None:
             self._update_values(which, old, new, facing)
         return previous
 
-    def _touched_positions(self, index: tuple, changed: np.ndarray):
-        """Positions along each axis of the ``changed`` elements of ``mask[index]``.
+    def _brush_flat(self, index: tuple):
+        """C-order flat indices of an index made of one integer array per axis, else None.
 
-        Returns the list of per-axis positions and, when the index can repeat
-        positions (integer arrays), their flat indices (else None).
+        That is the brush path, whose positions are the index itself. Negative
+        or out-of-range entries (which ravel_multi_index rejects) return None
+        and take the general path, where NumPy wraps or refuses them.
         """
         shape = self._shape
         first = index[0]
@@ -230,19 +255,52 @@ class LiveScore:
             isinstance(part, np.ndarray) and part.dtype.kind in "iu" and part.shape == first.shape
             for part in index
         ):
-            # The brush path: one integer array per axis, so the positions are
-            # the index itself; ravel_multi_index also rejects negative entries,
-            # which take the general path below.
             try:
-                flat = np.ravel_multi_index(index, shape)
+                return np.ravel_multi_index(index, shape)
             except (ValueError, TypeError):
-                pass
-            else:
-                return [_pick(part, changed) for part in index], _pick(flat, changed)
+                return None
+        return None
+
+    def _touched_positions(self, index: tuple, changed: np.ndarray, brush=None):
+        """Positions along each axis of the ``changed`` elements of ``mask[index]``.
+
+        Returns the list of per-axis positions and, when the index can repeat
+        positions (integer arrays), their flat indices (else None). ``brush``
+        is :meth:`_brush_flat` of ``index``.
+        """
+        shape = self._shape
+        if brush is not None:
+            return [_pick(part, changed) for part in index], _pick(brush, changed)
+        if _is_box(index, len(shape)):
+            # A box (one int or slice per axis): along an int axis every
+            # element lies on that one slice, kept as a plain int.
+            return [
+                _pick(np.asarray(along[index]), changed) if type(part) is slice else int(part) % n
+                for part, along, n in zip(index, self._positions, shape)
+            ], None
         positions = [_pick(np.asarray(along[index]), changed) for along in self._positions]
         if not _has_integer_array(index):
             return positions, None
         return positions, np.ravel_multi_index(tuple(positions), shape)
+
+    def _flip_binary(self, which, value: int, facing, positions) -> None:
+        """Counts after every changed element of binary masks became ``value`` (0 or 1).
+
+        The common brush/eraser case, with fewer NumPy calls than
+        :meth:`_update_binary`: each changed element went from ``1 - value``
+        to ``value``, so every count moves by one in the same direction.
+        """
+        step = 1 if value else -1
+        _add_to_slices(self._fg[which], positions, step, step * facing.size)
+        self._n_fg[which] += step * facing.size
+        hits = np.count_nonzero(facing)  # often 0: painting outside the other mask
+        if hits:
+            # int64 weights: np.add.at takes a slow path for values it must cast
+            weights = facing.astype(np.int64)
+            if step < 0:
+                np.negative(weights, out=weights)
+            _add_to_slices(self._tp, positions, weights, step * hits)
+            self._n_tp += step * hits
 
     def _update_binary(self, which, old, new, facing, positions) -> None:
         # +1 where an element became foreground, -1 where it became background.
@@ -255,13 +313,13 @@ class LiveScore:
             overlap_sign = sign * (facing != 0)
         if not np.count_nonzero(sign):
             return
-        for counts, pos in zip(self._fg[which], positions):
-            np.add.at(counts, pos, sign)
-        self._n_fg[which] += int(sign.sum())
+        total = int(sign.sum())
+        _add_to_slices(self._fg[which], positions, sign, total)
+        self._n_fg[which] += total
         if np.count_nonzero(overlap_sign):  # often not: painting outside the other mask
-            for counts, pos in zip(self._tp, positions):
-                np.add.at(counts, pos, overlap_sign)
-            self._n_tp += int(overlap_sign.sum())
+            total = int(overlap_sign.sum())
+            _add_to_slices(self._tp, positions, overlap_sign, total)
+            self._n_tp += total
 
     def _update_values(self, which, old, new, facing) -> None:
         counts = self._values
@@ -409,21 +467,17 @@ def _may_overlap(a: np.ndarray, b: np.ndarray) -> bool:
         return True
 
 
-def _full_pass(gt: np.ndarray, pred: np.ndarray, tally: bool):
-    """Per-slice foreground counts of both masks and of their overlap, and value counts.
+def _full_pass(gt: np.ndarray, pred: np.ndarray):
+    """Per-slice foreground counts of both masks and of their overlap.
 
     Returns
     -------
     fg_gt, fg_pred, tp : list of numpy.ndarray
         One int64 array per axis holding the count of each slice.
-    values : dict
-        ``{"gt": {value: count}, "pred": {...}, "same": {...}}`` where "same"
-        counts elements with ``gt == pred``; empty dicts unless ``tally``.
     """
     counts = {name: [np.zeros(n, np.int64) for n in gt.shape] for name in ("gt", "pred", "tp")}
-    values = {"gt": {}, "pred": {}, "same": {}}
     if gt.size == 0:
-        return counts["gt"], counts["pred"], counts["tp"], values
+        return counts["gt"], counts["pred"], counts["tp"]
     # Walk in chunks along the axis with the largest stride, so each chunk is
     # a contiguous run of memory even for transposed views.
     outer = int(np.argmax(np.abs(gt.strides)))
@@ -434,29 +488,72 @@ def _full_pass(gt: np.ndarray, pred: np.ndarray, tally: bool):
     step = max(1, _CHUNK_ELEMENTS // (gt.size // rows_total))
     for start in range(0, rows_total, step):
         rows = slice(start, min(start + step, rows_total))
-        g_chunk, p_chunk = gt[rows], pred[rows]
-        g = g_chunk != 0
-        p = p_chunk != 0
+        g = gt[rows] != 0
+        p = pred[rows] != 0
         for name, fg in (("gt", g), ("pred", p), ("tp", g & p)):
             _add_projections(moved[name], fg, rows)
-        if tally:
-            _tally(values["gt"], g_chunk, +1)
-            _tally(values["pred"], p_chunk, +1)
-            _tally(values["same"], g_chunk[g_chunk == p_chunk], +1)
-    return counts["gt"], counts["pred"], counts["tp"], values
+    return counts["gt"], counts["pred"], counts["tp"]
+
+
+def _value_counts(gt: np.ndarray, pred: np.ndarray) -> dict:
+    """``{"gt": {value: count}, "pred": {...}, "same": {...}}``, "same" counting ``gt == pred``.
+
+    Label maps (whole numbers 0..2**32 - 1) are counted by
+    :func:`dicegui.core.metrics.per_label`'s one-pass tally, which skips
+    background-only blocks and counts all three from one joint histogram;
+    anything else (negative values, fractions, NaN) by :func:`_tally`.
+    """
+    try:
+        tally = metrics._tally_labels(gt, pred)
+    except ValueError:  # not a label map: count every value, by reason for non-labels
+        return _value_counts_of_any(gt, pred)
+    size = int(gt.size)
+    counts = {"gt": dict(tally.n_gt), "pred": dict(tally.n_pred), "same": dict(tally.tp)}
+    background = {
+        "gt": size - sum(tally.n_gt.values()),
+        "pred": size - sum(tally.n_pred.values()),
+        "same": size - tally.union,  # both 0
+    }
+    for name, n in background.items():
+        if n:
+            counts[name][0] = n
+    return counts
+
+
+def _value_counts_of_any(gt: np.ndarray, pred: np.ndarray) -> dict:
+    """:func:`_value_counts` of maps of any values, in chunks along the outer axis."""
+    values = {"gt": {}, "pred": {}, "same": {}}
+    outer = int(np.argmax(np.abs(gt.strides)))
+    gt, pred = np.moveaxis(gt, outer, 0), np.moveaxis(pred, outer, 0)
+    rows_total = gt.shape[0]
+    step = max(1, _CHUNK_ELEMENTS // max(1, gt.size // max(1, rows_total)))
+    for start in range(0, rows_total, step):
+        g_chunk, p_chunk = gt[start:start + step], pred[start:start + step]
+        _tally(values["gt"], g_chunk, +1)
+        _tally(values["pred"], p_chunk, +1)
+        _tally(values["same"], g_chunk[g_chunk == p_chunk], +1)
+    return values
 
 
 def _add_projections(counts, fg: np.ndarray, rows: slice) -> None:
-    """Add the per-slice foreground counts of a chunk (rows along axis 0)."""
+    """Add the per-slice foreground counts of a chunk (rows along axis 0; ``fg`` bool 0/1)."""
     n = fg.shape[0]
-    counts[0][rows] += np.count_nonzero(fg.reshape(n, -1), axis=1)
+    flat = fg.reshape(n, -1)
+    if flat.shape[1] >= _LONG_ROW:
+        # one SIMD count per row; a reduction along axis 1 would cast every element
+        counts[0][rows] += np.fromiter(map(np.count_nonzero, flat), np.int64, n)
+    else:
+        counts[0][rows] += np.count_nonzero(flat, axis=1)
     if fg.ndim == 1:
         return
-    # Collapse axis 0 once (int32 is plenty for a chunk), then each remaining axis.
-    plane = fg.sum(axis=0, dtype=np.int32)
-    for axis in range(1, fg.ndim):
-        others = tuple(a for a in range(plane.ndim) if a != axis - 1)
-        counts[axis] += plane.sum(axis=others, dtype=np.int64)
+    # Collapse axis 0 by uint8 additions (exact for up to 255 rows of 0/1),
+    # then each remaining axis of the small plane.
+    as_bytes = fg.view(np.uint8)
+    for start in range(0, n, 255):
+        plane = np.add.reduce(as_bytes[start:start + 255], axis=0, dtype=np.uint8)
+        for axis in range(1, fg.ndim):
+            others = tuple(a for a in range(plane.ndim) if a != axis - 1)
+            counts[axis] += plane.sum(axis=others, dtype=np.int64)
 
 
 def _axis_positions(shape, axis) -> np.ndarray:
@@ -476,6 +573,11 @@ def _holds_only_zero_one(arr: np.ndarray) -> bool:
     return arr.dtype.kind in "iu" and arr.min() >= 0 and arr.max() <= 1
 
 
+def _c_flat(arr: np.ndarray):
+    """A 1-D view of a C-contiguous array (writes reach it), else None."""
+    return arr.reshape(-1) if arr.flags.c_contiguous else None
+
+
 def _pick(values: np.ndarray, changed) -> np.ndarray:
     """``values`` at the changed elements, flat (``changed`` is a mask or _EVERYTHING)."""
     return values.reshape(-1) if changed is _EVERYTHING else values[changed]
@@ -486,6 +588,28 @@ def _is_zero_or_one(value) -> bool:
     return isinstance(value, (int, np.integer, np.bool_)) and (value == 0 or value == 1)
 
 
+def _zero_one_write(values, new: np.ndarray):
+    """``(flip, zero_one)`` for the changed values ``new`` written from ``values``.
+
+    ``zero_one``: every value in ``new`` is 0 or 1. ``flip``: the one value
+    (0 or 1) they all hold, or None when they differ or are not 0/1.
+    """
+    if _is_zero_or_one(values):
+        return int(values), True
+    kind = new.dtype.kind
+    if kind in "bu":  # no negatives: count the nonzero values, then check the largest
+        n = int(np.count_nonzero(new))
+        if n == 0:
+            return 0, True
+        zero_one = kind == "b" or bool(new.max() <= 1)
+        return (1 if zero_one and n == new.size else None), zero_one
+    if kind == "i":
+        lo, hi = new.min(), new.max()
+        zero_one = bool(lo >= 0 and hi <= 1)
+        return (int(hi) if zero_one and lo == hi else None), zero_one
+    return None, _only_zero_one(new)
+
+
 def _only_zero_one(values: np.ndarray) -> bool:
     kind = values.dtype.kind
     if kind == "b":
@@ -493,6 +617,32 @@ def _only_zero_one(values: np.ndarray) -> bool:
     if kind == "u":
         return bool(values.max() <= 1)
     return bool(((values == 0) | (values == 1)).all())
+
+
+def _add_to_slices(per_axis, positions, weights, total: int) -> None:
+    """Add ``weights`` (array or scalar) at ``positions`` to each axis's slice counts.
+
+    A position given as a plain int (the slice of a box) receives ``total``,
+    the sum of all weights, in one step.
+    """
+    for counts, pos in zip(per_axis, positions):
+        if type(pos) is int:
+            counts[pos] += total
+        else:
+            np.add.at(counts, pos, weights)
+
+
+def _is_box(index: tuple, ndim: int) -> bool:
+    """Whether ``index`` is one int or slice per axis (basic indexing, no repeats)."""
+    if len(index) != ndim:
+        return False
+    for part in index:
+        kind = type(part)
+        if kind is not slice and kind is not int and not (
+            isinstance(part, np.integer)
+        ):
+            return False
+    return True
 
 
 def _has_integer_array(index: tuple) -> bool:
@@ -555,7 +705,9 @@ def _count_non_labels(counts: dict, values: np.ndarray, sign: int) -> np.ndarray
     whole = finite & (np.floor(values) == values)
     if whole.all():
         return values
-    bad = values[~whole]
+    # float64: comparing a float16 with 2**32 - 1 would cast the bound to
+    # float16 (overflow warning)
+    bad = values[~whole].astype(np.float64)
     reasons = [
         ~np.isfinite(bad),
         np.isfinite(bad) & (bad < 0),

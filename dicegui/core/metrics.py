@@ -4,7 +4,10 @@ Everything here is pure NumPy; nothing imports Qt.
 
 Conventions where peers disagree
 --------------------------------
-* Foreground is every nonzero element, whatever the dtype.
+* Foreground is every nonzero element, whatever the dtype: NaN included
+  (``bool(nan)`` is True, and medpy counts it so too), and every nonzero
+  byte of a bool array. `per_label` and the soft losses refuse NaN instead,
+  as ``dicegui.core.io`` refuses masks holding it.
 * Both masks empty (no foreground anywhere): ``dice = iou = 1.0``: perfect
   agreement on nothing (MONAI's ``DiceMetric(ignore_empty=False)`` does
   the same).
@@ -16,9 +19,10 @@ Conventions where peers disagree
 Speed
 -----
 The volumes are walked once, in cache-sized chunks, so no full-size
-temporary is ever created. Binary counts keep per-byte running sums in
-``uint8`` accumulators (cheaper than counting every chunk) and add them up
-every 255 chunks. Label maps are first reduced to the blocks that hold any
+temporary is ever created. Binary counts take ``np.count_nonzero`` of each
+chunk of both masks and of their logical AND while the chunk is in cache;
+bool and integer chunks are counted as they are, without converting them.
+Label maps are first reduced to the blocks that hold any
 foreground: background-only blocks can only ever be (0, 0) pairs, whose
 count follows from the total, so label statistics are computed on the few
 blocks that matter, for all labels at once.
@@ -36,11 +40,9 @@ OVERLAP_KEYS = (
     "volume_similarity",
 )
 
-# Elements per chunk of the binary pass: three uint8 accumulators, two
-# inputs and a scratch row (~0.8 MB) stay inside a 1 MB L2 cache.
+# Elements per chunk: the binary pass's inputs and bool scratch rows, and the
+# soft losses' two float64 rows, stay inside a 1 MB L2 cache.
 _CHUNK = 1 << 17
-# uint8 accumulators take at most this many 0/1 additions before overflow.
-_FLUSH_EVERY = 255
 # Label maps: elements per chunk, elements per foreground-detection block
 # (half a 512-wide image row), and capacity of the foreground staging
 # buffers (staged maps and two masks stay in a 1 MB L2 cache).
@@ -52,6 +54,10 @@ _STAGE = 1 << 18
 _DENSE_LABELS = 8
 # Largest label for the joint-histogram path (table of _MAX_TABLE**2 bins).
 _MAX_TABLE = 2048
+# ... and only while the table has at most this many bins per counted
+# element: beyond that, building and summing the table costs more than
+# sorting the pairs (measured break-even ~8-16 on 2**14..2**18 elements).
+_TABLE_PER_ELEMENT = 8
 _MAX_LABEL = 2**32 - 1
 
 _NUMERIC_KINDS = "biufc"
@@ -178,54 +184,44 @@ def _flat_copy(chunk: np.ndarray, buf: np.ndarray) -> np.ndarray:
 # binary overlap
 
 
-def _as_01(chunk: np.ndarray, buf: np.ndarray) -> np.ndarray:
-    """``chunk != 0`` as contiguous 1-D uint8 of 0/1 (a view for bool input)."""
+def _nonzero_chunk(chunk: np.ndarray, buf: np.ndarray) -> np.ndarray:
+    """A contiguous 1-D array with the same nonzero elements as ``chunk``.
+
+    Contiguous bool and integer chunks are returned as they are (a view):
+    ``np.count_nonzero`` and ``np.logical_and`` read any nonzero value, and
+    any nonzero byte of a bool, as True. Others become ``chunk != 0`` in ``buf``.
+    """
+    if chunk.flags.c_contiguous and chunk.dtype.kind in "biu":
+        return chunk.reshape(-1)
     out = buf[:chunk.size]
-    if chunk.dtype == np.bool_:
-        if chunk.flags.c_contiguous:
-            return chunk.reshape(-1).view(np.uint8)
-        np.copyto(out.reshape(chunk.shape), chunk)
-        return out
-    np.not_equal(chunk, 0, out=out.view(np.bool_).reshape(chunk.shape))
+    np.not_equal(chunk, 0, out=out.reshape(chunk.shape))
     return out
 
 
 def _binary_counts(gt: np.ndarray, pred: np.ndarray) -> tuple[int, int, int]:
-    """Return ``(|gt & pred|, |gt|, |pred|)`` over the nonzero elements."""
+    """Return ``(|gt & pred|, |gt|, |pred|)`` over the nonzero elements.
+
+    Bool arrays are never read as raw bytes: one whose bytes are not all 0/1
+    (``np.frombuffer``, ``uint8_array.view(bool)``) counts every nonzero byte
+    as True, as NumPy does.
+    """
     size = max(1, min(_CHUNK, gt.size))
-    # running per-byte sums of gt, pred and gt & pred, emptied every 255 chunks
-    acc = np.zeros((3, size), np.uint8)
-    g_buf, p_buf, both_buf = np.empty((3, size), np.uint8)
-    totals = [0, 0, 0]
-    pending = 0
-    if gt.dtype == pred.dtype == np.bool_ and gt.flags.c_contiguous and pred.flags.c_contiguous:
-        # the common case, kept free of per-chunk calls: Python overhead is
-        # a measurable share of a pass at memory speed
-        g_flat, p_flat = gt.reshape(-1).view(np.uint8), pred.reshape(-1).view(np.uint8)
-        chunks = ((g_flat[s:s + size], p_flat[s:s + size]) for s in range(0, g_flat.size, size))
+    g_buf, p_buf, both_buf = np.empty((3, size), np.bool_)
+    tp = n_gt = n_pred = 0
+    if gt.flags.c_contiguous and pred.flags.c_contiguous:
+        # plain slices: per-chunk Python overhead is a measurable share of a
+        # pass at memory speed
+        g_flat, p_flat = gt.reshape(-1), pred.reshape(-1)
+        pairs = ((g_flat[s:s + size], p_flat[s:s + size]) for s in range(0, g_flat.size, size))
     else:
-        chunks = ((_as_01(gc, g_buf), _as_01(pc, p_buf)) for gc, pc in _paired_chunks(gt, pred, size))
-    for g, p in chunks:
-        if g.size == size:
-            a_g, a_p, a_both, both = acc[0], acc[1], acc[2], both_buf
-        else:
-            m = g.size
-            a_g, a_p, a_both, both = acc[0, :m], acc[1, :m], acc[2, :m], both_buf[:m]
-        np.bitwise_and(g, p, out=both)
-        np.add(a_g, g, out=a_g)
-        np.add(a_p, p, out=a_p)
-        np.add(a_both, both, out=a_both)
-        pending += 1
-        if pending == _FLUSH_EVERY:
-            for i in range(3):
-                totals[i] += int(acc[i].sum(dtype=np.uint64))
-            acc.fill(0)
-            pending = 0
-    if pending:
-        for i in range(3):
-            totals[i] += int(acc[i].sum(dtype=np.uint64))
-    n_gt, n_pred, tp = totals
-    return tp, n_gt, n_pred
+        pairs = _paired_chunks(gt, pred, size)
+    for gc, pc in pairs:
+        g = _nonzero_chunk(gc, g_buf)
+        p = _nonzero_chunk(pc, p_buf)
+        n_gt += np.count_nonzero(g)
+        n_pred += np.count_nonzero(p)
+        tp += np.count_nonzero(np.logical_and(g, p, out=both_buf[:g.size]))
+    return int(tp), int(n_gt), int(n_pred)
 
 
 def overlap(gt, pred) -> dict:
@@ -256,8 +252,11 @@ def overlap(gt, pred) -> dict:
     Notes
     -----
     One pass over memory in cache-sized chunks with no full-size temporary.
-    Boolean inputs are read as raw bytes and must be canonical (0 or 1), as
-    every NumPy operation produces them.
+    NaN is nonzero, so it counts as foreground (as ``bool(nan)`` and
+    medpy's ``astype(bool)`` do); loaded masks never hold NaN, since
+    ``dicegui.core.io`` refuses them, while `per_label` and the soft losses
+    raise on it. A bool array whose bytes are not all 0/1 (from
+    ``np.frombuffer`` or a ``.view(bool)``) counts every nonzero byte as True.
 
     Examples
     --------
@@ -330,14 +329,17 @@ def _label_values(a: np.ndarray, name: str) -> np.ndarray:
     """Check a staged piece of a label map and return it as integers."""
     kind = a.dtype.kind
     if kind == "b":
-        return a.view(np.uint8)
+        # not a.view(uint8): any nonzero byte of a bool is True, i.e. label 1
+        return np.not_equal(a, False).view(np.uint8)
     if kind == "c":
         raise ValueError(f"{name} label map must be real-valued, not {a.dtype}")
     if a.size == 0:
         return a
-    lo, hi = a.min(), a.max()
+    # Python scalars: comparing a float16 with 2**32 - 1 would cast the bound
+    # to float16 (overflow warning); a uint64 compares exactly as an int
+    lo, hi = a.min().item(), a.max().item()
     if kind == "f":
-        if not (np.isfinite(lo) and np.isfinite(hi)):
+        if not (math.isfinite(lo) and math.isfinite(hi)):
             raise ValueError(f"{name} label map contains NaN or infinite values")
     if lo < 0:
         raise ValueError(f"{name} label map has negative values (min {lo}); labels must be >= 0")
@@ -406,7 +408,7 @@ def _tally_staged(g: np.ndarray, p: np.ndarray, tally: _LabelTally) -> None:
         return
     if top <= _DENSE_LABELS:
         _tally_few_labels(g, p, top, tally)
-    elif top < _MAX_TABLE:
+    elif top < _MAX_TABLE and (top + 1) ** 2 <= _TABLE_PER_ELEMENT * g.size:
         tally.add_table(_joint_table(g, p, top + 1))
     else:
         # large or sparse label values: count distinct (gt, pred) pairs
@@ -563,7 +565,8 @@ def per_label(gt, pred, labels=None) -> dict:
     foreground in either map are skipped (they can only hold background
     pairs, whose count follows from the total); the rest are gathered and
     counted for all labels together, with one comparison per label for up to
-    8 label values and a joint histogram (``np.bincount``) beyond that.
+    8 label values, a joint histogram (``np.bincount``) beyond that, and a
+    count of distinct (gt, pred) pairs where that histogram would be large.
 
     Examples
     --------
@@ -620,16 +623,18 @@ def _float_chunk(chunk: np.ndarray, buf: np.ndarray) -> np.ndarray:
 
 
 def _check_unit_interval(values: np.ndarray, name: str) -> None:
-    lo, hi = values.min(), values.max()
-    if not (np.isfinite(lo) and np.isfinite(hi)):
+    lo, hi = float(values.min()), float(values.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"{name} contains NaN or infinite values")
     if lo < 0 or hi > 1:
+        # repr, not :g, so that an overshoot such as 1.0000001 shows as such
+        span = f"[{lo!r}, {hi!r}]"
         if name == "prob":
             raise ValueError(
-                f"prob must lie in [0, 1] but spans [{lo:g}, {hi:g}]: these look like logits; "
+                f"prob must lie in [0, 1] but spans {span}: these look like logits; "
                 f"{_SIGMOID_ADVICE}"
             )
-        raise ValueError(f"{name} must lie in [0, 1] but spans [{lo:g}, {hi:g}]")
+        raise ValueError(f"{name} must lie in [0, 1] but spans {span}")
 
 
 def _soft_inputs(prob, target):

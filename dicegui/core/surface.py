@@ -13,13 +13,20 @@ Definitions (shared by every function here)
   axis scaled by ``spacing`` (scipy's exact EDT with ``sampling=spacing``).
   Results are in the units of ``spacing`` (voxels when it is ``None``).
 
+* NaN is nonzero, hence foreground (as in ``overlap``; loaded masks never
+  hold NaN). Along an axis of length 1 every voxel touches the image edge,
+  so a 2-D image stored as ``(rows, cols, 1)`` has all its foreground on the
+  border; pass the 2-D array (and its 2 spacings) to measure contours.
+
 Speed
 -----
-All work happens on the bounding box of the union of both masks. This is
-exact, not an approximation: every voxel outside that box is background, so
+Each mask's border is found on the bounding box of that mask. This is
+exact, not an approximation: every voxel outside the box is background, so
 an erosion that treats the outside of the box as background sees the same
 neighbours as one on the full image (and the true image edge still counts as
-boundary), and every border voxel, source or target, lies inside the box.
+boundary). Two small objects far apart therefore cost two small boxes, not
+the volume between them. Distances are then measured in the bounding box of
+both masks, which holds every border voxel, source or target.
 
 The nearest border voxel is then found by one of two exact methods, chosen
 by estimated cost:
@@ -94,6 +101,10 @@ class HausdorffPair(NamedTuple):
 def _as_pair(a, b, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
     a = np.asarray(a)
     b = np.asarray(b)
+    for arr, name in ((a, names[0]), (b, names[1])):
+        # `x != 0` on strings, objects or dates would "work" and mean nothing
+        if arr.dtype.kind not in "biufc":
+            raise ValueError(f"{name} must hold numbers, not dtype {arr.dtype}")
     if a.shape != b.shape:
         raise ValueError(
             f"{names[0]} and {names[1]} differ in shape: "
@@ -120,20 +131,25 @@ def _as_spacing(spacing, ndim: int) -> np.ndarray:
     return s
 
 
+def _as_number(value, name: str, rule: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be {rule}, got {value!r}") from None
+
+
 # ------------------------------------------------------------------ geometry
 
-def _union_box(a: np.ndarray, b: np.ndarray) -> tuple[slice, ...] | None:
-    """Bounding box of the foreground of ``a`` or ``b``; ``None`` if both are empty.
+def _box(x: np.ndarray) -> tuple[slice, ...] | None:
+    """Bounding box of the foreground of ``x``; ``None`` if it is empty.
 
     Axis by axis, each reduction runs on the box found so far, so a small
     object in a large volume costs little more than one pass over memory.
     """
-    box: list[slice] = [slice(None)] * a.ndim
-    for axis in range(a.ndim):
-        other = tuple(i for i in range(a.ndim) if i != axis)
-        sub = tuple(box)
-        profile = np.any(a[sub], axis=other) | np.any(b[sub], axis=other)
-        hits = np.flatnonzero(profile)
+    box: list[slice] = [slice(None)] * x.ndim
+    for axis in range(x.ndim):
+        other = tuple(i for i in range(x.ndim) if i != axis)
+        hits = np.flatnonzero(np.any(x[tuple(box)], axis=other))
         if hits.size == 0:
             return None
         box[axis] = slice(int(hits[0]), int(hits[-1]) + 1)
@@ -204,8 +220,9 @@ def _nearest_by_kdtree(sources, features, spacing):
         return np.repeat(features, sources.shape[1], axis=1)
     points = sources.T * spacing
     # The unbalanced, non-compacted tree builds several times faster and
-    # answers these queries as fast as the default one.
-    tree = cKDTree(features.T * spacing, leafsize=16, balanced_tree=False, compact_nodes=False)
+    # answers these queries as fast as the default one; leaves of 32 points
+    # answered the benchmark's queries ~12 % faster than 16 (64 no better).
+    tree = cKDTree(features.T * spacing, leafsize=32, balanced_tree=False, compact_nodes=False)
     dist, idx = tree.query(points, k=2)
     nearest = idx[:, 0]
     # The tree rounds differently from the EDT (it scales coordinates before
@@ -231,40 +248,73 @@ def _use_kdtree(n_a: int, n_b: int, box_size: int) -> bool:
     return (n_a + n_b) * _KDTREE_COST < box_size
 
 
-def _directed(border_a, border_b, spacing, kdtree: bool):
-    """Distances from each border voxel of ``a`` to the nearest of ``b``.
+class _Borders(NamedTuple):
+    """Border voxels of both masks, indexed in the bounding box of both.
+
+    ``coords[i]`` is the ``(ndim, n)`` int32 array of mask ``i``'s border
+    voxels in row-major order (``None`` for an empty mask), ``boxes[i]`` the
+    mask's own box and ``images[i]`` its border on that box; ``start`` and
+    ``shape`` place the common box in the full array.
+    """
+
+    coords: tuple
+    boxes: tuple
+    images: tuple
+    start: np.ndarray
+    shape: tuple
+    kdtree: bool
+
+    def image(self, i: int) -> np.ndarray:
+        """Border of mask ``i`` as a bool array of the common box (for the EDT)."""
+        full = np.zeros(self.shape, dtype=bool)
+        local = tuple(slice(s.start - o, s.stop - o) for s, o in zip(self.boxes[i], self.start))
+        full[local] = self.images[i]
+        return full
+
+
+def _borders(a, b) -> _Borders | None:
+    """Borders of ``a`` and ``b``, each found on its own box; ``None`` if both are empty."""
+    boxes = (_box(a), _box(b))
+    found = [box for box in boxes if box is not None]
+    if not found:
+        return None
+    start = np.array([min(box[i].start for box in found) for i in range(a.ndim)], dtype=np.int64)
+    stop = np.array([max(box[i].stop for box in found) for i in range(a.ndim)], dtype=np.int64)
+    coords, images = [], []
+    for x, box in zip((a, b), boxes):
+        if box is None:
+            coords.append(None)
+            images.append(None)
+            continue
+        border = _border(_foreground(x[box]))
+        shift = np.array([s.start for s in box], dtype=np.int64) - start
+        coords.append(_coordinates(border) + shift[:, None].astype(np.int32))
+        images.append(border)
+    shape = tuple(int(v) for v in stop - start)
+    n_a, n_b = (0 if c is None else c.shape[1] for c in coords)
+    kdtree = _use_kdtree(n_a, n_b, int(np.prod(shape, dtype=np.int64)))
+    return _Borders(tuple(coords), boxes, tuple(images), start, shape, kdtree)
+
+
+def _directed(borders: _Borders, source: int, spacing):
+    """Distances from each border voxel of mask ``source`` to the other mask's border.
 
     Returns ``(distances, sources, targets)``: 1-D float64 distances in
-    row-major order of ``a``'s border voxels, and ``(ndim, n)`` int arrays of
-    their indices and of their nearest ``b`` border voxels (the arrays' own
-    index space). ``border_b`` must not be empty. Both methods find the
-    exact nearest voxel; their distances agree to the last bit except, rarely,
-    where three or more voxels are exactly equally near (module notes).
+    row-major order of the source border voxels, and ``(ndim, n)`` int arrays
+    of their indices and of their nearest border voxels on the other mask
+    (indices in the common box). The other border must not be empty. Both
+    methods find the exact nearest voxel; their distances agree to the last
+    bit except, rarely, where three or more voxels are exactly equally near
+    (module notes).
     """
-    sources = _coordinates(border_a)
-    if kdtree:
-        targets = _nearest_by_kdtree(sources, _coordinates(border_b), spacing)
+    sources = borders.coords[source]
+    other = 1 - source
+    if borders.kdtree:
+        targets = _nearest_by_kdtree(sources, borders.coords[other], spacing)
     else:
-        targets = _nearest_by_feature_transform(sources, border_b, spacing)
+        targets = _nearest_by_feature_transform(sources, borders.image(other), spacing)
     d = np.sqrt(_squared_lengths(targets - sources, spacing))
     return d, sources, targets
-
-
-def _cropped_borders(a, b):
-    """Borders of ``a`` and ``b`` on their union box.
-
-    Returns ``(border_a, border_b, offset, kdtree)``: the box's start index
-    and which nearest-voxel method suits these borders; all ``None`` when
-    both masks are empty.
-    """
-    box = _union_box(a, b)
-    if box is None:
-        return None, None, None, None
-    border_a = _border(_foreground(a[box]))
-    border_b = _border(_foreground(b[box]))
-    offset = np.array([s.start for s in box], dtype=np.int64)
-    n_a, n_b = int(np.count_nonzero(border_a)), int(np.count_nonzero(border_b))
-    return border_a, border_b, offset, _use_kdtree(n_a, n_b, border_a.size)
 
 
 # -------------------------------------------------------------------- public
@@ -291,16 +341,17 @@ def directed_distances(a, b, spacing=None) -> np.ndarray:
     Raises
     ------
     ValueError
-        Shapes differ, or ``spacing`` is not one positive number per axis.
+        Shapes differ, a mask does not hold numbers, or ``spacing`` is not
+        one positive number per axis.
     """
     a, b = _as_pair(a, b, ("a", "b"))
     spacing = _as_spacing(spacing, a.ndim)
-    border_a, border_b, _, kdtree = _cropped_borders(a, b)
-    if border_a is None or not border_a.any():
+    borders = _borders(a, b)
+    if borders is None or borders.coords[0] is None:
         return np.zeros(0, dtype=np.float64)
-    if not border_b.any():
-        return np.full(int(np.count_nonzero(border_a)), np.inf)
-    return _directed(border_a, border_b, spacing, kdtree)[0]
+    if borders.coords[1] is None:
+        return np.full(borders.coords[0].shape[1], np.inf)
+    return _directed(borders, 0, spacing)[0]
 
 
 def surface_distances(gt, pred, spacing=None, tolerance=1.0) -> dict:
@@ -355,8 +406,17 @@ def surface_distances(gt, pred, spacing=None, tolerance=1.0) -> dict:
     Raises
     ------
     ValueError
-        Shapes differ (message names both), ``spacing`` is not one finite
-        positive number per axis, or ``tolerance`` is negative or NaN.
+        Shapes differ (message names both), a mask does not hold numbers,
+        ``spacing`` is not one finite positive number per axis, or
+        ``tolerance`` is not a number >= 0.
+
+    Notes
+    -----
+    The image edge is boundary, so along an axis of length 1 every voxel is
+    on the border: for a 2-D image stored as ``(rows, cols, 1)`` pass
+    ``gt[:, :, 0]``, ``pred[:, :, 0]`` and two spacings to measure its
+    contours (medpy on the 3-D array gives the all-border numbers too).
+    NaN is nonzero and therefore foreground.
 
     Examples
     --------
@@ -370,19 +430,19 @@ def surface_distances(gt, pred, spacing=None, tolerance=1.0) -> dict:
     """
     gt, pred = _as_pair(gt, pred, ("gt", "pred"))
     spacing = _as_spacing(spacing, gt.ndim)
-    tolerance = float(tolerance)
+    tolerance = _as_number(tolerance, "tolerance", "a non-negative distance")
     if not tolerance >= 0:
         raise ValueError(f"tolerance must be a non-negative distance, got {tolerance!r}")
 
-    border_g, border_p, _, kdtree = _cropped_borders(gt, pred)
-    if border_g is None:
+    borders = _borders(gt, pred)
+    if borders is None:
         return {"hd": 0.0, "hd95": 0.0, "assd": 0.0, "nsd": 1.0, "hd95_pooled": 0.0}
-    if not border_g.any() or not border_p.any():
+    if borders.coords[0] is None or borders.coords[1] is None:
         inf = float("inf")
         return {"hd": inf, "hd95": inf, "assd": inf, "nsd": 0.0, "hd95_pooled": inf}
 
-    g = _directed(border_g, border_p, spacing, kdtree)[0]
-    p = _directed(border_p, border_g, spacing, kdtree)[0]
+    g = _directed(borders, 0, spacing)[0]
+    p = _directed(borders, 1, spacing)[0]
     matched = int(np.count_nonzero(g <= tolerance)) + int(np.count_nonzero(p <= tolerance))
     return {
         "hd": float(max(g.max(), p.max())),
@@ -422,21 +482,23 @@ def hd_pair(gt, pred, spacing=None, percentile=100) -> HausdorffPair | None:
     Raises
     ------
     ValueError
-        Shapes differ, bad ``spacing``, or ``percentile`` outside [0, 100].
+        Shapes differ, a mask does not hold numbers, bad ``spacing``, or
+        ``percentile`` not a number in [0, 100].
     """
     gt, pred = _as_pair(gt, pred, ("gt", "pred"))
     spacing = _as_spacing(spacing, gt.ndim)
-    percentile = float(percentile)
+    percentile = _as_number(percentile, "percentile", "a number in [0, 100]")
     if not 0 <= percentile <= 100:
         raise ValueError(f"percentile must lie in [0, 100], got {percentile!r}")
 
-    border_g, border_p, offset, kdtree = _cropped_borders(gt, pred)
-    if border_g is None or not border_g.any() or not border_p.any():
+    borders = _borders(gt, pred)
+    if borders is None or borders.coords[0] is None or borders.coords[1] is None:
         return None
+    offset = borders.start
 
     best = None
-    for direction, a, b in (("gt->pred", border_g, border_p), ("pred->gt", border_p, border_g)):
-        d, sources, targets = _directed(a, b, spacing, kdtree)
+    for direction, source in (("gt->pred", 0), ("pred->gt", 1)):
+        d, sources, targets = _directed(borders, source, spacing)
         value = float(np.percentile(d, percentile))
         if best is None or value > best[0]:
             best = (value, direction, d, sources, targets)

@@ -104,10 +104,12 @@ def random_index(rng, shape):
             for arr in idx:
                 arr[-1] = arr[0]
         return tuple(idx)
-    if kind == 2:  # one whole plane (an integer and full slices)
+    if kind == 2:  # one plane (an integer, maybe negative or a NumPy int, and slices)
         axis = int(rng.integers(len(shape)))
         index = [slice(None)] * len(shape)
-        index[axis] = int(rng.integers(shape[axis]))
+        index[-1] = slice(int(rng.integers(shape[-1])), None)
+        i = int(rng.integers(shape[axis])) - (shape[axis] if rng.random() < 0.3 else 0)
+        index[axis] = np.int64(i) if rng.random() < 0.3 else i
         return tuple(index)
     return (rng.random(shape) < 0.2,)  # a boolean mask
 
@@ -370,6 +372,48 @@ def test_maps_that_are_not_label_maps_raise_like_metrics():
         live.per_label([1.5])
     with pytest.raises(ValueError, match=">= 0"):
         live.per_label([-1])
+
+
+@pytest.mark.parametrize("shape", [
+    (700, 3),        # one chunk of 700 short rows: slice counts summed 255 rows at a time
+    (3, 40, 41),     # rows of 1640 elements: counted one call per row
+    (300, 2, 1, 2),  # 4-D, a length-1 axis
+])
+def test_per_slice_counts_of_long_and_many_rows(shape):
+    rng = np.random.default_rng(7)
+    gt = (rng.random(shape) < 0.9).astype(np.uint8)  # > 255 foreground rows per column
+    pred = rng.integers(0, 3, shape).astype(np.int16)
+    live = LiveScore(gt, pred)
+    check_live(live, gt, pred)
+    live.apply("gt", (slice(0, 2),), 2)
+    check_live(live, gt, pred)
+
+
+def test_float16_maps_raise_no_overflow_warning(recwarn):
+    # 2**32 - 1 does not fit a float16: range checks must not cast it to one.
+    gt = np.array([0, 1, 2, 0.5], np.float16)
+    pred = np.array([0, 1, 1, 0], np.float16)
+    live = LiveScore(gt, pred)
+    with pytest.raises(ValueError, match="non-integer"):
+        live.per_label()
+    live.apply("gt", (3,), 0)
+    # by hand: label 1 gt {1}, pred {1, 2}: tp 1, fp 1; label 2 gt {2}: fn 1
+    got = live.per_label()
+    assert [(s["tp"], s["fp"], s["fn"]) for s in got["labels"].values()] == [(1, 1, 0), (0, 0, 1)]
+    check_live(live, gt, pred)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_bool_bytes_other_than_one_are_true():
+    # uint8 data viewed as bool: every nonzero byte is True, as NumPy reads it.
+    gt = np.array([[0, 2, 255], [1, 0, 7]], np.uint8).view(bool)
+    pred = np.array([[0, 1, 1], [1, 9, 0]], np.uint8).view(bool)
+    live = LiveScore(gt, pred)
+    # by hand: gt {(0,1), (0,2), (1,0), (1,2)}, pred {(0,1), (0,2), (1,0), (1,1)}
+    assert [live.overlap()[k] for k in ("tp", "fp", "fn", "tn")] == [3, 1, 1, 1]
+    live.apply("gt", (0, slice(None)), False)
+    assert [live.overlap()[k] for k in ("tp", "fp", "fn", "tn")] == [1, 3, 1, 1]
+    check_live(live, gt, pred)
 
 
 @pytest.mark.parametrize("shape", [(12, 9), (12, 9, 1)])

@@ -160,14 +160,59 @@ def test_nonzero_of_any_sign_or_size_is_foreground():
     assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (2, 1, 1, 2)
 
 
-def test_huge_volumes_count_past_uint8_accumulator_flushes(monkeypatch):
-    # 600 chunks of 8 elements: the uint8 accumulators must be flushed
+def test_nan_is_nonzero_so_foreground_as_documented(chunking):
+    # by hand: gt fg {0, 2} (NaN, 1), pred fg {0, 1} (1, NaN): tp {0}, fp {1}, fn {2}, tn {3}
+    gt = np.array([np.nan, 0.0, 1.0, 0.0])
+    pred = np.array([1.0, np.nan, 0.0, 0.0], np.float32)
+    s = overlap(gt, pred)
+    assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (1, 1, 1, 1)
+    assert s["dice"] == medpy_binary.dc(pred, gt)  # medpy: astype(bool), NaN -> True
+    with pytest.raises(ValueError, match="NaN"):
+        per_label(gt, pred)
+
+
+def test_many_chunks_add_up(monkeypatch):
+    # 600 chunks of 8 elements: per-chunk counts must add up across chunks
     monkeypatch.setattr(metrics, "_CHUNK", 8)
     gt = np.ones(4800, bool)
     pred = np.zeros(4800, bool)
     pred[::3] = True
     s = overlap(gt, pred)
     assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (1600, 0, 3200, 0)
+
+
+def noncanonical_bools():
+    """Bool arrays whose bytes are not all 0/1, as ``np.frombuffer(raw, bool)``
+    or ``uint8_array.view(bool)`` give, with their canonical (0/1) twins.
+
+    By hand: gt is nonzero at {1, 2, 3, 5, 8, 9}, pred at {1, 2, 3, 4, 5, 9},
+    so tp = {1, 2, 3, 5, 9} = 5, fp = {4} = 1, fn = {8} = 1, tn = {0, 6, 7} = 3.
+    """
+    raw_g = np.array([0, 2, 255, 1, 0, 7, 0, 0, 128, 1], np.uint8)
+    raw_p = np.array([0, 1, 1, 1, 1, 64, 0, 0, 0, 3], np.uint8)
+    return np.frombuffer(raw_g.tobytes(), dtype=bool), raw_p.view(bool)
+
+
+def test_bool_bytes_other_than_one_are_true(chunking):
+    # NumPy treats every nonzero byte of a bool array as True (np.count_nonzero,
+    # &, astype); counting raw bytes would give wrong, even negative, counts.
+    gt, pred = noncanonical_bools()
+    s = overlap(gt, pred)
+    assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (5, 1, 1, 3)
+    assert s["dice"] == 2 * 5 / (2 * 5 + 1 + 1)
+    r = per_label(gt, pred)
+    assert list(r["labels"]) == [1]
+    one = r["labels"][1]
+    assert (one["tp"], one["fp"], one["fn"], one["tn"]) == (5, 1, 1, 3)
+    # 300 copies: each count of 255-valued bytes would overflow a byte sum
+    big_g, big_p = np.tile(gt, 300), np.tile(pred, 300)
+    s = overlap(big_g, big_p)
+    assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (1500, 300, 300, 900)
+    # non-contiguous views of such arrays take the chunked paths
+    s = overlap(big_g.reshape(30, 100).T, big_p.reshape(30, 100).T)
+    assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (1500, 300, 300, 900)
+    r = per_label(big_g.reshape(30, 100)[::-1], big_p.reshape(30, 100)[::-1])
+    assert list(r["labels"]) == [1] and r["labels"][1]["tp"] == 1500
 
 
 # ---------------------------------------------------------------------------
@@ -354,11 +399,48 @@ def test_per_label_matches_simpleitk_and_medpy(seed, chunking):
     assert r["mean_iou"] == pytest.approx(expected_iou, rel=1e-12)
 
 
-def test_label_cases_cover_all_counting_paths():
-    tops = [label_map_pair(seed)[0].max() for seed in range(12)]
-    assert min(tops) <= metrics._DENSE_LABELS  # one comparison per label
-    assert any(metrics._DENSE_LABELS < t < metrics._MAX_TABLE for t in tops)  # bincount
-    assert max(tops) >= metrics._MAX_TABLE  # sparse pairs
+def counting_paths(monkeypatch) -> list:
+    """Record which counting path ``per_label`` takes for each staged batch."""
+    used = []
+    for name, path in (("_tally_few_labels", "dense"), ("_joint_table", "table")):
+        original = getattr(metrics, name)
+
+        def spy(*args, _original=original, _path=path):
+            used.append(_path)
+            return _original(*args)
+        monkeypatch.setattr(metrics, name, spy)
+    original_pairs = metrics._LabelTally.add_pairs
+
+    def spy_pairs(self, *args):
+        used.append("pairs")
+        return original_pairs(self, *args)
+    monkeypatch.setattr(metrics._LabelTally, "add_pairs", spy_pairs)
+    return used
+
+
+def test_label_cases_cover_all_counting_paths(monkeypatch):
+    used = counting_paths(monkeypatch)
+    for seed in range(12):
+        per_label(*label_map_pair(seed))
+    assert {"dense", "table", "pairs"} <= set(used)
+
+
+def test_joint_table_is_not_used_when_larger_than_the_data(monkeypatch):
+    # Labels up to 2000 on 64 elements: a 2001 x 2001 table would cost ~60000x
+    # the data; distinct pairs are counted instead. By hand: element i holds
+    # 1000 + i % 32, except gt[63] = 2000 (was 1031) and pred[0] = 2000
+    # (was 1000); pred equals gt elsewhere.
+    gt = (1000 + np.arange(64) % 32).astype(np.int32)
+    gt[-1] = 2000
+    pred = gt.copy()
+    pred[0] = 2000
+    used = counting_paths(monkeypatch)
+    r = per_label(gt, pred)
+    assert "table" not in used
+    assert (r["labels"][1000]["tp"], r["labels"][1000]["fn"]) == (1, 1)
+    assert (r["labels"][2000]["tp"], r["labels"][2000]["fp"]) == (1, 1)
+    assert all(r["labels"][1000 + k]["tp"] == 2 for k in range(1, 31))
+    assert (r["labels"][1031]["tp"], r["labels"][1031]["fn"]) == (1, 0)
 
 
 def test_requested_labels_absent_and_background():
@@ -442,6 +524,18 @@ def test_bad_label_values_raise(bad, message, chunking):
         per_label(bad, ok)
     with pytest.raises(ValueError, match=message):
         per_label(ok, bad)
+
+
+def test_float16_label_maps_raise_no_overflow_warning(recwarn):
+    # 2**32 - 1 does not fit a float16; the range check must not cast it to one
+    gt = np.array([[0, 1], [2, 0]], dtype=np.float16)
+    pred = np.array([[0, 1], [1, 0]], dtype=np.float16)
+    r = per_label(gt, pred)
+    # by hand: label 1 gt {1}, pred {1, 2}: tp 1, fp 1; label 2 gt {2}: fn 1
+    assert [(s["tp"], s["fp"], s["fn"]) for s in r["labels"].values()] == [(1, 1, 0), (0, 0, 1)]
+    with pytest.raises(ValueError, match="non-integer"):
+        per_label(np.array([0, 0.5], np.float16), np.zeros(2, np.float16))
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
 @pytest.mark.parametrize("labels", [[-1], [1.5], ["a"], "a", [[1, 2]], [True], np.array([[1, 2]])])
@@ -581,6 +675,14 @@ def test_nan_and_inf_raise(fn, bad):
         fn(np.array([0.2, bad]), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="NaN or infinite"):
         fn(np.array([0.2, 0.5]), np.array([0.0, bad]))
+
+
+def test_out_of_range_message_shows_the_offending_values():
+    # A float32 rounding overshoot must not be reported as "spans [1, 1]".
+    with pytest.raises(ValueError, match=r"spans \[0\.5, 1\.000000000001\]"):
+        soft_dice([0.5, 1 + 1e-12], [1, 1])
+    with pytest.raises(ValueError, match=r"spans \[-1e-09, 0\.0\]"):
+        bce([0.25, 0.1], [-1e-9, 0.0])
 
 
 def test_target_outside_unit_interval_and_bad_parameters_raise():

@@ -214,6 +214,51 @@ def test_non_contiguous_views_match_medpy():
     np.testing.assert_allclose(ours["assd"], mb.assd(ref_p, ref_g, spacing_v, 1), rtol=1e-12)
 
 
+def test_small_masks_far_apart_match_medpy(method):
+    # Two small objects in opposite corners: the union box is the whole
+    # volume, each object's own box is tiny; borders and distances must come
+    # out as on the full image (medpy) and hd_pair in full-array indices.
+    gt = np.zeros((30, 40, 50), np.uint8)
+    pred = np.zeros((30, 40, 50), np.float32)
+    gt[0:3, 1:4, 0:2] = 2          # touches three image faces
+    gt[5, 6, 7] = 1                # a second, single-voxel component
+    pred[26:30, 35:39, 46:50] = 0.5
+    pred[29, 20, 49] = -1.0
+    spacing = (1.5, 0.8, 0.7)
+    ours = surface_distances(gt, pred, spacing)
+    assert ours["hd"] == mb.hd(pred, gt, spacing, 1)
+    assert ours["assd"] == mb.assd(pred, gt, spacing, 1)
+    assert ours["hd95_pooled"] == mb.hd95(pred, gt, spacing, 1)
+    g = medpy_directed(gt, pred, spacing, 1)
+    p = medpy_directed(pred, gt, spacing, 1)
+    np.testing.assert_array_equal(directed_distances(gt, pred, spacing), g)
+    np.testing.assert_array_equal(directed_distances(pred, gt, spacing), p)
+    assert ours["hd95"] == max(np.percentile(g, 95), np.percentile(p, 95))
+    pair = hd_pair(gt, pred, spacing)
+    assert pair.distance == ours["hd"]
+    assert gt[pair.source] if pair.direction == "gt->pred" else pred[pair.source]
+    offset = (np.subtract(pair.target, pair.source)) * np.asarray(spacing)
+    assert math.sqrt(float(offset @ offset)) == pytest.approx(ours["hd"], rel=1e-15)
+
+
+def test_an_axis_of_length_one_is_all_edge():
+    # As documented (and as medpy does): along an axis of length 1 every
+    # voxel touches the image edge, so a 2-D image stored as (rows, cols, 1)
+    # has every foreground pixel on its border. Squeezing gives contours.
+    gt = np.zeros((6, 7), bool)
+    pred = np.zeros((6, 7), bool)
+    gt[1:5, 1:5] = True
+    pred[1:5, 2:6] = True
+    flat = surface_distances(gt[:, :, None], pred[:, :, None])
+    assert flat["assd"] == mb.assd(pred[:, :, None], gt[:, :, None], None, 1)
+    # by hand, 2-D: 12 ring voxels each; gt->pred: the four of column 1 and
+    # (2, 4), (3, 4) (inside pred) are 1 away, the other six 0; pred->gt is
+    # the mirror image; assd = 12 / 24
+    assert surface_distances(gt, pred)["assd"] == pytest.approx(12 / 24, rel=1e-15)
+    assert flat["assd"] != pytest.approx(12 / 24)
+    assert directed_distances(gt[:, :, None], pred[:, :, None]).size == 16
+
+
 # ----------------------------------------------- image edge, brute-force reference
 
 EDGE_CASES = {
@@ -361,8 +406,29 @@ def test_bad_spacing(spacing):
         surface_distances(m, m, spacing)
 
 
+@pytest.mark.parametrize("bad", [
+    np.array([[0, 1], [1, 0]], dtype=object),
+    np.array([["", "a"], ["b", ""]]),
+    np.array([[0, 1], [1, 0]], dtype="datetime64[s]"),
+])
+def test_non_numbers_are_refused(bad):
+    ok = np.array([[0, 1], [1, 1]], bool)
+    for a, b in ((bad, ok), (ok, bad)):
+        with pytest.raises(ValueError, match="numbers"):
+            surface_distances(a, b)
+        with pytest.raises(ValueError, match="numbers"):
+            directed_distances(a, b)
+        with pytest.raises(ValueError, match="numbers"):
+            hd_pair(a, b)
+
+
 def test_bad_tolerance_and_percentile_and_scalars():
     m = np.ones((3, 4), bool)
+    for bad in (None, "near", np.array([1.0, 2.0])):
+        with pytest.raises(ValueError, match="tolerance"):
+            surface_distances(m, m, tolerance=bad)
+    with pytest.raises(ValueError, match="percentile"):
+        hd_pair(m, m, percentile=None)
     with pytest.raises(ValueError, match="tolerance"):
         surface_distances(m, m, tolerance=-1)
     with pytest.raises(ValueError, match="tolerance"):

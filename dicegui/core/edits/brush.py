@@ -42,14 +42,43 @@ _REL_TOL = 1e-9
 
 
 def plane_axes(axis: int) -> tuple[int, int]:
-    """The two in-plane axes of a slice across ``axis`` of a 3-D array, increasing."""
+    """The two in-plane axes of a slice across ``axis`` of a 3-D array, increasing.
+
+    Parameters
+    ----------
+    axis : {0, 1, 2}
+        Axis the slice is taken across.
+
+    Returns
+    -------
+    tuple of int
+        The other two axes, e.g. ``(0, 2)`` for ``axis=1``.
+
+    Raises
+    ------
+    ValueError
+        If ``axis`` is not 0, 1 or 2.
+    """
     if axis not in (0, 1, 2):
         raise ValueError(f"slice axis must be 0, 1 or 2, got {axis!r}")
     return tuple(a for a in range(3) if a != axis)
 
 
 def brush_radius_mm(radius: float, in_plane_spacing) -> float:
-    """Millimetre radius of a brush of ``radius`` voxels (of the finer in-plane axis)."""
+    """Millimetre radius of a brush of ``radius`` voxels (of the finer in-plane axis).
+
+    Parameters
+    ----------
+    radius : float
+        Brush radius in voxels.
+    in_plane_spacing : pair of float
+        Voxel size in mm along the two in-plane axes.
+
+    Returns
+    -------
+    float
+        ``radius * min(in_plane_spacing)``.
+    """
     return float(radius) * float(min(in_plane_spacing))
 
 

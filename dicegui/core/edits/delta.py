@@ -143,7 +143,13 @@ class EditDelta:
         return tuple(slice(s, s + n) for s, n in zip(self.start, self.extent))
 
     def index(self) -> tuple:
-        """Coordinates of the changed voxels in the mask, one int64 array per axis."""
+        """Coordinates of the changed voxels in the mask.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            One int64 array per axis, in the order of ``positions``.
+        """
         local = np.unravel_index(self.positions.astype(np.int64), self.extent)
         return tuple(c + s for c, s in zip(local, self.start))
 
@@ -215,6 +221,12 @@ def record_edit(live, which: str, index, values, **meta) -> EditDelta | None:
         Values to write there.
     **meta
         Passed to :meth:`EditDelta.from_changes`.
+
+    Returns
+    -------
+    EditDelta or None
+        The changed voxels with their old and new values; None if the edit
+        changed nothing (no undo step).
     """
     previous = live.apply(which, index, values)
     mask = live.gt if which == "gt" else live.pred

@@ -64,6 +64,7 @@ def connected_region(values: np.ndarray, seed, connectivity: int = 1) -> np.ndar
     if len(seed) != values.ndim or not all(0 <= s < n for s, n in zip(seed, values.shape)):
         raise IndexError(f"seed {seed} is outside an array of shape {values.shape}")
     same = values == values[seed]
+    same[seed] = True  # a NaN seed equals nothing, not even itself: its region is the seed
     components, _ = ndimage.label(same, structure=_structure(values.ndim, connectivity))
     return components == components[seed]
 

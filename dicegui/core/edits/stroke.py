@@ -21,21 +21,40 @@ _WHICH = ("gt", "pred")
 
 
 def check_label_fits(mask: np.ndarray, label: int, which: str) -> None:
-    """Raise ValueError when ``label`` cannot be stored in ``mask``'s dtype."""
+    """Raise ValueError when ``label`` cannot be stored exactly in ``mask``'s dtype.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        The mask to be painted.
+    label : int
+        The value to be written (a positive whole number).
+    which : {"gt", "pred"}
+        Name of the mask, for the message.
+
+    Raises
+    ------
+    ValueError
+        If ``mask`` is bool and ``label`` is not 1, an integer dtype cannot
+        reach ``label``, a float dtype would round it (float16 stores 2049 as
+        2048, float32 rounds above 2**24), or the dtype cannot be painted.
+    """
     dt = mask.dtype
     if dt == np.bool_:
         ok = label == 1
-        top = 1
+        detail = "max 1"
     elif dt.kind in "iu":
-        top = np.iinfo(dt).max
-        ok = 0 < label <= top
+        ok = 0 < label <= np.iinfo(dt).max
+        detail = f"max {np.iinfo(dt).max}"
     elif dt.kind == "f":
-        top = None
-        ok = True
+        with np.errstate(over="ignore"):
+            stored = dt.type(label)
+        ok = bool(np.isfinite(stored)) and int(stored) == label
+        detail = f"it would be stored as {stored}"
     else:
         raise ValueError(f"the {which} mask has dtype {dt}, which cannot be painted")
     if not ok:
-        raise ValueError(f"label {label} does not fit the {which} mask's dtype {dt} (max {top})")
+        raise ValueError(f"label {label} does not fit the {which} mask's dtype {dt} ({detail})")
 
 
 class Stroke:
@@ -93,6 +112,7 @@ class Stroke:
 
     @property
     def brush(self) -> Brush:
+        """The brush settings of this stroke (fixed for its duration)."""
         return self._brush
 
     def add(self, point):
@@ -130,7 +150,19 @@ class Stroke:
         return box
 
     def finish(self) -> EditDelta | None:
-        """End the stroke; the merged delta of all its dabs, or None if nothing changed."""
+        """End the stroke and merge its dabs into one undo step.
+
+        Returns
+        -------
+        EditDelta or None
+            Every voxel the stroke changed, with its value from before the
+            stroke's first touch and its value now; None if nothing changed.
+
+        Raises
+        ------
+        RuntimeError
+            If the stroke is already finished or cancelled.
+        """
         if self._done:
             raise RuntimeError("this stroke is finished")
         self._done = True
@@ -154,7 +186,13 @@ class Stroke:
         )
 
     def cancel(self) -> None:
-        """Abandon the stroke: restore every voxel it changed (Esc during a drag)."""
+        """Abandon the stroke: restore every voxel it changed (Esc during a drag).
+
+        Raises
+        ------
+        RuntimeError
+            If the stroke is already finished or cancelled.
+        """
         if self._done:
             raise RuntimeError("this stroke is finished")
         self._done = True

@@ -47,6 +47,16 @@ def test_connected_region_equals_skimage_flood(connectivity):
         np.testing.assert_array_equal(connected_region(values, seed, connectivity), expected)
 
 
+def test_connected_region_of_a_nan_seed_is_the_seed():
+    # NaN equals nothing, itself included: the region is the seed alone
+    # (skimage's flood agrees), not everything else.
+    values = np.zeros((5, 6))
+    values[2, 2] = values[2, 3] = np.nan
+    region = connected_region(values, (2, 2))
+    np.testing.assert_array_equal(region, flood(values, (2, 2)))
+    assert np.argwhere(region).tolist() == [[2, 2]]
+
+
 @pytest.mark.parametrize("axis", [0, 1, 2])
 def test_flood_fill_edit_fills_the_region_of_one_slice(axis):
     rng = np.random.default_rng(1)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from dicegui.core import metrics
-from dicegui.core.edits import Brush, Stroke, apply_delta, describe
+from dicegui.core.edits import Brush, Stroke, apply_delta, check_label_fits, describe
 from dicegui.core.live import LiveScore
 
 
@@ -104,6 +104,28 @@ def test_cancel_restores_arrays_and_scores():
     stroke.cancel()
     assert pred.tobytes() == original.tobytes()
     same_scores(live.overlap(), before)
+
+
+@pytest.mark.parametrize("dtype, label, fits", [
+    (np.float16, 2048, True),
+    (np.float16, 2049, False),      # float16 holds 2048 and 2050, not 2049
+    (np.float16, 70000, False),     # beyond float16's 65504: inf
+    (np.float32, 2**24, True),
+    (np.float32, 2**24 + 1, False),  # 24-bit significand
+    (np.float64, 2**24 + 1, True),
+])
+def test_a_label_a_float_mask_cannot_hold_exactly_is_refused(dtype, label, fits):
+    gt = np.zeros((3, 4, 5), dtype)
+    live = LiveScore(gt, np.zeros((3, 4, 5), dtype))
+    if fits:
+        stroke = Stroke(live, "gt", 0, 1, Brush(radius=0, label=label))
+        stroke.add((2, 2))
+        assert int(gt[1, 2, 2]) == label
+        check_label_fits(gt, label, "gt")
+    else:
+        with pytest.raises(ValueError, match=f"label {label} does not fit"):
+            Stroke(live, "gt", 0, 1, Brush(radius=0, label=label))
+        assert not gt.any()
 
 
 def test_finished_stroke_refuses_more():
