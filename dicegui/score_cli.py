@@ -233,7 +233,7 @@ def _write_atomically(path: Path, text: str) -> None:
         raise UsageError(f"--out: folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())

@@ -70,7 +70,10 @@ def atomic_write(path, write: Callable[[BinaryIO], None], *, overwrite: bool = F
     """
     target = check_target(path, overwrite)
     mode = _new_file_mode(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:  # a read-only or full folder fails here, before any byte is written
+        raise SaveError(f"{file_label(target)}: cannot write: {one_line(exc)}") from exc
     tmp = Path(tmp_name)
     try:
         os.close(fd)
@@ -104,7 +107,10 @@ def atomic_write_dir(path, write: Callable[[Path], None], *, overwrite: bool = F
         raise SaveError(f"{file_label(target)}: exists and is not a folder")
     if not target.parent.is_dir():
         raise SaveError(f"{file_label(target)}: folder {target.parent} does not exist")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    except OSError as exc:
+        raise SaveError(f"{file_label(target)}: cannot write: {one_line(exc)}") from exc
     old = None
     try:
         write(tmp)

@@ -51,7 +51,7 @@ def _read_headers(path: Path):
     for f in files:
         try:
             ds = pydicom.dcmread(f, stop_before_pixels=True)
-        except Exception as exc:  # pydicom's errors have no common base (NotImplementedError for an unknown VR, ...)
+        except Exception as exc:  # pydicom's errors have no common base (NotImplementedError, ...)
             if path.is_file():
                 why = ("no DICOM header: the 'DICM' marker is missing" if isinstance(exc, InvalidDicomError)
                        else one_line(exc))

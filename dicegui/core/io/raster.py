@@ -107,9 +107,12 @@ def _read_tiff(path: Path) -> Volume:
         series = tf.series[0]
         shape, dtype, axes = tuple(series.shape), np.dtype(series.dtype), series.axes
         check_size(path, shape, dtype.itemsize, "pixels")
-        stored = _TIFF_STORED.get(int(tf.pages[0].compression), "unknown")
+        page = tf.pages[0]
+        stored = _TIFF_STORED.get(int(page.compression), "unknown")
         if stored != "unknown":
-            check_stored(path, math.prod(shape) * dtype.itemsize, path.stat().st_size, stored, "pixels")
+            # Bits as stored (bilevel images: 1 bit per pixel), not as decoded.
+            bits = int(getattr(page, "bitspersample", 0) or dtype.itemsize * 8)
+            check_stored(path, -(-math.prod(shape) * bits // 8), path.stat().st_size, stored, "pixels")
         meta = {"axes": axes, "has_geometry": False,
                 "compression": int(tf.pages[0].compression), "photometric": int(tf.pages[0].photometric)}
         with reading(path, "TIFF pixels"):
