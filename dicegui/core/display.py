@@ -282,17 +282,44 @@ def sample_voxels(image: np.ndarray, max_samples: int = 1 << 20) -> np.ndarray:
     return out[np.isfinite(out)]
 
 
+#: A minimum value held by at least this share of the voxels is the fill
+#: outside the body (0 in skull-stripped MR, -4.76 in a z-scored BRATS scan),
+#: not anatomy; left in, 80 % background pulls the 99th percentile down into
+#: the tissue and the brain displays as white.
+BACKGROUND_SHARE = 0.1
+
+
 def window_from_percentiles(sample: np.ndarray, low: float = 1.0, high: float = 99.0) -> tuple[float, float]:
-    """(width, level) spanning the ``low``–``high`` percentiles of the intensities."""
+    """(width, level) spanning the ``low``–``high`` percentiles of the intensities.
+
+    When the minimum value fills at least :data:`BACKGROUND_SHARE` of the
+    sample (a constant background), the percentiles are taken over the other
+    values, so the window fits the tissue; the background still shows black.
+    """
     sample = np.asarray(sample, dtype=float)
     if sample.size == 0:
         return 1.0, 0.5
-    lo, hi = np.percentile(sample, [low, high])
-    if hi <= lo:
-        lo, hi = float(sample.min()), float(sample.max())
+    floor = sample.min()
+    tissue = sample[sample != floor]
+    fitted = tissue if tissue.size and sample.size - tissue.size >= BACKGROUND_SHARE * sample.size else sample
+    lo, hi = np.percentile(fitted, [low, high])
+    if hi <= lo:  # e.g. one tissue value on a background: show both
+        lo, hi = float(floor), float(sample.max())
     if hi <= lo:
         hi = lo + 1.0
     return float(hi - lo), float((hi + lo) / 2.0)
+
+
+def intensity_decimals(width: float) -> int:
+    """Decimals that show a window of this width to about three significant digits.
+
+    0 for CT or raw MR (width >= 100), 2 for a z-scored scan of width ~8, at
+    most 4; so a level of -0.3 does not read as "-0".
+    """
+    width = abs(float(width))
+    if not np.isfinite(width) or width == 0 or width >= 100:
+        return 0
+    return int(min(4, max(0, 2 - np.floor(np.log10(width)))))
 
 
 def looks_like_ct(sample: np.ndarray) -> bool:

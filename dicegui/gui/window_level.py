@@ -5,7 +5,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ..core.display import AUTO_PRESET, FULL_PRESET, WINDOW_PRESETS, levels, window_from_percentiles
+from ..core.display import (
+    AUTO_PRESET,
+    FULL_PRESET,
+    WINDOW_PRESETS,
+    intensity_decimals,
+    levels,
+    window_from_percentiles,
+)
 
 CUSTOM = "Custom"
 
@@ -126,5 +133,6 @@ class WindowLevelPanel(QtWidgets.QWidget):
         self._report(lo, hi)
 
     def _report(self, lo: float, hi: float) -> None:
-        self.readout.setText(f"W {hi - lo:.0f}   L {(hi + lo) / 2:.0f}   ({lo:.0f} … {hi:.0f})")
+        n = intensity_decimals(hi - lo)
+        self.readout.setText(f"W {hi - lo:.{n}f}   L {(hi + lo) / 2:.{n}f}   ({lo:.{n}f} … {hi:.{n}f})")
         self.levelsChanged.emit(float(lo), float(hi))

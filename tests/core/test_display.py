@@ -145,3 +145,43 @@ def test_display_overlay_and_demo_stay_qt_free():
             "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_auto_window_ignores_a_constant_background():
+    # 80 % of the voxels hold the fill value -4.76 (as in a z-scored BRATS scan);
+    # the window must span the 1st-99th percentiles of the other voxels,
+    # computed here with numpy on the tissue alone.
+    rng = np.random.default_rng(0)
+    tissue = rng.normal(0.0, 1.0, 2000)
+    sample = np.concatenate([np.full(8000, -4.76), tissue])
+    lo, hi = np.percentile(tissue, [1, 99])
+    w, lvl = d.window_from_percentiles(sample)
+    assert w == pytest.approx(hi - lo) and lvl == pytest.approx((hi + lo) / 2)
+    name, (w2, lvl2) = d.default_window(sample)
+    assert name == d.AUTO_PRESET and (w2, lvl2) == (w, lvl)
+    # a minimum that is not a plateau (a few dark voxels) is kept
+    ramp = np.linspace(0, 900, 1001)
+    lo, hi = np.percentile(ramp, [1, 99])
+    assert d.window_from_percentiles(ramp) == (pytest.approx(hi - lo), pytest.approx((hi + lo) / 2))
+    # one tissue value on a background: the window spans background to tissue
+    assert d.window_from_percentiles(np.concatenate([np.zeros(90), np.full(10, 5.0)])) == (5.0, 2.5)
+
+
+def test_auto_window_on_a_real_zscored_brats_scan(shared_data):
+    nib_img = nib.load(shared_data / "deepmedic_brats2013/test/brats_2013_pat0001_1/T1c_subtrMeanDivStd.nii.gz")
+    image = np.asarray(nib_img.dataobj, dtype=np.float64)
+    brain = image[image != image.min()]
+    lo, hi = np.percentile(brain, [1, 99])
+    w, lvl = d.window_from_percentiles(image.ravel())
+    assert w == pytest.approx(hi - lo) and lvl == pytest.approx((hi + lo) / 2)
+    assert d.levels(w, lvl)[1] > 3.0  # the brain's bright tail is not clipped at ~1.2 as before
+
+
+def test_intensity_decimals():
+    # about three significant digits of the width: written out by hand
+    assert d.intensity_decimals(606) == 0 and d.intensity_decimals(400) == 0 and d.intensity_decimals(100) == 0
+    assert d.intensity_decimals(99) == 1
+    assert d.intensity_decimals(8.6) == 2
+    assert d.intensity_decimals(0.5) == 3
+    assert d.intensity_decimals(1e-6) == 4
+    assert d.intensity_decimals(0) == 0 and d.intensity_decimals(float("nan")) == 0

@@ -360,10 +360,14 @@ class CohortWindow(QtWidgets.QMainWindow):
         self.current = None
         metrics = cohort.metrics()
         shown = [m for m in SHOWN_METRICS if m in metrics]
-        if "mean_dice" in shown and "dice" in shown:
-            shown.remove("dice")  # label maps: the mean over labels is what ranks them
-        if "mean_iou" in shown and "iou" in shown:
-            shown.remove("iou")
+        # Label maps only: the mean over labels is what ranks them, so the
+        # foreground Dice is left out. A cohort mixing binary masks and label
+        # maps is ranked by the foreground Dice (binary cases have no mean),
+        # which must then stay visible.
+        if "mean_dice" in shown and "dice" in shown and cohort.default_metric() == "mean_dice":
+            shown.remove("dice")
+            if "mean_iou" in shown and "iou" in shown:
+                shown.remove("iou")
         failed = any(c.score_status not in ("", "ok") for c in cohort)
         self.columns = ["case", "review", *shown, *(["status"] if failed else []), "note"]
         self.table.setColumnCount(len(self.columns))

@@ -143,3 +143,36 @@ def test_bad_table_is_a_message_not_a_traceback(qtbot, tmp_path, message_boxes):
     qtbot.addWidget(cw)
     assert not cw.open_csv(bad)
     assert message_boxes and "no 'case' column" in message_boxes[-1][2] and "nope.csv" in message_boxes[-1][2]
+
+
+def test_mixed_binary_and_label_map_cohort_shows_the_ranking_dice(qtbot, tmp_path):
+    # Binary masks have no mean over labels, so a mixed cohort is ranked by the
+    # foreground Dice; that column must be in the table (it was hidden whenever
+    # any case had a mean Dice, leaving an order no column explained).
+    study = tmp_path / "mixed"
+    (study / "gt").mkdir(parents=True)
+    (study / "pred").mkdir()
+    gt = np.zeros((10, 10, 4), np.uint8)
+    gt[2:8, 2:8, 1:3] = 1
+    binary_pred = np.zeros_like(gt)
+    binary_pred[2:8, 2:5, 1:3] = 1  # half of the reference: Dice 2*36/(72+36) = 2/3
+    labels_gt = gt.copy()
+    labels_gt[2:8, 5:8, 1:3] = 2
+    labels_pred = labels_gt.copy()
+    labels_pred[2:8, 2:8, 2] = 0  # the second slice lost (36 voxels left) ...
+    labels_pred[2:3, 2:8, 1] = 0  # ... and one row of the first: 30 of 72, Dice 2*30/(72+30) = 60/102
+    np.save(study / "gt" / "bin.npy", gt)
+    np.save(study / "pred" / "bin.npy", binary_pred)
+    np.save(study / "gt" / "lab.npy", labels_gt)
+    np.save(study / "pred" / "lab.npy", labels_pred)
+    table = study / "results.csv"
+    with open(os.devnull, "w") as null:
+        assert score_main(["--gt-dir", str(study / "gt"), "--pred-dir", str(study / "pred"), "--out", str(table),
+                           "--workers", "1", "--no-progress"], stdout=null, stderr=null) == 0
+    cw = CohortWindow()
+    qtbot.addWidget(cw)
+    assert cw.open_csv(table)
+    assert "dice" in cw.columns and "mean_dice" in cw.columns
+    assert cw.cell_text("bin", "dice") == f"{2 / 3:.4f}"
+    assert cw.cell_text("lab", "dice") == f"{60 / 102:.4f}"
+    assert cw.shown_order() == ["lab", "bin"]  # worst first by the visible Dice column
