@@ -638,3 +638,19 @@ def test_png_masks_surface_on_2d_contours(tmp_path):
     assert doc["assd"] == pytest.approx(medpy_binary.assd(p, g), abs=1e-9)
     assert doc["hd95_pooled"] == pytest.approx(medpy_binary.hd95(p, g), abs=1e-9)
     assert "255" in err  # the 0/255 rule is reported
+
+
+def test_grid_mismatch_of_two_files_with_one_name_names_their_folders(tmp_path):
+    (tmp_path / "oncologist").mkdir()
+    (tmp_path / "model").mkdir()
+    gt = save_nifti(tmp_path / "oncologist" / "Brain.nii.gz", np.zeros((4, 4, 3), np.uint8))
+    pred = save_nifti(tmp_path / "model" / "Brain.nii.gz", np.zeros((5, 4, 3), np.uint8))
+    rc, out, err = run([gt, pred])
+    assert rc == 2 and out == ""
+    assert "model/Brain.nii.gz is 5×4×3" in err
+    assert "ground truth oncologist/Brain.nii.gz is 4×4×3" in err
+    # different names stay short
+    other = save_nifti(tmp_path / "model" / "Brain2.nii.gz", np.zeros((5, 4, 3), np.uint8))
+    rc, _, err = run([gt, other])
+    assert rc == 2 and "Brain2.nii.gz is 5×4×3" in err and "ground truth Brain.nii.gz is 4×4×3" in err
+    assert "/" not in err.split(": different")[0]

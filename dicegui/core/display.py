@@ -228,6 +228,70 @@ def voxel_volume_ml(affine) -> float:
     return abs(float(np.linalg.det(np.asarray(affine, dtype=float)[:3, :3]))) / 1000.0
 
 
+# ----------------------------------------------------------------------- units
+#: Formats that store pixels only: no voxel size unless a reader says otherwise
+#: (``meta["has_spacing"]``, e.g. an ``.npz`` with a ``spacing`` array).
+NO_SPACING_FORMATS = ("raster", "npy", "npz")
+#: :attr:`Units.size` values of cases without a voxel size.
+PIXEL_SIZE_UNITS = ("px²", "voxels")
+
+
+@dataclass(frozen=True)
+class Units:
+    """Units in which lengths and mask sizes of a case are shown.
+
+    Attributes
+    ----------
+    length : str
+        ``"mm"``, or ``"px"`` when no file gave a voxel size (the affine is the
+        identity, so one "mm" of the core's arithmetic is one pixel).
+    size : str
+        ``"mL"`` (volumes), ``"mm²"`` (areas of a 2-D image), ``"px²"`` (areas
+        of a picture without spacing) or ``"voxels"`` (volumes without spacing).
+    """
+
+    length: str
+    size: str
+
+    @property
+    def physical(self) -> bool:
+        return self.length == "mm"
+
+
+def spacing_known(volume) -> bool:
+    """Whether a loaded :class:`~dicegui.core.volume.Volume` knows its voxel size.
+
+    PNG/TIFF pictures and bare ``.npy`` arrays carry none (the IO layer marks
+    them ``meta["has_geometry"] = False`` and gives an identity affine).
+    """
+    meta = getattr(volume, "meta", None) or {}
+    if meta.get("has_geometry", True):
+        return True
+    return bool(meta.get("has_spacing", volume.source_format not in NO_SPACING_FORMATS))
+
+
+def case_units(volumes, is_2d: bool) -> Units:
+    """Display units of a case made of ``volumes`` (any voxel size known, or no files at all: mm).
+
+    A case built from bare arrays (no volumes) keeps whatever affine its
+    maker gave, so its lengths are taken as millimetres.
+    """
+    vols = [v for v in volumes if v is not None]
+    physical = not vols or any(spacing_known(v) for v in vols)
+    if physical:
+        return Units("mm", "mm²" if is_2d else "mL")
+    return Units("px", "px²" if is_2d else "voxels")
+
+
+def size_per_voxel(units: Units, spacing, affine) -> float:
+    """Size of one voxel in ``units.size`` (pixel area, mL, or 1 without spacing)."""
+    if not units.physical:
+        return 1.0
+    if units.size == "mm²":
+        return float(spacing[0] * spacing[1])
+    return voxel_volume_ml(affine)
+
+
 # ------------------------------------------------------------ opening position
 def best_slice(disagreement, foreground=None) -> int:
     """Slice to open on: most disagreement, else most foreground, else the middle.

@@ -160,13 +160,13 @@ def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False):
         return MaskInfo("binary", f"{name}: boolean values: binary mask", present, 1, "bool"), hard, None
     if kind in "iu":
         if data.size == 0:
-            return MaskInfo("binary", f"{name}: empty mask", (), 1, str(data.dtype)), data.astype(np.uint8), None
+            return _empty(data, name)
         info, hard = _from_integers(data, name, f"{data.dtype} values", data.min(), data.max())
         return info, hard, None
     if kind != "f":
         raise LoadError(f"{name}: values of type {data.dtype} cannot be a mask")
     if data.size == 0:
-        return MaskInfo("binary", f"{name}: empty mask", (), 1, str(data.dtype)), data.astype(np.uint8), None
+        return _empty(data, name)
     lo, hi = data.min(), data.max()
     if not (np.isfinite(lo) and np.isfinite(hi)):
         n_nan = int(np.count_nonzero(np.isnan(data)))
@@ -188,28 +188,32 @@ def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False):
             info.warning = f"{name}: {data.dtype} values are all whole numbers: read as labels"
         return info, hard, None
     if lo >= 0 and hi <= 1:
-        prob = np.asarray(data, dtype=np.float32)
-        hard = (prob >= 0.5).view(np.uint8)
-        info = MaskInfo(
-            "probability",
+        return _probability_map(
+            np.asarray(data, dtype=np.float32), data.dtype,
             f"{name}: {data.dtype} values in [0, 1], not all whole: probability map "
             "(foreground = p ≥ 0.5; probabilities kept for soft Dice)",
-            (1,) if hard.any() else (), 1, str(data.dtype),
+            f"{name}: probability map thresholded at 0.5",
         )
-        info.warning = f"{name}: probability map thresholded at 0.5"
-        return info, hard, prob
     if not sigmoid:
         raise LoadError(
             f"{name}: {data.dtype} values from {float(lo):.4g} to {float(hi):.4g} are neither labels nor "
             "probabilities in [0, 1] (logits?): apply a sigmoid or softmax first (or ask for a sigmoid)"
         )
-    prob = _sigmoid(data)
-    hard = (prob >= 0.5).view(np.uint8)
-    info = MaskInfo(
-        "probability",
+    return _probability_map(
+        _sigmoid(data), data.dtype,
         f"{name}: {data.dtype} values from {float(lo):.4g} to {float(hi):.4g}: logits, sigmoid applied as asked "
         "(foreground = sigmoid ≥ 0.5)",
-        (1,) if hard.any() else (), 1, str(data.dtype),
+        f"{name}: sigmoid applied to logits",
     )
-    info.warning = f"{name}: sigmoid applied to logits"
+
+
+def _empty(data: np.ndarray, name: str):
+    """(info, hard, None) of a mask with no voxels."""
+    return MaskInfo("binary", f"{name}: empty mask", (), 1, str(data.dtype)), data.astype(np.uint8), None
+
+
+def _probability_map(prob: np.ndarray, dtype, message: str, warning: str):
+    """(info, hard mask at p ≥ 0.5, probabilities) of a probability map."""
+    hard = (prob >= 0.5).view(np.uint8)
+    info = MaskInfo("probability", message, (1,) if hard.any() else (), 1, str(dtype), warning)
     return info, hard, prob

@@ -114,11 +114,18 @@ def dice_formula(counts: Mapping) -> str:
     tp, fp, fn, tn = _counts(counts)
     d = _DOT
     head = f"Dice = 2{d}TP / (2{d}TP + FP + FN) = 2{d}{_n(tp)} / (2{d}{_n(tp)} + {_n(fp)} + {_n(fn)})"
-    num, den = 2 * tp, 2 * tp + fp + fn
     value = metrics.scores_from_counts(tp, fp, fn, tn)["dice"]
+    return _ratio_line(head, 2 * tp, 2 * tp + fp + fn, value, _BOTH_EMPTY)
+
+
+def _ratio_line(head: str, num: int, den: int, value: float, when_empty: str) -> str:
+    """``head = num / den = value``, or ``head = 0 / 0 → when_empty`` (``{value}`` filled in)."""
     if den == 0:
-        return f"{head} = 0 / 0 {_ARROW} {value:g} by convention (both masks empty)"
+        return f"{head} = 0 / 0 {_ARROW} {when_empty.format(value=value)}"
     return f"{head} = {_n(num)} / {_n(den)} = {format_value(value)}"
+
+
+_BOTH_EMPTY = "{value:g} by convention (both masks empty)"
 
 
 def iou_formula(counts: Mapping) -> str:
@@ -137,11 +144,8 @@ def iou_formula(counts: Mapping) -> str:
     """
     tp, fp, fn, tn = _counts(counts)
     head = f"IoU = TP / (TP + FP + FN) = {_n(tp)} / ({_n(tp)} + {_n(fp)} + {_n(fn)})"
-    den = tp + fp + fn
     value = metrics.scores_from_counts(tp, fp, fn, tn)["iou"]
-    if den == 0:
-        return f"{head} = 0 / 0 {_ARROW} {value:g} by convention (both masks empty)"
-    return f"{head} = {_n(tp)} / {_n(den)} = {format_value(value)}"
+    return _ratio_line(head, tp, tp + fp + fn, value, _BOTH_EMPTY)
 
 
 def iou_from_dice_formula(counts: Mapping) -> str:
@@ -183,11 +187,9 @@ def accuracy_formula(counts: Mapping) -> str:
     tp, fp, fn, tn = _counts(counts)
     head = (f"Accuracy = (TP + TN) / (TP + FP + FN + TN) = ({_n(tp)} + {_n(tn)}) / "
             f"({_n(tp)} + {_n(fp)} + {_n(fn)} + {_n(tn)})")
-    total = tp + fp + fn + tn
     value = metrics.scores_from_counts(tp, fp, fn, tn)["accuracy"]
-    if total == 0:
-        return f"{head} = 0 / 0 {_ARROW} undefined (empty volume)"
-    return f"{head} = {_n(tp + tn)} / {_n(total)} = {format_value(value)} ({_percent(value)})"
+    line = _ratio_line(head, tp + tn, tp + fp + fn + tn, value, "undefined (empty volume)")
+    return line if math.isnan(value) else f"{line} ({_percent(value)})"
 
 
 def formulas(counts: Mapping) -> dict:

@@ -42,8 +42,8 @@ def scores_report(session, plane, index: int, label=None, surface=None) -> dict:
     surface : dict, optional
         ``{"result": surface_distances dict, "tolerance": mm, "label": ..., "up_to_date": bool}``.
     """
-    # volumes in mL for volumes, areas in mm² for 2-D images
-    suffix = "mm2" if session.size_unit == "mm²" else "ml"
+    # volumes in mL, areas in mm² for 2-D images; pixels when no file gave a voxel size
+    suffix = {"mm²": "mm2", "px²": "px2", "voxels": "voxels"}.get(session.size_unit, "ml")
 
     def with_ml(scores):
         if scores is None:

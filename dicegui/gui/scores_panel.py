@@ -9,6 +9,7 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.display import PIXEL_SIZE_UNITS
 from .overlay_panel import swatch
 
 OVERLAP_ROWS = (
@@ -140,6 +141,8 @@ class ScoresPanel(QtWidgets.QWidget):
                 self._cells[(key, col)] = item
 
         # surface distances
+        self.length_unit = "mm"
+        self._nsd_tolerance = None  # tolerance of the NSD shown (None: header as built)
         self.surface_box = QtWidgets.QGroupBox("Surface distances (volume, in a worker thread)")
         self.surface = _table(len(SURFACE_ROWS), 1, ("Volume",))
         self.surface.setVerticalHeaderLabels([t for _, t in SURFACE_ROWS])
@@ -218,14 +221,32 @@ class ScoresPanel(QtWidgets.QWidget):
         self.message.setVisible(bool(text))
 
     def set_size_unit(self, unit: str) -> None:
-        """``"mL"`` (volumes) or ``"mm²"`` (areas of a 2-D image) for the size rows and columns."""
-        what = "area" if unit == "mm²" else "volume"
+        """Unit of the size rows and columns: ``"mL"``, ``"mm²"``, or ``"voxels"`` / ``"px²"`` without spacing.
+
+        Sizes without spacing also mean distances in pixels: the surface rows
+        and the NSD tolerance follow (:meth:`set_length_unit`).
+        """
+        what = "area" if unit.endswith("²") else "volume"
         for r, (key, _) in enumerate(OVERLAP_ROWS):
             if key in VOLUME_KEYS:
                 who = "Reference" if key == "gt_size" else "Prediction"
                 self.overlap.setVerticalHeaderItem(r, QtWidgets.QTableWidgetItem(f"{who} {what} ({unit})"))
         self.per_label.setHorizontalHeaderItem(4, QtWidgets.QTableWidgetItem(f"Ref {unit}"))
         self.per_label.setHorizontalHeaderItem(5, QtWidgets.QTableWidgetItem(f"Pred {unit}"))
+        self.set_length_unit("px" if unit in PIXEL_SIZE_UNITS else "mm")
+
+    def set_length_unit(self, unit: str) -> None:
+        """``"mm"`` or ``"px"`` for the surface distances and the NSD tolerance."""
+        self.length_unit = unit
+        for r, (key, title) in enumerate(SURFACE_ROWS):
+            self.surface.setVerticalHeaderItem(r, QtWidgets.QTableWidgetItem(title.replace("(mm)", f"({unit})")))
+        self.tolerance.setSuffix(f" {unit}")
+        self._nsd_header()
+
+    def _nsd_header(self) -> None:
+        if self._nsd_tolerance is not None:
+            self.surface.setVerticalHeaderItem(
+                2, QtWidgets.QTableWidgetItem(f"NSD @ {self._nsd_tolerance:g} {self.length_unit}"))
 
     def set_overlap(self, column: str, scores: dict | None, sizes=None) -> None:
         """Show an overlap dictionary (and reference/prediction sizes) in ``"volume"`` or ``"slice"``."""
@@ -268,7 +289,8 @@ class ScoresPanel(QtWidgets.QWidget):
             value = None if result is None else result.get(key)
             self._surface_cells[key].setText(format_value(key, value))
         if tolerance is not None:
-            self.surface.setVerticalHeaderItem(2, QtWidgets.QTableWidgetItem(f"NSD @ {tolerance:g} mm"))
+            self._nsd_tolerance = float(tolerance)
+            self._nsd_header()
 
     def surface_text(self, key: str) -> str:
         return self._surface_cells[key].text()

@@ -16,12 +16,15 @@ from ..core.display import (
     PLANES,
     Plane,
     ViewGrid,
+    Units,
     best_slice,
+    case_units,
     default_window,
     foreground_per_slice,
     intensity_histogram,
     plane_image,
     sample_voxels,
+    size_per_voxel,
     voxel_volume_ml,
 )
 from ..core.live import LiveScore
@@ -63,6 +66,7 @@ class Session:
         self.pred = self.grid.view(case.pred_mask)
         self.live = LiveScore(self.gt, self.pred) if self.gt is not None and self.pred is not None else None
         self.voxel_ml = voxel_volume_ml(self.grid.affine)
+        self.units: Units = case_units(vols, self.grid.is_2d)
         if case.image_array is not None:
             self.sample = sample_voxels(case.image_array)
         else:
@@ -180,16 +184,18 @@ class Session:
 
     @property
     def size_unit(self) -> str:
-        """Unit of mask sizes: ``"mL"`` for volumes, ``"mm²"`` for a 2-D image's areas."""
-        return "mm²" if self.grid.is_2d else "mL"
+        """Unit of mask sizes: ``"mL"``, ``"mm²"`` (2-D), or ``"voxels"`` / ``"px²"`` without spacing."""
+        return self.units.size
+
+    @property
+    def length_unit(self) -> str:
+        """Unit of distances: ``"mm"``, or ``"px"`` when no file gave a voxel size."""
+        return self.units.length
 
     @property
     def size_per_voxel(self) -> float:
         """Size of one voxel in :attr:`size_unit` (pixel area for 2-D images)."""
-        if self.grid.is_2d:
-            row_mm, col_mm = self.grid.spacing[0], self.grid.spacing[1]
-            return float(row_mm * col_mm)
-        return self.voxel_ml
+        return size_per_voxel(self.units, self.grid.spacing, self.grid.affine)
 
     def sizes(self, scores: dict) -> tuple[float, float]:
         """(reference, prediction) sizes in :attr:`size_unit` from an overlap dictionary."""

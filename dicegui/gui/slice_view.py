@@ -129,6 +129,7 @@ class SliceView(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
         self._shape: tuple[int, int] | None = None
         self._pixel_mm = (1.0, 1.0)
+        self._length_unit = "mm"
         self._last_hover = None
         self.scale_bar = None
         # Object with press(pixel, modifiers) -> bool, move(pixel), release(pixel),
@@ -187,14 +188,25 @@ class SliceView(pg.GraphicsView):
         if changed:
             self.reset_zoom()
 
+    @property
+    def length_unit(self) -> str:
+        """``"mm"``, or ``"px"`` for images without a voxel size (scene units are then pixels)."""
+        return self._length_unit
+
+    def set_length_unit(self, unit: str) -> None:
+        """Unit written on the scale bar (the scene is in mm, or in pixels when the file has no spacing)."""
+        self._length_unit = str(unit)
+        if self.scale_bar is not None:
+            self._set_scale_bar(self.scale_bar.size)
+
     def _set_scale_bar(self, length_mm: float) -> None:
         if self.scale_bar is None:
             self.scale_bar = pg.ScaleBar(size=length_mm, width=4, brush=pg.mkBrush(240, 228, 66),
-                                         suffix="mm", offset=(-24, -24))
+                                         suffix=self._length_unit, offset=(-24, -24))
             self.scale_bar.setParentItem(self.vb)
             self.scale_bar.setZValue(20)
         self.scale_bar.size = float(length_mm)
-        self.scale_bar.text.setText(f"{length_mm:g} mm")
+        self.scale_bar.text.setText(f"{length_mm:g} {self._length_unit}")
         self.scale_bar.updateBar()
 
     def reset_zoom(self) -> None:

@@ -185,3 +185,26 @@ def test_intensity_decimals():
     assert d.intensity_decimals(0.5) == 3
     assert d.intensity_decimals(1e-6) == 4
     assert d.intensity_decimals(0) == 0 and d.intensity_decimals(float("nan")) == 0
+
+
+def test_units_follow_whether_a_file_knows_its_voxel_size(tmp_path):
+    from PIL import Image
+
+    from dicegui.core.display import case_units, size_per_voxel, spacing_known
+    from dicegui.core.io import load_volume
+
+    Image.fromarray(np.zeros((4, 5), np.uint8)).save(tmp_path / "m.png")
+    np.save(tmp_path / "m.npy", np.zeros((4, 5, 3), np.uint8))
+    np.savez(tmp_path / "s.npz", mask=np.zeros((4, 5, 3), np.uint8), spacing=np.array([0.5, 0.5, 2.0]))
+    png, npy, npz = (load_volume(tmp_path / n) for n in ("m.png", "m.npy", "s.npz"))
+    assert not spacing_known(png) and not spacing_known(npy) and spacing_known(npz)
+    units = case_units([png, None, png], is_2d=True)
+    assert (units.length, units.size) == ("px", "px²")
+    assert case_units([npy], is_2d=False).size == "voxels"
+    # a spacing anywhere in the case makes it physical: 0.5 × 0.5 × 2 mm = 0.5 mm³ = 0.0005 mL
+    units = case_units([npy, npz], is_2d=False)
+    assert (units.length, units.size) == ("mm", "mL")
+    assert size_per_voxel(units, (0.5, 0.5, 2.0), np.diag([0.5, 0.5, 2.0, 1.0])) == pytest.approx(0.0005)
+    assert size_per_voxel(case_units([png], True), (1.0, 1.0, 1.0), np.eye(4)) == 1.0
+    # arrays without files (tests, demos built in memory) keep the affine's millimetres
+    assert case_units([], is_2d=True).size == "mm²"

@@ -101,13 +101,13 @@ def test_two_d_case_reports_areas(window, tmp_path, qtbot):
         skio.imsave(str(tmp_path / name), a, check_contrast=False)
     assert window.open_paths({"image": tmp_path / "im.png", "gt": tmp_path / "gt.png", "pred": tmp_path / "pred.png"})
     row = [k for k, _ in OVERLAP_ROWS].index("gt_size")
-    assert window.scores.overlap.verticalHeaderItem(row).text() == "Reference area (mm²)"
-    s = window.session
-    px = s.grid.spacing[0] * s.grid.spacing[1]
-    assert window.scores.text("gt_size") == f"{200 * px:,.2f}"
+    # PNGs store no pixel size: areas in px², not a made-up mm²
+    assert window.scores.overlap.verticalHeaderItem(row).text() == "Reference area (px²)"
+    assert window.scores.text("gt_size") == "200.00"
     assert window.scores.text("dice") == f"{2 * 150 / 350:.4f}"
     window.wait_for_workers()
     doc = window.current_report()
-    assert doc["volume"]["gt_mm2"] == pytest.approx(200 * px) and "gt_ml" not in doc["volume"]
+    assert doc["volume"]["gt_px2"] == pytest.approx(200) and "gt_ml" not in doc["volume"]
+    assert doc["size_unit"] == "px²"
     # 2-D boundary distances: the prediction's right edge is 5 pixels inside the reference's
-    assert doc["surface"]["result"]["hd"] == pytest.approx(5 * s.grid.spacing[1])
+    assert doc["surface"]["result"]["hd"] == pytest.approx(5)

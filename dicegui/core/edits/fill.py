@@ -159,6 +159,13 @@ def _scope(mask: np.ndarray, axis, slice_index):
     return lead, mask[lead]
 
 
+def _edit_region(live, which: str, label: int, axis, slice_index) -> np.ndarray:
+    """The checked mask's slice (or whole volume) an edit writing ``label`` works on."""
+    mask = _target(live, which)
+    check_label_fits(mask, label, which)
+    return _scope(mask, axis, slice_index)[1]
+
+
 def _global_index(selection: np.ndarray, axis, slice_index) -> tuple:
     local = np.nonzero(selection)
     if axis is None:
@@ -209,9 +216,7 @@ def flood_fill(live, which: str, axis: int, slice_index: int, seed, *, label: in
     -------
     EditDelta or None
     """
-    mask = _target(live, which)
-    check_label_fits(mask, label, which)
-    _, plane = _scope(mask, axis, slice_index)
+    plane = _edit_region(live, which, label, axis, slice_index)
     seed = tuple(int(np.floor(float(s) + 0.5)) for s in seed)
     if not all(0 <= s < n for s, n in zip(seed, plane.shape)):
         return None
@@ -250,9 +255,7 @@ def fill_holes(live, which: str, *, label: int = 1, axis: int | None = None,
     -------
     EditDelta or None
     """
-    mask = _target(live, which)
-    check_label_fits(mask, label, which)
-    _, region = _scope(mask, axis, slice_index)
+    region = _edit_region(live, which, label, axis, slice_index)
     holes = hole_voxels(region == label)
     if protect_other_labels:
         holes &= region == 0
@@ -284,9 +287,7 @@ def remove_small_islands(live, which: str, *, label: int = 1, max_size: int = 64
     -------
     EditDelta or None
     """
-    mask = _target(live, which)
-    check_label_fits(mask, label, which)
-    _, region = _scope(mask, axis, slice_index)
+    region = _edit_region(live, which, label, axis, slice_index)
     islands = small_islands(region == label, max_size, connectivity)
     return record_edit(live, which, _global_index(islands, axis, slice_index), 0,
                        **_meta("remove_islands", label, axis, slice_index))

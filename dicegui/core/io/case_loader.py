@@ -24,13 +24,33 @@ ROLE_WORDS = {"image": "image", "gt": "ground truth", "pred": "prediction"}
 _COMPOUND_SUFFIXES = (".nii.gz", ".seg.nrrd")
 
 
-def _grid_text(vol: Volume) -> str:
-    return describe_grid(vol.name, vol.data.shape, vol.spacing, vol.affine)
+def distinct_names(a: Volume, b: Volume) -> tuple[str, str]:
+    """Names of two files for one message: with their folder when the names alone are equal.
+
+    ``oncologist/Brain.nrrd`` and ``model/Brain.nrrd`` both read ``Brain.nrrd``;
+    going up the folders until the two differ tells them apart.
+    """
+    if a.name != b.name or a.path is None or b.path is None:
+        return a.name, b.name
+    pa, pb = Path(os.path.abspath(a.path)).parts, Path(os.path.abspath(b.path)).parts
+    for depth in range(2, min(len(pa), len(pb)) + 1):
+        na, nb = "/".join(pa[-depth:]), "/".join(pb[-depth:])
+        if na != nb:
+            return na, nb
+    return str(a.path), str(b.path)
 
 
-def _shape_text(vol: Volume) -> str:
+def _grid_text(vol: Volume, name: str) -> str:
+    return describe_grid(name, vol.data.shape, vol.spacing, vol.affine)
+
+
+def _shape_text(vol: Volume, name: str) -> str:
     shape = vol.data.shape[:2] if vol.is_2d else vol.data.shape
-    return f"{vol.name} is {'×'.join(map(str, shape))}"
+    return f"{name} is {'×'.join(map(str, shape))}"
+
+
+def _not_resampled(role: str, ref_role: str) -> str:
+    return f"dicegui does not resample: bring the {ROLE_WORDS[role]} onto the {ROLE_WORDS[ref_role]}'s grid first"
 
 
 def _mismatch(vol: Volume, ref: Volume, role: str, ref_role: str) -> LoadError:
@@ -39,9 +59,10 @@ def _mismatch(vol: Volume, ref: Volume, role: str, ref_role: str) -> LoadError:
             and orientation_code(vol.affine) == orientation_code(ref.affine):
         shift = float(np.linalg.norm(vol.affine[:3, 3] - ref.affine[:3, 3]))
         detail = f" (same size and spacing, origin {shift:.4g} mm apart)" if shift > 1e-3 else " (axes tilted differently)"
+    name, ref_name = distinct_names(vol, ref)
     return LoadError(
-        f"{_grid_text(vol)}, {ROLE_WORDS[ref_role]} {_grid_text(ref)}{detail}: different voxel grids; "
-        f"dicegui does not resample: bring the {ROLE_WORDS[role]} onto the {ROLE_WORDS[ref_role]}'s grid first"
+        f"{_grid_text(vol, name)}, {ROLE_WORDS[ref_role]} {_grid_text(ref, ref_name)}{detail}: different voxel grids; "
+        + _not_resampled(role, ref_role)
     )
 
 
@@ -54,9 +75,10 @@ def _onto_reference(vol: Volume, ref: Volume, role: str, ref_role: str, warnings
         # PNGs, .npy files and 2-D slices carry no usable geometry: the
         # shapes must agree, and the reference's affine is taken.
         if vol.data.shape != ref.data.shape:
+            name, ref_name = distinct_names(vol, ref)
             raise LoadError(
-                f"{_shape_text(vol)}, {ROLE_WORDS[ref_role]} {_shape_text(ref)}: the shapes differ; "
-                f"dicegui does not resample: bring the {ROLE_WORDS[role]} onto the {ROLE_WORDS[ref_role]}'s grid first"
+                f"{_shape_text(vol, name)}, {ROLE_WORDS[ref_role]} {_shape_text(ref, ref_name)}: the shapes differ; "
+                + _not_resampled(role, ref_role)
             )
         if not geometric and not (vol.is_2d and ref.is_2d):
             which = vol if not vol.meta.get("has_geometry", True) else ref
@@ -71,9 +93,10 @@ def _onto_reference(vol: Volume, ref: Volume, role: str, ref_role: str, warnings
     if found is None:
         raise _mismatch(vol, ref, role, ref_role)
     view, ornt = found
+    name, ref_name = distinct_names(vol, ref)
     warnings.append(
-        f"{vol.name} is stored {orientation_code(vol.affine)} with shape {'×'.join(map(str, vol.data.shape))}, "
-        f"{ref.name} {orientation_code(ref.affine)} with shape {'×'.join(map(str, ref.data.shape))}: "
+        f"{name} is stored {orientation_code(vol.affine)} with shape {'×'.join(map(str, vol.data.shape))}, "
+        f"{ref_name} {orientation_code(ref.affine)} with shape {'×'.join(map(str, ref.data.shape))}: "
         f"same voxels, so the {ROLE_WORDS[role]} was reoriented to match: {describe_ornt(ornt)} "
         "(no resampling; undone when saving)"
     )

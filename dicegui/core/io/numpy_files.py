@@ -145,7 +145,8 @@ def _read_npz(path: Path) -> Volume:
                 data = archive[key]
                 geometry = {k: archive[k] for k in names}
             affine, has_geometry = _geometry(geometry, path)
-            meta = {"key": key, "keys": list(archive.files), "compressed": compressed, "fortran_order": header[1]}
+            meta = {"key": key, "keys": list(archive.files), "compressed": compressed, "fortran_order": header[1],
+                    "has_spacing": bool(names)}
     return _volume(data, path, "npz", meta, affine, has_geometry)
 
 

@@ -198,10 +198,13 @@ class HdMarker(QtWidgets.QWidget):
         s_tgt = screen_position(plane, pair.target, w.session.shape)[0]
         where = (f"{plane.name} slice {s_src}" if s_src == s_tgt
                  else f"{plane.name} slices {s_src} → {s_tgt}")
-        text = (f"<b>{self.title} = {pair.value:.2f} mm</b> ({focus_title(w)}): from the {frm} border "
+        unit = w.session.length_unit
+        if w.session.grid.is_2d:
+            where = "in the image"
+        text = (f"<b>{self.title} = {pair.value:.2f} {unit}</b> ({focus_title(w)}): from the {frm} border "
                 f"(circle) to the nearest {to} border (square), {where}.")
         if abs(pair.distance - pair.value) > 1e-9:
-            text += f" Segment drawn: {pair.distance:.2f} mm (the nearest real voxel pair at or above it)."
+            text += f" Segment drawn: {pair.distance:.2f} {unit} (the nearest real voxel pair at or above it)."
         return text
 
     # ---------------------------------------------------------------- draw
@@ -226,7 +229,7 @@ class HdMarker(QtWidgets.QWidget):
         self.line.setData(xs, ys, pen=pg.mkPen(_COLOUR, width=2, style=style))
         brushes = [pg.mkBrush(*_COLOUR) if on else pg.mkBrush(0, 0, 0, 0) for on in on_slice]
         self.ends.setData(xs, ys, symbol=["o", "s"], brush=brushes, pen=pg.mkPen(_COLOUR, width=2))
-        label = f"{self.title} {pair.value:.1f} mm"
+        label = f"{self.title} {pair.value:.1f} {w.session.length_unit}"
         if not both:
             slices = [screen_position(plane, ijk, shape)[0] for ijk in (pair.source, pair.target)]
             label += f"  (slices {slices[0]}, {slices[1]})"

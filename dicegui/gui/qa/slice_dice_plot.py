@@ -178,6 +178,9 @@ class SliceDiceController(QtCore.QObject):
         if s is None or not s.has_scores:
             self.plot.clear("Per-slice Dice: open a reference and a prediction.")
             return
+        if s.grid.is_2d:
+            self.plot.clear("Per-slice Dice: a 2-D image has a single slice; its Dice is in the scores panel.")
+            return
         axis = w.plane.axis
         self._axis = axis
         self._focus = w.focus_label

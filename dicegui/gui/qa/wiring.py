@@ -88,6 +88,8 @@ class QaPanels:
     cohort: CohortController
     docks: dict = field(default_factory=dict)
     actions: dict = field(default_factory=dict)
+    #: The per-slice Dice dock was hidden because a 2-D image opened: show it again for a volume.
+    slice_dock_hidden_for_2d: bool = False
 
     def show_panel(self, name: str) -> None:
         """Bring a panel to the front: ``navigator``, ``teaching``, ``cohort`` or ``slice-dice``."""
@@ -100,7 +102,10 @@ class QaPanels:
             self.docks["teaching"].show()
             self.docks["teaching"].raise_()
         elif name == "slice-dice":
-            self.docks["slice_dice"].show()
+            if self._flat():
+                self.window.statusBar().showMessage("A 2-D image has one slice: no per-slice Dice to plot", 4000)
+            else:
+                self.docks["slice_dice"].show()
         else:
             self.cohort.show()
 
@@ -119,6 +124,24 @@ class QaPanels:
         self.hd_marker.cancel()
         if self.cohort.cohort_window is not None:
             self.cohort.cohort_window.close()
+
+    def _flat(self) -> bool:
+        s = self.window.session
+        return s is not None and s.grid.is_2d
+
+    def _session_changed(self) -> None:
+        """Units of the scale bar; no per-slice plot for a 2-D image (one point, nothing to step through)."""
+        s = self.window.session
+        self.window.view.set_length_unit(s.length_unit if s is not None else "mm")
+        dock = self.docks["slice_dice"]
+        flat = self._flat()
+        dock.toggleViewAction().setEnabled(not flat)
+        if flat and not dock.isHidden():
+            self.slice_dock_hidden_for_2d = True
+            dock.hide()
+        elif not flat and self.slice_dock_hidden_for_2d:
+            self.slice_dock_hidden_for_2d = False
+            dock.show()
 
     def _exercise_changed(self, hidden: bool) -> None:
         if hidden:  # nothing drawn from the reference may stay on screen
@@ -226,6 +249,8 @@ def install_qa_panels(window) -> QaPanels:
                                      lambda: teaching.hide_button.toggle(), (),
                                      "Hide the reference and the scores; toggle again to reveal")
     teaching.exercise.changed.connect(panels._exercise_changed)
+    window.sessionChanged.connect(panels._session_changed)
+    panels._session_changed()
 
     review = QtWidgets.QMenu("&Review", window)
     for key in ("open_cohort_csv", "open_cohort_dirs", "show_cohort", None, "next_case", "previous_case", None,

@@ -301,3 +301,14 @@ def test_save_mask_from_seg_like_files_keeps_paths_apart(tmp_path):
     case = load_case(gt=p)
     assert save_mask(case, "gt").name == "seg_corrected.nii.gz"
     assert os.path.exists(p)
+
+
+def test_same_file_names_in_a_mismatch_message_carry_their_folders(tmp_path):
+    from dicegui.core.io import LoadError, load_case
+
+    for folder, shape in (("a/reader1", (3, 4)), ("b/reader1", (4, 4))):
+        (tmp_path / folder).mkdir(parents=True)
+        np.save(tmp_path / folder / "mask.npy", np.zeros(shape, np.uint8))
+    # the first differing folder up the tree tells the two apart
+    with pytest.raises(LoadError, match=r"b/reader1/mask\.npy is 4×4, ground truth a/reader1/mask\.npy is 3×4"):
+        load_case(gt=tmp_path / "a/reader1/mask.npy", pred=tmp_path / "b/reader1/mask.npy")

@@ -91,3 +91,30 @@ def test_plot_follows_edits(window):
     np.testing.assert_allclose(qa.slice_plot.values, _expected(s, axial), rtol=0, atol=1e-12, equal_nan=True)
     assert qa.slice_plot.values[i] > 0.5
     window.editor.history.mark_discarded()
+
+
+def test_two_d_image_has_no_per_slice_plot(window, tmp_path):
+    from PIL import Image
+
+    a = np.zeros((6, 7), np.uint8)
+    a[1:4, 1:4] = 1
+    b = np.zeros_like(a)
+    b[1:4, 2:5] = 1
+    Image.fromarray(a).save(tmp_path / "gt.png")
+    Image.fromarray(b).save(tmp_path / "pred.png")
+    qa = window.qa
+    dock = qa.docks["slice_dice"]
+    assert not dock.isHidden()
+    assert window.open_paths({"gt": tmp_path / "gt.png", "pred": tmp_path / "pred.png"}, remember=False)
+    qa.wait()
+    # one slice: no plot with a single point on a meaningless axis, and no way to bring it back
+    assert dock.isHidden()
+    assert not dock.toggleViewAction().isEnabled()
+    assert qa.slice_plot.values.size == 0
+    qa.show_panel("slice-dice")
+    assert dock.isHidden()
+    # a volume again: the plot comes back
+    assert window.open_demo("totalseg")
+    qa.wait()
+    assert not dock.isHidden() and dock.toggleViewAction().isEnabled()
+    assert qa.slice_plot.values.size == window.session.n_slices(window.plane)
