@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return _screenshot(app, window, args.screenshot, args.panel)
     window.show()
     window.raise_()
+    window.recovery.offer_pending()  # a crashed session's edits, before anything else
     if ok and cohort_given:
         window.qa.cohort.show()  # the worklist in front: it is where the review starts
     if ok and args.panel == "navigator":

@@ -88,6 +88,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._set_enabled(False)
         self._setup_qa_panels()
         self._setup_editor()
+        self._setup_recovery()
         self.resize(1500, 950)
 
     # =================================================================== UI
@@ -663,6 +664,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.editor = Editor(self)
 
+    def _setup_recovery(self) -> None:
+        """Every edit journalled beside the settings; restore after a crash (issue 7)."""
+        from .recovery import install_recovery
+
+        self.recovery = install_recovery(self)
+
     # ------------------------------------------------------- surface worker
     def request_surface(self) -> None:
         """(Re)compute HD95/ASSD/NSD for the current focus in the worker thread."""
@@ -704,6 +711,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def _hovered(self, pixel) -> None:
         s = self.session
         if s is None or pixel is None:
+            self.cursor_label.setText("")
+            return
+        rows, cols = plane_shape(self.plane, s.shape)
+        if not (0 <= pixel[0] < rows and 0 <= pixel[1] < cols):
+            # A pixel hovered in the previous plane can lie outside this one (found by the soak test).
             self.cursor_label.setText("")
             return
         ijk = self._view_voxel(*pixel)
@@ -800,6 +812,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.editor.confirm_discard("close"):
             ev.ignore()
             return
+        self.recovery.shutdown()  # saved or discarded: nothing to recover
         self.runner.cancel()
         self.runner.wait(10000)
         super().closeEvent(ev)

@@ -19,6 +19,11 @@ SETTINGS_DIR_ENV = "DICEGUI_SETTINGS_DIR"
 RECENT_KEY = "recent_cases"
 MAX_RECENT = 10
 ROLES = ("image", "gt", "pred")
+UNDO_LIMIT_KEY = "editing/undo_memory_mb"
+# A radius-10 dab costs about 1 kB: 200 MB keeps far more strokes than an
+# afternoon makes on a CT, yet leaves room for the volumes themselves.
+DEFAULT_UNDO_LIMIT_MB = 200
+RECOVERY_FOLDER = "recovery"
 
 
 def configure_from_environment() -> None:
@@ -36,6 +41,38 @@ def use_folder(folder) -> None:
 def settings() -> QSettings:
     """The application's settings object."""
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+
+
+def settings_folder() -> Path:
+    """The folder holding the settings file (created on first write)."""
+    return Path(settings().fileName()).parent
+
+
+def recovery_folder() -> Path:
+    """Where crash-recovery journals are written: ``recovery/`` beside the settings file."""
+    return settings_folder() / RECOVERY_FOLDER
+
+
+def undo_memory_limit() -> int:
+    """Most bytes the undo history may hold (setting ``editing/undo_memory_mb``, default 200 MB).
+
+    A missing, unreadable or non-positive value gives the default.
+    """
+    raw = settings().value(UNDO_LIMIT_KEY, DEFAULT_UNDO_LIMIT_MB)
+    try:
+        mb = float(raw)
+    except (TypeError, ValueError):
+        mb = DEFAULT_UNDO_LIMIT_MB
+    if not mb > 0 or mb != mb:
+        mb = DEFAULT_UNDO_LIMIT_MB
+    return int(mb * 1024 * 1024)
+
+
+def set_undo_memory_limit(megabytes: float) -> None:
+    """Store the undo history's memory bound (takes effect for windows opened afterwards)."""
+    s = settings()
+    s.setValue(UNDO_LIMIT_KEY, float(megabytes))
+    s.sync()
 
 
 def _clean(entry) -> dict | None:

@@ -51,12 +51,21 @@ class Editor(QtCore.QObject):
     tool : EditTool or None
         The active tool; None is navigation (left-drag pans).
     saver : MaskSaver
+
+    Signals
+    -------
+    maskSaved(str, object)
+        A mask (``"gt"``/``"pred"``) was written to a file (its Path).
     """
+
+    maskSaved = QtCore.Signal(str, object)
 
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.history = EditHistory(self)
+        from ..settings import undo_memory_limit
+
+        self.history = EditHistory(self, memory_limit=undo_memory_limit())
         self.saver = MaskSaver(self)
         self.tools = {t.name: t for t in (BrushTool(self), EraserTool(self), FillTool(self))}
         self.tool = None
@@ -80,6 +89,7 @@ class Editor(QtCore.QObject):
         self.history.aboutToApply.connect(self._about_to_apply)
         self.history.applied.connect(self._applied)
         self.history.modifiedChanged.connect(self._modified_changed)
+        self.history.dropped.connect(self._steps_dropped)
         self.history.stack.indexChanged.connect(lambda _i: self._update_actions())
         p = self.panel
         p.targetChanged.connect(lambda _w: self._settings_changed())
@@ -397,12 +407,14 @@ class Editor(QtCore.QObject):
             self._update_actions()
             return
         text = describe(delta, None if self.session.grid.is_2d else AXIS_NAMES)
+        dropped_before = self.history.dropped_steps
         self.history.push(delta, text)
         self._note_labels(delta.new)
         if before is not None:
             self._last_change = (self.current_dice() - before, "last stroke")
         self._show_last_change()
-        self.report(text)
+        dropped = self.history.dropped_steps - dropped_before
+        self.report(f"{text}  ·  {self._dropped_text(dropped)}" if dropped else text)
 
     def _show_last_change(self) -> None:
         scores = self.window.scores
@@ -456,6 +468,13 @@ class Editor(QtCore.QObject):
             self._show_last_change()
         text = describe(delta, None if self.session.grid.is_2d else AXIS_NAMES)
         self.report(f"{word.capitalize()}: {text}")
+
+    def _steps_dropped(self, n: int) -> None:
+        self.report(self._dropped_text(n))
+
+    def _dropped_text(self, n: int) -> str:
+        mb = self.history.memory_limit / (1024 * 1024)
+        return f"Undo history limit reached ({mb:g} MB): oldest {n} step{'s' if n != 1 else ''} dropped"
 
     def _note_labels(self, values) -> None:
         """New labels painted into a label map join the session's labels (colour table size)."""

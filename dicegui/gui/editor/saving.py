@@ -131,6 +131,7 @@ class MaskSaver:
         self.saved_paths[role] = Path(out)
         self.editor.history.mark_saved(role)
         w.statusBar().showMessage(f"Saved the {MASK_WORDS[role]} to {out}", 8000)
+        self.editor.maskSaved.emit(role, Path(out))
         return Path(out)
 
     def _confirm_replace(self, path: Path) -> bool:

@@ -24,6 +24,17 @@ those steps touches it. This also covers a redo branch discarded by a new
 step, and steps pushed onto :attr:`EditHistory.stack` by other panels (any
 ``QUndoCommand`` with a ``delta`` attribute; one without counts as touching
 both masks).
+
+Memory bound
+------------
+:attr:`EditHistory.memory_limit` caps the bytes held by the steps' deltas.
+When a push goes over it, the oldest steps are dropped (they can no longer
+be undone) and ``dropped(n)`` is emitted. ``QUndoStack`` can neither remove
+its oldest command nor change its count limit once it holds commands, so the
+stack is rebuilt from the kept steps (new commands around the same deltas,
+keeping each step's serial so the saved-state bookkeeping carries over).
+The per-mask saved state stays exact: a saved state that lay among the
+dropped steps becomes a fixed set of "steps away" that no undo can reach.
 """
 from __future__ import annotations
 
@@ -89,11 +100,20 @@ class EditHistory(QtCore.QObject):
     aboutToApply = QtCore.Signal(object, bool)
     applied = QtCore.Signal(object, bool)
     modifiedChanged = QtCore.Signal(bool)
+    dropped = QtCore.Signal(int)
 
-    def __init__(self, parent=None):
+    #: Default bound of :attr:`memory_limit` (bytes); the window sets the user's setting.
+    DEFAULT_MEMORY_LIMIT = 200 * 1024 * 1024
+
+    def __init__(self, parent=None, memory_limit: int | None = None):
         super().__init__(parent)
         self.stack = QtGui.QUndoStack(self)
         self.live = None
+        #: Most bytes the steps' deltas may hold; older steps are dropped beyond it.
+        self.memory_limit = int(memory_limit or self.DEFAULT_MEMORY_LIMIT)
+        #: Steps dropped to stay under :attr:`memory_limit` since the case was opened.
+        self.dropped_steps = 0
+        self._rebuilding = False
         # Per mask: (serial, mask touched) of the steps that led to the saved state.
         self._saved: dict[str, list] = {r: [] for r in ROLES}
         self._modified = False
@@ -104,6 +124,7 @@ class EditHistory(QtCore.QObject):
         """Start the history of a newly opened case (``live`` holds its masks)."""
         self._saved = {r: [] for r in ROLES}  # first: clearing must not compare with an old case
         self.live = live
+        self.dropped_steps = 0
         self.stack.clear()
         self._check_modified()
 
@@ -115,8 +136,66 @@ class EditHistory(QtCore.QObject):
         cmd = EditCommand(self, delta, text)
         self.stack.push(cmd)
         self.pushed.emit(delta)
+        self.enforce_limit()
         self._check_modified()
         return cmd
+
+    # -------------------------------------------------------- memory bound
+    def enforce_limit(self) -> int:
+        """Drop the oldest undoable steps while the history holds more than :attr:`memory_limit`.
+
+        Only called at the top of the stack (after a push: no redo branch);
+        the newest step is always kept. Steps pushed by other panels without
+        a delta cannot be re-created, so a history holding one is not
+        trimmed. Returns the number of steps dropped (``dropped(n)`` is
+        emitted when it is not zero).
+        """
+        count = self.stack.count()
+        if self.stack.index() != count or any(self.delta_at(i) is None for i in range(count)):
+            return 0
+        sizes = [getattr(self.delta_at(i), "nbytes", 0) for i in range(self.stack.count())]
+        total = sum(sizes)
+        if total <= self.memory_limit:
+            return 0
+        # Down to 90 % of the bound, so that the (linear) rebuild is not
+        # repeated at every following push.
+        target = 0.9 * self.memory_limit
+        n = 0
+        while n < count - 1 and total > target:
+            total -= sizes[n]
+            n += 1
+        if n:
+            self._drop_oldest(n)
+            self.dropped_steps += n
+            self.dropped.emit(n)
+        return n
+
+    def _drop_oldest(self, n: int) -> None:
+        steps = [self._step(i) for i in range(self.stack.count())]
+        kept = [(self.delta_at(i), self.stack.text(i), steps[i][0]) for i in range(n, self.stack.count())]
+        dropped_serials = [s for s, _ in steps[:n]]
+        for role in ROLES:
+            saved = self._saved[role]
+            common = 0
+            while common < min(len(saved), n) and saved[common][0] == dropped_serials[common]:
+                common += 1
+            if common == n:
+                self._saved[role] = saved[n:]
+            else:
+                # The saved state is no longer reachable: what separates it
+                # from the current state is the saved steps past the common
+                # start plus the dropped ones past it (the kept ones are
+                # compared as usual). Serial -1 never matches a real step.
+                self._saved[role] = [(-1, w) for _, w in saved[common:]] + [(-1, w) for _, w in steps[common:n]]
+        self._rebuilding = True
+        try:
+            self.stack.clear()
+            for delta, text, serial in kept:
+                cmd = EditCommand(self, delta, text)
+                setattr(cmd, _SERIAL, serial)
+                self.stack.push(cmd)  # its first redo() is a no-op: the edit is in the masks
+        finally:
+            self._rebuilding = False
 
     def _apply(self, cmd: EditCommand, undo: bool) -> None:
         """Write a step's old (undo) or new (redo) values: the only undo/redo writer."""
@@ -190,7 +269,7 @@ class EditHistory(QtCore.QObject):
         self._check_modified()
 
     def _check_modified(self) -> None:
-        if not shiboken6.isValid(self.stack):  # the window is being destroyed
+        if self._rebuilding or not shiboken6.isValid(self.stack):  # mid-trim, or being destroyed
             return
         modified = self.is_modified()
         if modified != self._modified:

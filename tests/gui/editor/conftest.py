@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 SHAPE = (40, 48, 12)
 AFFINE = np.array([
@@ -121,6 +122,9 @@ def vp_pos(window, row, col) -> QtCore.QPoint:
 
 def drag(window, pixels, modifiers=NOMOD) -> None:
     """Press on the first pixel, move through the others (one event each), release on the last."""
+    # Let pending layout changes (a dock shown or hidden for the new case)
+    # settle, so the pixel positions are computed on the view as displayed.
+    QApplication.processEvents()
     vp = window.view.viewport()
     points = [vp_pos(window, r, c) for r, c in pixels]
     QTest.mousePress(vp, LEFT, modifiers, points[0])
