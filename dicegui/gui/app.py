@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,11 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _quiet_qt_messages(mode, context, message) -> None:
-    # The offscreen platform (CI, --screenshot) warns about a window-manager
-    # feature it lacks on every top-level window; that says nothing to a user.
-    if "propagateSizeHints" in message:
+    # The offscreen platform (CI, --screenshot) warns about window-manager
+    # features it lacks (size hints, raising a window); that says nothing to a user.
+    if "propagateSizeHints" in message or "does not support raise()" in message:
         return
     sys.stderr.write(message + "\n")
+
+
+def _headless_screenshot_platform() -> None:
+    """A screenshot needs no screen: with no X11/Wayland display, render offscreen.
+
+    Otherwise Qt aborts (exit 134) failing to load the xcb plugin, e.g. in CI or over ssh.
+    """
+    if (sys.platform.startswith("linux") and "QT_QPA_PLATFORM" not in os.environ
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
 def _application():
@@ -65,7 +76,13 @@ def _application():
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the GUI; return the process exit code (0 ok, 2 bad arguments or unreadable files with --screenshot)."""
+    """Run the GUI; return the process exit code.
+
+    0 ok; 2 bad arguments, or unreadable files with --screenshot. A cohort
+    table that reads but none of whose cases can be opened is not an error of
+    the table: one line on stderr says why, --screenshot saves the worklist
+    (each case's problem shown) and the exit code is 0.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -85,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         print("dicegui: give either --cohort or --gt-dir/--pred-dir, not both", file=sys.stderr)
         return 2
 
+    if args.screenshot is not None:
+        _headless_screenshot_platform()
     app = _application()
     from PySide6 import QtWidgets
 
@@ -92,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.dialogs_enabled = args.screenshot is None
+    worklist = False  # a cohort table is open even if none of its cases is
     if cohort_given:
-        ok = _open_cohort(window, args)
+        worklist, ok = _open_cohort(window, args)
     elif args.image or args.gt or args.pred:
         ok = window.open_paths({"image": args.image, "gt": args.gt, "pred": args.pred})
     else:
@@ -104,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         window.qa.show_panel(args.panel)
 
     if args.screenshot is not None:
+        if worklist and not ok:
+            # The table opened and the reason no case did is on stderr: the
+            # worklist (with each case's problem) is the useful picture, exit 0.
+            return _screenshot(app, window, args.screenshot, "cohort")
         if not ok:
             window.close()
             return 2
@@ -111,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     window.raise_()
     window.recovery.offer_pending()  # a crashed session's edits, before anything else
-    if ok and cohort_given:
+    if worklist:
         window.qa.cohort.show()  # the worklist in front: it is where the review starts
     if ok and args.panel == "navigator":
         app.processEvents()
@@ -121,18 +145,34 @@ def main(argv: list[str] | None = None) -> int:
     return int(code)
 
 
-def _open_cohort(window, args) -> bool:
-    """Open the worklist of --cohort / --gt-dir --pred-dir and its first (worst) case."""
+def _open_cohort(window, args) -> tuple[bool, bool]:
+    """Open the worklist of --cohort / --gt-dir --pred-dir and its first (worst) case.
+
+    Returns ``(worklist_open, case_open)``. A table that opens but has no case
+    that can be opened is reported on stderr in one line naming the table and
+    the first case's problem (the worklist window shows every case's).
+    """
     cw = window.qa.cohort.show()
     if args.cohort is not None:
         ok = cw.open_csv(args.cohort)
     else:
         ok = cw.open_dirs(args.gt_dir, args.pred_dir)
         cw.wait()
-    if not ok or cw.cohort is None or not len(cw.cohort):
-        return False
-    first = next((c.name for c in cw.cohort if c.openable), None)
-    return first is not None and cw.open_case(first)
+    if not ok or cw.cohort is None:
+        return False, False  # the cohort window already said why
+    source = args.cohort if args.cohort is not None else f"{args.gt_dir} and {args.pred_dir}"
+    cases = list(cw.cohort)
+    first = next((c.name for c in cases if c.openable), None)
+    if first is None:
+        if not cases:
+            why = "the table lists no case"
+        else:
+            case = cases[0]
+            problem = case.problems[0] if case.problems else "no reference or prediction path"
+            why = f"none of its {len(cases)} case(s) can be opened; case {case.name}: {problem}"
+        print(f"dicegui: {source}: {why}", file=sys.stderr)
+        return True, False
+    return True, cw.open_case(first)
 
 
 def _first_region(window) -> None:

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import sys
 import traceback
+from html import escape
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import overlay as ov
-from ..core.display import PLANES, SLICE_AXIS_LETTER, Plane, plane_shape, plane_spacing, plane_to_voxel
+from ..core.display import (PLANES, SLICE_AXIS_LETTER, Plane, intensity_decimals, plane_shape, plane_spacing,
+                            plane_to_voxel)
 from . import settings as app_settings
 from .dialogs import FILE_FILTER, DropRolesDialog, OpenCaseDialog, show_error
 from .export import scores_report, write_scores
@@ -37,6 +40,68 @@ from .surface_worker import SurfaceRunner
 from .window_level import WindowLevelPanel
 
 APP_TITLE = "dicegui"
+
+
+class Shortcut(NamedTuple):
+    """One row of Help ▸ Keyboard shortcuts.
+
+    ``keys`` are window-action shortcuts (portable QKeySequence text; a test
+    checks each is bound in the window); ``gesture`` is for what the slice
+    view handles itself (wheel, arrows), which has no action to check.
+    """
+
+    section: str
+    what: str
+    keys: tuple[str, ...] = ()
+    gesture: str = ""
+
+    def key_text(self) -> str:
+        return self.gesture or " / ".join(self.keys)
+
+
+# The one list the help shows; the actions are made in this module, the
+# editor (dicegui.gui.editor.controller) and the review panels (qa.wiring).
+KEYBOARD_SHORTCUTS: tuple[Shortcut, ...] = (
+    Shortcut("Navigation", "next / previous slice", gesture="Wheel, ↑ / ↓, → / ←"),
+    Shortcut("Navigation", f"{PAGE_STEP} slices forward / back", gesture="PgUp / PgDn"),
+    Shortcut("Navigation", "first / last slice", gesture="Home / End"),
+    Shortcut("Navigation", "axial / coronal / sagittal plane", ("1", "2", "3")),
+    Shortcut("Navigation", "zoom (left-drag pans)", gesture="Ctrl+wheel"),
+    Shortcut("Navigation", "reset the view (fit the slice)", ("R",)),
+    Shortcut("Overlay", "show / hide the overlay", ("S",)),
+    Shortcut("Overlay", "outline / filled overlay", ("O",)),
+    Shortcut("Overlay", "less / more opaque", ("A", "D")),
+    Shortcut("Editing", "brush / eraser / fill tool", ("B", "E", "F")),
+    Shortcut("Editing", "navigate: no tool (cancels a stroke)", ("Esc",)),
+    Shortcut("Editing", "smaller / larger brush", ("[", "]")),
+    Shortcut("Editing", "brush size", gesture="Shift+wheel"),
+    Shortcut("Editing", "undo the last edit", ("Ctrl+Z",)),
+    Shortcut("Editing", "redo", ("Ctrl+Shift+Z", "Ctrl+Y")),
+    Shortcut("Editing", "save every edited mask (a corrected copy)", ("Ctrl+S",)),
+    Shortcut("Editing", "save the mask being edited as…", ("Ctrl+Shift+S",)),
+    Shortcut("Review", "next / previous error region (FP/FN)", ("N", "Shift+N")),
+    Shortcut("Review", "next cohort case", ("Ctrl+Right", "Alt+N")),
+    Shortcut("Review", "previous cohort case", ("Ctrl+Left", "Alt+P")),
+    Shortcut("Review", "cohort worklist", ("Ctrl+Shift+L",)),
+    Shortcut("File", "open a case", ("Ctrl+O",)),
+    Shortcut("File", "export the scores (CSV/JSON)", ("Ctrl+E",)),
+    Shortcut("File", "export the view as PNG", ("Ctrl+Shift+E",)),
+    Shortcut("Help", "this list of keys", ("F1",)),
+)
+
+
+def shortcuts_html(rows=KEYBOARD_SHORTCUTS) -> str:
+    """The shortcut table as HTML, one heading per section."""
+    parts, section = [], None
+    for row in rows:
+        if row.section != section:
+            if section is not None:
+                parts.append("</table>")
+            section = row.section
+            parts.append(f"<p><b>{escape(section)}</b></p><table cellspacing='2'>")
+        parts.append(f"<tr><td><tt>{escape(row.key_text())}</tt>&nbsp;&nbsp;</td><td>{escape(row.what)}</td></tr>")
+    parts.append("</table>")
+    return "".join(parts)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -197,6 +262,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.overlay_panel.mode_outline.toggled.connect(self.act_outline.setChecked)
         self.act_opacity_down = self._action("Less opaque", lambda: self.overlay_panel.nudge_opacity(-10), "A")
         self.act_opacity_up = self._action("More opaque", lambda: self.overlay_panel.nudge_opacity(10), "D")
+        self.act_shortcuts = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1",
+                                          tip="Every key and mouse gesture (F1)")
         self.act_about = self._action("&About dicegui", self._about)
         self.act_about_demo = self._action("About the &demo data", self._about_demo)
 
@@ -233,6 +300,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if name != "Custom":
                 wl_menu.addAction(name, lambda n=name: self.window_level.choose(n))
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_shortcuts)
         help_menu.addAction(self.act_about)
         help_menu.addAction(self.act_about_demo)
 
@@ -415,6 +483,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._set_enabled(True)
         for act in self.act_plane.values():
             act.setEnabled(not session.grid.is_2d)  # a 2-D image has one plane
+        # one slice: a slider with nothing to slide and "slice 0 / 0" only take room
+        self.slider.setVisible(not session.grid.is_2d)
+        self.slice_label.setVisible(not session.grid.is_2d)
+        self.view.set_length_unit(session.length_unit)  # before set_plane draws the scale bar
         self.view.show_hint(None)
         notes = list(session.case.warnings)
         self.banner.setText("\n".join(notes))
@@ -549,7 +621,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _levels_changed(self, lo: float, hi: float) -> None:
         self.levels = (lo, hi)
-        self.view.set_window_caption(f"W {hi - lo:.0f}  L {(hi + lo) / 2:.0f}")
+        n = intensity_decimals(hi - lo)  # a z-scored MRI window of 4 must not read "W 4 L -0"
+        self.view.set_window_caption(f"W {hi - lo:.{n}f}  L {(hi + lo) / 2:.{n}f}")
 
     def _update_captions(self) -> None:
         s = self.session
@@ -560,7 +633,8 @@ class MainWindow(QtWidgets.QMainWindow):
             ijk = [0, 0, 0]
             ijk[self.plane.axis] = self.index
             pos = s.grid.to_mm(ijk)[self.plane.axis]
-            text = f"{self.plane.title}  {self.index} / {n - 1}   {SLICE_AXIS_LETTER[self.plane.name]} {pos:.1f} mm"
+            letter = SLICE_AXIS_LETTER[self.plane.name]
+            text = f"{self.plane.title}  {self.index} / {n - 1}   {letter} {pos:.1f} {s.length_unit}"
         self.view.set_caption(text)
         self.slice_label.setText(f"slice {self.index:>4} / {n - 1}")
 
@@ -795,8 +869,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self, "About dicegui",
             "<b>dicegui</b>: look at segmentation masks the way a radiologist and a teacher would.<br>"
             "TP / FP / FN in Okabe–Ito colours, live overlap scores, surface distances.<br><br>"
-            "Keys: 1/2/3 plane · wheel, ↑/↓, PgUp/PgDn slices · Ctrl+wheel zoom · R reset view · "
-            "S overlay · O outline · A/D opacity")
+            "Every key: Help ▸ Keyboard shortcuts (F1).")
+
+    def show_shortcuts(self) -> None:
+        """Help ▸ Keyboard shortcuts: the :data:`KEYBOARD_SHORTCUTS` table."""
+        QtWidgets.QMessageBox.information(self, "Keyboard shortcuts", shortcuts_html())
 
     def _about_demo(self) -> None:
         from ..core.demo import DEMO_DIR, DEMOS
