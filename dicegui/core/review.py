@@ -208,7 +208,7 @@ def _resolve(text: str, role: str, base: Path, allow_absolute: bool) -> tuple[Pa
     if not inside and not allow_absolute:
         return None, (
             f"{role} path {text!r} leads outside the table's folder {base.resolve()}; refused "
-            "(open the cohort with allow_absolute=True to trust the paths of this table)"
+            "(choose to trust the paths of this table when the worklist asks, or write it with --out inside the folder that holds the cases)"
         )
     try:
         found = real.exists()

@@ -179,7 +179,7 @@ def test_paths_escaping_the_folder_are_refused(tmp_path):
     for name in ("dotdot", "absolute", "symlink"):
         case = cohort[name]
         assert not case.openable and case.gt is None
-        assert "leads outside the table's folder" in case.problems[0] and "allow_absolute" in case.problems[0]
+        assert "leads outside the table's folder" in case.problems[0] and "trust the paths" in case.problems[0]
         with pytest.raises(CohortError, match="cannot be opened"):
             case.load()
     trusting = Cohort.from_csv(table, allow_absolute=True)
