@@ -55,6 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from .edits import EditDelta, apply_delta
+from .io.atomic import fsync_dir
 
 __all__ = [
     "RecoveryError",
@@ -348,21 +349,6 @@ def _is_locked(session: Path) -> bool:
         fh.close()  # closing releases a lock we took
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _sync(fd: int) -> None:
     # fdatasync skips the inode's timestamps: enough to find the data after a crash.
     (getattr(os, "fdatasync", None) or os.fsync)(fd)
@@ -387,7 +373,7 @@ def _write_json_atomically(path: Path, obj) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 # ---------------------------------------------------------------- pending journals
@@ -709,7 +695,7 @@ class RecoveryJournal:
         }
         _write_json_atomically(session / MANIFEST, self._manifest)
         self._open_records(session / RECORDS, truncate_to=None)
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
         self.session = session
         self.failed = None
         return session
@@ -752,7 +738,7 @@ class RecoveryJournal:
             fh.seek(truncate_to)
         fh.flush()
         _sync(fh.fileno())
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         self._fh = fh
 
     def close(self) -> None:
@@ -890,7 +876,7 @@ class RecoveryJournal:
         _write_json_atomically(self.session / MANIFEST, self._manifest)
         self._fh.close()
         os.replace(tmp, records)
-        _fsync_dir(self.session)
+        fsync_dir(self.session)
         self._fh = open(records, "r+b")
         self._fh.seek(0, os.SEEK_END)
         self._seq = len(kept)

@@ -25,8 +25,14 @@ def _new_file_mode(target: Path) -> int:
     return 0o666 & ~umask
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable on POSIX; not possible on Windows.
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entry table so a rename or a new file in it survives a crash.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The folder; nothing happens where that is not possible (Windows) or fails.
+    """
     if os.name != "posix":
         return
     try:
@@ -89,7 +95,7 @@ def atomic_write(path, write: Callable[[BinaryIO], None], *, overwrite: bool = F
         if isinstance(exc, OSError):
             raise SaveError(f"{file_label(target)}: cannot write: {one_line(exc)}") from exc
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 
@@ -117,7 +123,7 @@ def atomic_write_dir(path, write: Callable[[Path], None], *, overwrite: bool = F
         for child in tmp.iterdir():
             with open(child, "rb+") as fh:
                 os.fsync(fh.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
             os.rmdir(old)
@@ -132,5 +138,5 @@ def atomic_write_dir(path, write: Callable[[Path], None], *, overwrite: bool = F
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target

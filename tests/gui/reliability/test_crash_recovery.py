@@ -250,15 +250,20 @@ def test_kill_9_then_app_main_restores_the_edits(qtbot, rel, rel_case, tmp_path,
     import dicegui.gui.recovery as recovery
     asked, windows = [], []
     monkeypatch.setattr(recovery, "ask_recovery", lambda parent, p: asked.append(p) or "restore")
+    # Windows of earlier tests may still be alive (one refusing to close over unsaved edits), and
+    # topLevelWidgets() has no order: only a window that main() made is the new start's.
+    before = QtWidgets.QApplication.topLevelWidgets()  # held: their ids are not reused
 
     def exec_(self=None):
         windows.extend(w for w in QtWidgets.QApplication.topLevelWidgets()
-                       if type(w).__name__ == "MainWindow" and w.isVisible())
+                       if type(w).__name__ == "MainWindow" and w.isVisible()
+                       and not any(w is b for b in before))
         return 0
     monkeypatch.setattr(QtWidgets.QApplication, "exec", exec_)
     assert app_mod.main([]) == 0  # opens the demo, then offers the crashed session's edits
     assert len(asked) == 1 and asked[0].steps == 5 and asked[0].dropped_bytes == 0
-    w = windows[-1]
+    assert len(windows) == 1
+    w = windows[0]
     qtbot.addWidget(w)
     assert w.session.demo is None
     np.testing.assert_array_equal(w.session.case.gt_mask, edited_gt)
