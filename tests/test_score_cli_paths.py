@@ -63,7 +63,7 @@ def test_out_in_another_folder_opens_with_every_case(tmp_path, monkeypatch):
         assert np.array_equal(loaded.pred_mask != 0, pred != 0)
     # without trusting the table, paths leading out of its folder are refused (and say why)
     untrusted = Cohort.from_csv(table)
-    assert all(not c.openable and "allow_absolute" in c.problems[0] for c in untrusted)
+    assert all(not c.openable and "trust the paths" in c.problems[0] for c in untrusted)
 
 
 def test_out_above_the_files_writes_portable_relative_paths(tmp_path, monkeypatch):
