@@ -8,13 +8,13 @@ tolerance never overwrites the current one.
 """
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6 import QtCore
 
 from ..core.surface import surface_distances
+from .background import BackgroundJob, JobSignals
 
 
 @dataclass(frozen=True)
@@ -27,31 +27,13 @@ class SurfaceRequest:
     spacing: tuple
 
 
-class _Signals(QtCore.QObject):
-    done = QtCore.Signal(object, object)  # (SurfaceRequest, result dict)
-    failed = QtCore.Signal(object, str)
-
-
-class _Job(QtCore.QRunnable):
-    def __init__(self, request: SurfaceRequest, gt: np.ndarray, pred: np.ndarray, signals: _Signals):
-        super().__init__()
-        self.request, self.gt, self.pred, self.signals = request, gt, pred, signals
-
-    def run(self) -> None:  # worker thread
-        try:
-            label = self.request.label
-            # Binarising here, not in the GUI thread: on a CT-sized volume it
-            # is two full passes that the window should not wait for.
-            g = self.gt != 0 if label is None else self.gt == label
-            p = self.pred != 0 if label is None else self.pred == label
-            result = surface_distances(g, p, spacing=self.request.spacing, tolerance=self.request.tolerance)
-        except Exception as exc:  # reported in the panel; the window carries on
-            traceback.print_exc()
-            self.signals.failed.emit(self.request, f"{type(exc).__name__}: {exc}")
-        else:
-            self.signals.done.emit(self.request, result)
-        finally:
-            self.gt = self.pred = None
+def _surface_of(gt: np.ndarray, pred: np.ndarray, request: SurfaceRequest) -> dict:
+    label = request.label
+    # Binarising here, not in the GUI thread: on a CT-sized volume it is two
+    # full passes that the window should not wait for.
+    g = gt != 0 if label is None else gt == label
+    p = pred != 0 if label is None else pred == label
+    return surface_distances(g, p, spacing=request.spacing, tolerance=request.tolerance)
 
 
 class SurfaceRunner(QtCore.QObject):
@@ -71,7 +53,7 @@ class SurfaceRunner(QtCore.QObject):
         self.pool = QtCore.QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.generation = 0
-        self._signals = _Signals(self)
+        self._signals = JobSignals(self)
         self._signals.done.connect(self._done)
         self._signals.failed.connect(self._failed)
 
@@ -83,7 +65,8 @@ class SurfaceRunner(QtCore.QObject):
         keep = tuple(a for a in range(gt.ndim) if gt.shape[a] > 1) or (0,)
         squeeze = tuple(a for a in range(gt.ndim) if a not in keep)
         req = SurfaceRequest(self.generation, label, float(tolerance), tuple(float(spacing[a]) for a in keep))
-        job = _Job(req, np.squeeze(gt, axis=squeeze), np.squeeze(pred, axis=squeeze), self._signals)
+        g, p = np.squeeze(gt, axis=squeeze), np.squeeze(pred, axis=squeeze)
+        job = BackgroundJob(req, lambda: _surface_of(g, p, req), self._signals)
         self.pool.start(job)
         return req
 

@@ -14,7 +14,6 @@ focus's borders), like the scores panel's HD95, for the window's focus.
 """
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ...core.surface import hd_pair
+from ..background import BackgroundJob, JobSignals
 from .view_tools import centre_view_on, focus_binary, focus_title, pixel_centre, screen_position
 
 _COLOUR = (240, 228, 66)  # the view's caption yellow: readable on CT grey and on the overlay
@@ -33,11 +33,6 @@ class _Request:
     generation: int
     percentile: float
     label: int | None
-
-
-class _Signals(QtCore.QObject):
-    done = QtCore.Signal(object, object)
-    failed = QtCore.Signal(object, str)
 
 
 def squeezed_pair(gt: np.ndarray, pred: np.ndarray, spacing, percentile: float):
@@ -56,23 +51,6 @@ def squeezed_pair(gt: np.ndarray, pred: np.ndarray, spacing, percentile: float):
         return tuple(out)
 
     return pair._replace(source=full(pair.source), target=full(pair.target))
-
-
-class _Job(QtCore.QRunnable):
-    def __init__(self, request, gt, pred, spacing, signals):
-        super().__init__()
-        self.request, self.gt, self.pred, self.spacing, self.signals = request, gt, pred, spacing, signals
-
-    def run(self) -> None:  # worker thread
-        try:
-            pair = squeezed_pair(self.gt, self.pred, self.spacing, self.request.percentile)
-        except Exception as exc:
-            traceback.print_exc()
-            self.signals.failed.emit(self.request, f"{type(exc).__name__}: {exc}")
-        else:
-            self.signals.done.emit(self.request, pair)
-        finally:
-            self.gt = self.pred = None
 
 
 class HdMarker(QtWidgets.QWidget):
@@ -94,7 +72,7 @@ class HdMarker(QtWidgets.QWidget):
         self.generation = 0
         self.pool = QtCore.QThreadPool(self)
         self.pool.setMaxThreadCount(1)
-        self._signals = _Signals(self)
+        self._signals = JobSignals(self)
         self._signals.done.connect(self._done)
         self._signals.failed.connect(self._failed)
         self._timer = QtCore.QTimer(self)  # recompute shortly after the last edit
@@ -161,7 +139,8 @@ class HdMarker(QtWidgets.QWidget):
         g, p = masks
         self.status.setText(f"Finding the {self.title} pair ({focus_title(w)})…")
         req = _Request(self.generation, self.percentile, w.focus_label)
-        self.pool.start(_Job(req, g, p, w.session.grid.spacing, self._signals))
+        spacing = w.session.grid.spacing
+        self.pool.start(BackgroundJob(req, lambda: squeezed_pair(g, p, spacing, req.percentile), self._signals))
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the worker is idle and its result shown (tests, screenshots)."""

@@ -17,12 +17,12 @@ of date and lists again shortly after.
 from __future__ import annotations
 
 import math
-import traceback
 from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.regions import StaleRegionError, error_regions, fix_region
+from ..background import BackgroundJob, JobSignals
 from .edit_step import push_edit, undo_last
 from .view_tools import focus_title, frame_region, screen_box, screen_position
 
@@ -38,28 +38,6 @@ _KIND_COLOURS = {"FN": QtGui.QColor(0, 114, 178), "FP": QtGui.QColor(213, 94, 0)
 class _Request:
     generation: int
     label: int | None
-
-
-class _Signals(QtCore.QObject):
-    done = QtCore.Signal(object, object)
-    failed = QtCore.Signal(object, str)
-
-
-class _Job(QtCore.QRunnable):
-    def __init__(self, request, gt, pred, spacing, signals):
-        super().__init__()
-        self.request, self.gt, self.pred, self.spacing, self.signals = request, gt, pred, spacing, signals
-
-    def run(self) -> None:  # worker thread
-        try:
-            regions = error_regions(self.gt, self.pred, self.spacing, label=self.request.label)
-        except Exception as exc:  # shown in the panel; the window carries on
-            traceback.print_exc()
-            self.signals.failed.emit(self.request, f"{type(exc).__name__}: {exc}")
-        else:
-            self.signals.done.emit(self.request, regions)
-        finally:
-            self.gt = self.pred = None
 
 
 class RegionNavigator(QtWidgets.QWidget):
@@ -84,7 +62,7 @@ class RegionNavigator(QtWidgets.QWidget):
         self._shown_generation = 0
         self.pool = QtCore.QThreadPool(self)
         self.pool.setMaxThreadCount(1)
-        self._signals = _Signals(self)
+        self._signals = JobSignals(self)
         self._signals.done.connect(self._worker_done)
         self._signals.failed.connect(self._worker_failed)
         self._timer = QtCore.QTimer(self)
@@ -175,7 +153,9 @@ class RegionNavigator(QtWidgets.QWidget):
             self._accept(request, regions)
         else:
             self.summary.setText(f"Finding error regions ({focus_title(w)})…")
-            self.pool.start(_Job(request, s.gt, s.pred, s.grid.spacing, self._signals))
+            gt, pred, spacing, label = s.gt, s.pred, s.grid.spacing, request.label
+            self.pool.start(BackgroundJob(
+                request, lambda: error_regions(gt, pred, spacing, label=label), self._signals))
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the worker is idle and its result shown (tests, screenshots)."""
