@@ -168,13 +168,7 @@ class Stroke:
         self._done = True
         if not self._flat:
             return None
-        flat = np.concatenate(self._flat)
-        old = np.concatenate(self._old)
-        self._flat, self._old = [], []
-        # The first touch of a voxel carries its value from before the stroke.
-        flat, first = np.unique(flat, return_index=True)
-        old = old[first]
-        index = np.unravel_index(flat, self._mask.shape)
+        index, old = self._merged()
         b = self._brush
         return EditDelta.from_changes(
             self._which, index, old, self._mask[index],
@@ -184,6 +178,15 @@ class Stroke:
             slice_index=self._slice,
             scope="sphere" if b.sphere else "slice",
         )
+
+    def _merged(self):
+        """Every voxel the stroke touched, once, with its value from before the stroke."""
+        flat = np.concatenate(self._flat)
+        old = np.concatenate(self._old)
+        self._flat, self._old = [], []
+        # The first touch of a voxel carries its value from before the stroke.
+        flat, first = np.unique(flat, return_index=True)
+        return np.unravel_index(flat, self._mask.shape), old[first]
 
     def cancel(self) -> None:
         """Abandon the stroke: restore every voxel it changed (Esc during a drag).
@@ -198,7 +201,5 @@ class Stroke:
         self._done = True
         if not self._flat:
             return
-        flat, first = np.unique(np.concatenate(self._flat), return_index=True)
-        old = np.concatenate(self._old)[first]
-        self._live.apply(self._which, np.unravel_index(flat, self._mask.shape), old)
-        self._flat, self._old = [], []
+        index, old = self._merged()
+        self._live.apply(self._which, index, old)

@@ -16,11 +16,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ...core.live import LiveScore
+from ..plots import BLUE, ORANGE, score_plot
 from .view_tools import focus_binary, focus_title
 
 # Okabe-Ito colours (the overlay's palette family), readable on white.
-_BLUE = (0, 114, 178)
-_ORANGE = (230, 159, 0)
 _GREY = (120, 120, 120)
 # Coalesce refreshes after edits: a brush drag emits many.
 _REFRESH_MS = 60
@@ -52,28 +51,18 @@ class SliceDicePlot(QtWidgets.QWidget):
         super().__init__(parent)
         self.values = np.zeros(0)
         self.current = 0
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = score_plot("slice", "Dice")
         self.plot.setMinimumHeight(120)
         item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.setMouseEnabled(x=False, y=False)
-        item.showGrid(x=False, y=True, alpha=0.25)
-        item.setLabel("left", "Dice")
-        item.setLabel("bottom", "slice")
         item.setYRange(0.0, 1.05, padding=0)
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(60, 60, 60))
-            axis.setTextPen(pg.mkPen(40, 40, 40))
-        self.curve = pg.PlotDataItem(pen=pg.mkPen(_BLUE, width=1.5), connect="finite")
+        self.curve = pg.PlotDataItem(pen=pg.mkPen(BLUE, width=1.5), connect="finite")
         self.points = pg.ScatterPlotItem(size=7, pen=pg.mkPen(255, 255, 255, 200),
-                                         brush=pg.mkBrush(*_BLUE), hoverable=True,
-                                         hoverBrush=pg.mkBrush(*_ORANGE), tip=self._tip)
+                                         brush=pg.mkBrush(*BLUE), hoverable=True,
+                                         hoverBrush=pg.mkBrush(*ORANGE), tip=self._tip)
         self.volume_line = pg.InfiniteLine(angle=0, movable=False,
                                            pen=pg.mkPen(_GREY, width=1, style=QtCore.Qt.PenStyle.DashLine))
-        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(_ORANGE, width=2))
-        self.marker = pg.ScatterPlotItem(size=12, pen=pg.mkPen(40, 40, 40), brush=pg.mkBrush(*_ORANGE))
+        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(ORANGE, width=2))
+        self.marker = pg.ScatterPlotItem(size=12, pen=pg.mkPen(40, 40, 40), brush=pg.mkBrush(*ORANGE))
         for it in (self.volume_line, self.curve, self.points, self.cursor, self.marker):
             item.addItem(it)
         self.points.sigClicked.connect(self._points_clicked)

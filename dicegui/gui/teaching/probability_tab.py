@@ -25,12 +25,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...core.edits import record_edit
 from ...core.teaching import format_value
 from ...core.threshold import SMOOTH_VALUES, scores_at, soft_summary, threshold_curve
+from ..plots import BLUE, ORANGE, score_plot
 from ..qa.edit_step import push_edit
 
 #: Thresholds of the slider and of the plotted curve.
 THRESHOLDS = np.linspace(0.0, 1.0, 101)
-_BLUE = (0, 114, 178)
-_ORANGE = (230, 159, 0)
 _GREY = (90, 90, 90)
 _APPLY_MS = 150
 
@@ -80,24 +79,15 @@ class ProbabilityTab(QtWidgets.QWidget):
         self.hard_label.setWordWrap(True)
         self.hard_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = score_plot("threshold t", "score", grid_x=True)
         self.plot.setMinimumHeight(170)
         self.plot.setMaximumHeight(230)
         item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.setMouseEnabled(x=False, y=False)
-        item.showGrid(x=True, y=True, alpha=0.25)
-        item.setLabel("bottom", "threshold t")
-        item.setLabel("left", "score")
         item.setXRange(0, 1, padding=0.02)
         item.setYRange(0, 1.02, padding=0)
-        for name in ("left", "bottom"):
-            item.getAxis(name).setPen(pg.mkPen(60, 60, 60))
-            item.getAxis(name).setTextPen(pg.mkPen(40, 40, 40))
         legend = item.addLegend(labelTextColor=(30, 30, 30), brush=pg.mkBrush(255, 255, 255, 220))
-        self.dice_curve = item.plot([], [], pen=pg.mkPen(_BLUE, width=2), name="Dice")
-        self.iou_curve = item.plot([], [], pen=pg.mkPen(_ORANGE, width=2), name="IoU")
+        self.dice_curve = item.plot([], [], pen=pg.mkPen(BLUE, width=2), name="Dice")
+        self.iou_curve = item.plot([], [], pen=pg.mkPen(ORANGE, width=2), name="IoU")
         self.soft_line = pg.InfiniteLine(angle=0, movable=False,
                                          pen=pg.mkPen(_GREY, width=1, style=QtCore.Qt.PenStyle.DashLine),
                                          label="soft Dice", labelOpts={"color": _GREY, "position": 0.12})
