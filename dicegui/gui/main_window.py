@@ -1,19 +1,19 @@
 """The main window: open a case, look at TP/FP/FN slice by slice, read the scores.
 
-Layout (as in 3D Slicer / ITK-SNAP, with one large view):
+Layout (as in ITK-SNAP and 3D Slicer):
 
-* centre: the slice view with a slider, the plane switch in the toolbar;
+* centre: axial, coronal and sagittal views linked by one cursor, and the
+  3-D error view, in a 2 × 2 layout (1 × 3 and 1 × 1 one key away: L);
+  the slider below moves the focused view's slice;
 * left dock: window/level (presets + histogram) and the overlay controls with
   the legend;
 * right dock: the scores panel;
-* status bar: voxel, RAS mm, intensity and mask values under the cursor.
+* status bar: voxel, RAS mm, intensity and mask values under the mouse.
 
-Why one view with an axis switch rather than three small linked views: the
-view is where masks are inspected and (next) corrected voxel by voxel, so it
-gets the whole screen; a slice change redraws one image, which keeps the
-16 ms budget on CT-sized volumes; and the planes stay linked through the
-position: after a click, switching plane (1/2/3) opens the slice through the
-clicked voxel, otherwise the slice where that plane's masks disagree most.
+The views, their cursor and their layout live in :mod:`dicegui.gui.views`
+(a Qt-free :class:`~dicegui.gui.views.state.ViewState` and the widgets that
+draw it); this window reads ``plane`` and ``index`` of the focused view, and
+everything written for one view (tools, navigator, markers) acts on it.
 """
 from __future__ import annotations
 
@@ -27,15 +27,14 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import overlay as ov
-from ..core.display import (PLANES, SLICE_AXIS_LETTER, Plane, intensity_decimals, plane_shape, plane_spacing,
-                            plane_to_voxel)
+from ..core.display import PLANES, Plane, intensity_decimals, plane_shape, plane_to_voxel
 from . import settings as app_settings
 from .dialogs import FILE_FILTER, DropRolesDialog, OpenCaseDialog, show_error
 from .export import scores_report, write_scores
 from .overlay_panel import KIND_CONFUSION, KIND_GT_LABELS, KIND_PRED_LABELS, OverlayPanel
 from .scores_panel import ScoresPanel
 from .session import ROLE_TITLES, Session
-from .slice_view import PAGE_STEP, SliceView
+from .slice_view import PAGE_STEP
 from .surface_worker import SurfaceRunner
 from .window_level import WindowLevelPanel
 
@@ -65,8 +64,14 @@ KEYBOARD_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Navigation", "next / previous slice", gesture="Wheel, ↑ / ↓, → / ←"),
     Shortcut("Navigation", f"{PAGE_STEP} slices forward / back", gesture="PgUp / PgDn"),
     Shortcut("Navigation", "first / last slice", gesture="Home / End"),
-    Shortcut("Navigation", "axial / coronal / sagittal plane", ("1", "2", "3")),
-    Shortcut("Navigation", "zoom (left-drag pans)", gesture="Ctrl+wheel"),
+    Shortcut("Navigation", "focus the axial / coronal / sagittal view", ("1", "2", "3")),
+    Shortcut("Navigation", "move the cursor (all views follow)", gesture="Left click / drag"),
+    Shortcut("Navigation", "zoom", gesture="Ctrl+wheel, right-drag"),
+    Shortcut("Navigation", "pan", gesture="Middle-drag"),
+    Shortcut("Navigation", "next layout: 2×2, 1×3, 1×1", ("L",)),
+    Shortcut("Navigation", "this view alone / all views", gesture="Double click"),
+    Shortcut("Navigation", "show / hide the crosshair", ("X",)),
+    Shortcut("Navigation", "window/level by dragging (toggle)", ("W",)),
     Shortcut("Navigation", "reset the view (fit the slice)", ("R",)),
     Shortcut("Overlay", "show / hide the overlay", ("S",)),
     Shortcut("Overlay", "outline / filled overlay", ("O",)),
@@ -124,14 +129,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.session: Session | None = None
-        self.plane: Plane = PLANES["axial"]
-        self.index = 0
         self.levels = (0.0, 1.0)
         self.dialogs_enabled = True  # --screenshot reports errors on stderr instead
         self.last_error: str | None = None
-        self._memory: dict[str, int] = {}
-        self._anchor = None  # view-order voxel of the last click (links the planes)
-        self._codes = None
         self._lut_cache = None
         self.surface_result = None
         self.surface_request = None
@@ -158,9 +158,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # =================================================================== UI
     def _build_central(self) -> None:
-        self.view = SliceView()
-        self.view.setAcceptDrops(False)
-        self.view.viewport().setAcceptDrops(False)
+        from .views import LinkedViews
+        from .views.key_router import KeyRouter
+
+        self.views = LinkedViews(self)
+        self.key_router = KeyRouter(self)
+        QtWidgets.QApplication.instance().installEventFilter(self.key_router)
         self.banner = QtWidgets.QLabel("")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
@@ -169,7 +172,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.banner.setVisible(False)
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setPageStep(PAGE_STEP)
-        self.slider.setToolTip("Slice (wheel, ↑/↓, PgUp/PgDn)")
+        self.slider.setToolTip("Slice of the focused view (wheel, ↑/↓, PgUp/PgDn)")
         self.slice_label = QtWidgets.QLabel("")
         self.slice_label.setMinimumWidth(160)
         self.slice_label.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
@@ -180,19 +183,30 @@ class MainWindow(QtWidgets.QMainWindow):
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.banner)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.views.widget, 1)
         layout.addLayout(row)
         self.setCentralWidget(central)
-
-        self.view.stepRequested.connect(self.step)
-        self.view.jumpRequested.connect(self._jump)
-        self.view.hovered.connect(self._hovered)
-        self.view.clicked.connect(self._clicked)
         self.slider.valueChanged.connect(self.set_slice)
+
+    @property
+    def view(self):
+        """The focused slice view (tools, markers and keys act on it)."""
+        return self.views.focused_view
+
+    @property
+    def plane(self) -> Plane:
+        """Plane of the focused view."""
+        return self.views.focused_plane
+
+    @property
+    def index(self) -> int:
+        """Slice shown by the focused view."""
+        st = self.views.state
+        return 0 if st is None else st.slice_of(st.focus)
 
     def _build_docks(self) -> None:
         self.window_level = WindowLevelPanel()
-        self.window_level.attach(self.view.image_item)
+        self.window_level.attach(self.views.views["axial"].image_item)
         self.window_level.levelsChanged.connect(self._levels_changed)
         self.overlay_panel = OverlayPanel()
         self.overlay_panel.changed.connect(self._overlay_settings_changed)
@@ -250,7 +264,15 @@ class MainWindow(QtWidgets.QMainWindow):
                                tip=f"{PLANES[name].title} plane ({key})")
             self.plane_group.addAction(act)
             self.act_plane[name] = act
-        self.act_reset = self._action("&Reset view", self.view.reset_zoom, "R", tip="Fit the slice in the view (R)")
+        self.act_reset = self._action("&Reset view", lambda: self.view.reset_zoom(), "R",
+                                      tip="Fit the slice in the focused view (R)")
+        from .views.view_actions import ViewActions
+
+        self.view_actions = ViewActions(self)
+        self.act_layout = self.view_actions.act_layout
+        self.act_next_layout = self.view_actions.act_next_layout
+        self.act_crosshair = self.view_actions.act_crosshair
+        self.act_window_drag = self.view_actions.act_window_drag
         self.act_toggle_overlay = self._action("Show overlay", None, "S", checkable=True,
                                                tip="Show or hide the overlay (S)")
         self.act_toggle_overlay.setChecked(True)
@@ -289,6 +311,13 @@ class MainWindow(QtWidgets.QMainWindow):
         for act in self.act_plane.values():
             view_menu.addAction(act)
         view_menu.addSeparator()
+        layout_menu = view_menu.addMenu("&Layout")
+        for act in self.act_layout.values():
+            layout_menu.addAction(act)
+        layout_menu.addAction(self.act_next_layout)
+        view_menu.addAction(self.act_crosshair)
+        view_menu.addAction(self.act_window_drag)
+        view_menu.addSeparator()
         view_menu.addAction(self.act_reset)
         view_menu.addAction(self.act_toggle_overlay)
         view_menu.addAction(self.act_outline)
@@ -313,6 +342,10 @@ class MainWindow(QtWidgets.QMainWindow):
         for act in self.act_plane.values():
             tb.addAction(act)
         tb.addSeparator()
+        for act in self.act_layout.values():
+            tb.addAction(act)
+        tb.addAction(self.act_window_drag)
+        tb.addSeparator()
         tb.addAction(self.act_toggle_overlay)
         tb.addAction(self.act_outline)
         tb.addAction(self.act_reset)
@@ -326,7 +359,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addWidget(self.cursor_label, 1)
 
     def _set_enabled(self, on: bool) -> None:
-        for act in (self.act_export_scores, self.act_export_png, self.act_reset, *self.act_plane.values()):
+        for act in (self.act_export_scores, self.act_export_png, self.act_reset, *self.act_plane.values(),
+                    *self.act_layout.values(), self.act_next_layout, self.act_window_drag):
             act.setEnabled(on)
         self.slider.setEnabled(on)
 
@@ -462,8 +496,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.runner.cancel()
         self._loading = True
         self.session = session
-        self._memory.clear()
-        self._anchor = None
         self.surface_result = None
         self._lut_cache = None
         names = session.case.label_names
@@ -478,16 +510,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.window_level.set_volume(session.sample, *session.histogram, session.window_preset, session.window)
         self.levels = self.window_level.current_levels()
         self.window_level.setVisible(session.image is not None)  # masks only: nothing to window
-        self.view.window_caption.setVisible(session.image is not None)
         self.scores.set_size_unit(session.size_unit)
         self._set_enabled(True)
-        for act in self.act_plane.values():
+        for act in (*self.act_plane.values(), *self.act_layout.values(), self.act_next_layout):
             act.setEnabled(not session.grid.is_2d)  # a 2-D image has one plane
         # one slice: a slider with nothing to slide and "slice 0 / 0" only take room
         self.slider.setVisible(not session.grid.is_2d)
         self.slice_label.setVisible(not session.grid.is_2d)
-        self.view.set_length_unit(session.length_unit)  # before set_plane draws the scale bar
-        self.view.show_hint(None)
         notes = list(session.case.warnings)
         self.banner.setText("\n".join(notes))
         self.banner.setVisible(bool(notes))
@@ -495,65 +524,57 @@ class MainWindow(QtWidgets.QMainWindow):
         self._focus = None
         self._loading = False
         self._update_volume_scores()
-        self.set_plane(session.default_plane().name, force=True)
+        self.views.set_session(session, self.view_actions.layout_setting())
+        self._views_changed(None)
         self.request_surface()
         self.sessionChanged.emit()
 
     # =========================================================== navigation
     def set_plane(self, name: str, force: bool = False) -> None:
-        """Switch to a plane (``axial``, ``coronal``, ``sagittal``; ``image`` for 2-D)."""
+        """Give the view of a plane the focus (``axial``, ``coronal``, ``sagittal``; ``image`` for 2-D)."""
         s = self.session
         if s is None:
             return
         plane = PLANES.get(name) if not s.grid.is_2d else s.planes[0]
         if plane is None:
             raise ValueError(f"unknown plane {name!r}")
-        if plane == self.plane and not force:
-            return
-        if not force:  # a forced switch starts a new case: nothing to remember
-            self._memory[self.plane.name] = self.index
-        self.plane = plane
-        if self._anchor is not None:
-            index = self._anchor[plane.axis]
-        elif plane.name in self._memory:
-            index = self._memory[plane.name]
-        else:
-            index = s.opening_slice(plane)
-        if plane.name in self.act_plane:
-            self.act_plane[plane.name].setChecked(True)
-        rows, cols = plane_shape(plane, s.shape)
-        row_mm, col_mm = plane_spacing(plane, s.grid.spacing)
-        self.view.set_geometry(rows, cols, row_mm, col_mm, plane.edges)
-        n = s.n_slices(plane)
-        blocker = QtCore.QSignalBlocker(self.slider)
-        self.slider.setRange(0, n - 1)
-        del blocker
-        self.index = -1  # force a redraw
-        self.set_slice(index)
+        self.views.focus(plane.name)
 
     def set_slice(self, index: int) -> None:
-        """Show slice ``index`` of the current plane (clamped to the volume)."""
-        s = self.session
-        if s is None:
-            return
-        index = int(np.clip(index, 0, s.n_slices(self.plane) - 1))
-        if index == self.index:
-            return
-        self.index = index
-        if self._anchor is not None and not s.grid.is_2d:
-            # the linked position follows the slice, so another plane opens through it
-            anchor = list(self._anchor)
-            anchor[self.plane.axis] = index
-            self._anchor = tuple(anchor)
-        if self.slider.value() != index:
-            blocker = QtCore.QSignalBlocker(self.slider)
-            self.slider.setValue(index)
-            del blocker
-        self._redraw()
-        self.sliceChanged.emit(self.plane.name, index)
+        """Show slice ``index`` in the focused view (clamped to the volume)."""
+        if self.session is not None:
+            self.views.set_slice(int(index))
 
     def step(self, delta: int) -> None:
         self.set_slice(self.index + int(delta))
+
+    def set_layout(self, layout: str) -> None:
+        """``"2x2"``, ``"1x3"`` or ``"1x1"``; remembered for the next start."""
+        self.view_actions.set_layout(layout)
+
+    def _views_changed(self, change) -> None:
+        """The views' cursor, focus or layout changed (or a case opened, ``change`` None)."""
+        st = self.views.state
+        if st is None:
+            return
+        if change is None or change.layout:
+            self.act_layout[st.layout].setChecked(True)
+        plane = self.plane
+        if plane.name in self.act_plane:
+            self.act_plane[plane.name].setChecked(True)
+        n = self.session.n_slices(plane)
+        if self.slider.maximum() != n - 1 or self.slider.value() != self.index:
+            blocker = QtCore.QSignalBlocker(self.slider)
+            self.slider.setRange(0, n - 1)
+            self.slider.setValue(self.index)
+            del blocker
+        self.slice_label.setText(f"slice {self.index:>4} / {n - 1}")
+        self._update_slice_scores()
+        if change is None or change.focus or plane.axis in change.axes:
+            self.sliceChanged.emit(plane.name, self.index)
+        view = self.view
+        if view.hovered_pixel is not None:  # the voxel under a still mouse changed
+            self._hovered(view.hovered_pixel, plane)
 
     def _jump(self, where: str) -> None:
         if self.session is not None:
@@ -561,23 +582,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ============================================================== drawing
     def _redraw(self) -> None:
-        """Image, overlay, captions and slice scores of the current slice."""
-        s = self.session
-        image, g, p = s.planes_of(self.plane, self.index)
-        self.view.set_image(image, self.levels)
-        self._redraw_overlay(g, p)
-        self._update_captions()
+        """Every view's image, overlay and caption, and the slice scores."""
+        self.views.redraw_all()
         self._update_slice_scores()
-        if self.view.hovered_pixel is not None:  # the voxel under a still cursor changed
-            self._hovered(self.view.hovered_pixel)
-
-    def _overlay_codes(self, g, p, region=None):
-        kind = self.overlay_panel.current_kind()
-        label = self.overlay_panel.current_label()
-        if kind == KIND_CONFUSION and g is not None and p is not None:
-            return ov.confusion_codes(g, p, label=label, label_maps=self.session.is_label_map, region=region)
-        mask = g if kind == KIND_GT_LABELS else p if kind == KIND_PRED_LABELS else None
-        return None if mask is None else ov.label_codes(mask, region=region)
 
     def _lut(self) -> np.ndarray:
         if self._lut_cache is None:
@@ -596,14 +603,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def label_palette(self) -> np.ndarray:
         return ov.label_palette(self.session.max_label + 1 if self.session else 2)
 
-    def _redraw_overlay(self, g=None, p=None) -> None:
-        s = self.session
-        if g is None and p is None:
-            _, g, p = s.planes_of(self.plane, self.index)
-        shown = self.overlay_panel.is_shown()
-        self.view.overlay_item.setVisible(shown)
-        self._codes = self._overlay_codes(g, p)
-        self.view.set_overlay(self._codes, self._lut() if self._codes is not None else None)
+    def _redraw_overlay(self) -> None:
+        """The overlay of every view, after its settings or colour table changed."""
+        self.views.redraw_overlays()
 
     def _overlay_settings_changed(self) -> None:
         if self.session is None or self._loading:
@@ -621,22 +623,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _levels_changed(self, lo: float, hi: float) -> None:
         self.levels = (lo, hi)
+        self.views.set_levels(lo, hi)
         n = intensity_decimals(hi - lo)  # a z-scored MRI window of 4 must not read "W 4 L -0"
-        self.view.set_window_caption(f"W {hi - lo:.{n}f}  L {(hi + lo) / 2:.{n}f}")
-
-    def _update_captions(self) -> None:
-        s = self.session
-        n = s.n_slices(self.plane)
-        if s.grid.is_2d:
-            text = "2-D image"
-        else:
-            ijk = [0, 0, 0]
-            ijk[self.plane.axis] = self.index
-            pos = s.grid.to_mm(ijk)[self.plane.axis]
-            letter = SLICE_AXIS_LETTER[self.plane.name]
-            text = f"{self.plane.title}  {self.index} / {n - 1}   {letter} {pos:.1f} {s.length_unit}"
-        self.view.set_caption(text)
-        self.slice_label.setText(f"slice {self.index:>4} / {n - 1}")
+        self.views.set_window_caption(f"W {hi - lo:.{n}f}  L {(hi + lo) / 2:.{n}f}")
 
     # ================================================================ scores
     @property
@@ -690,36 +679,35 @@ class MainWindow(QtWidgets.QMainWindow):
         vol = s.volume_scores(label)
         slice_counts = {k: slice_scores[k] for k in ("tp", "fp", "fn")}
         volume_counts = {k: vol[k] for k in ("tp", "fp", "fn")}
-        if self._codes is not None and self.overlay_panel.current_kind() == KIND_CONFUSION:
-            slice_counts["mismatch"] = ov.mismatch_count(self._codes)
+        codes = self.view.overlay_item.codes
+        if codes is not None and self.overlay_panel.current_kind() == KIND_CONFUSION:
+            slice_counts["mismatch"] = ov.mismatch_count(codes)
         self.overlay_panel.set_counts(slice_counts, volume_counts)
 
-    def masks_changed(self, region=None) -> None:
-        """Call after editing a mask through ``session.live``: refresh scores and overlay.
+    def masks_changed(self, region=None, box=None) -> None:
+        """Call after editing a mask through ``session.live``: refresh scores and every view's overlay.
 
         Parameters
         ----------
         region : tuple of int, optional
-            ``(r0, r1, c0, c1)`` screen-pixel rectangle of the current slice
-            holding every changed pixel; only that rectangle (grown by one
-            pixel for outlines) is recomputed and repainted. Default: the
+            ``(r0, r1, c0, c1)`` screen-pixel rectangle of the focused view's
+            slice holding every changed pixel; only that rectangle (grown by
+            one pixel for outlines) is recomputed and repainted. Default: the
             whole slice.
+        box : tuple of 3 slices, optional
+            View-order voxel box of the edit: the other views repaint what it
+            covers on their slices (none when it misses them). Default: they
+            redraw their whole overlay.
         """
-        if self.session is None:
+        if self.session is None or self.views.state is None:
             return
         self._update_volume_scores()
-        if region is not None and self.view.overlay_item.codes is not None:
-            _, g, p = self.session.planes_of(self.plane, self.index)
-            # Pixels next to a changed one can gain or lose their outline bit:
-            # the rectangle to redraw is the changed one grown by a pixel.
-            rows, cols = g.shape if g is not None else p.shape
-            r0, r1 = max(int(region[0]) - 1, 0), min(int(region[1]) + 1, rows)
-            c0, c1 = max(int(region[2]) - 1, 0), min(int(region[3]) + 1, cols)
-            codes = self._overlay_codes(g, p, region=(r0, r1, c0, c1))
-            self.view.overlay_item.update_region(r0, c0, codes)
-            self._codes = self.view.overlay_item.codes
+        focus = self.views.state.focus
+        if region is not None or box is None:
+            self.views.repaint_region(focus, region)
+            self.views.masks_changed(box, skip=focus)
         else:
-            self._redraw_overlay()
+            self.views.masks_changed(box)
         self._update_slice_scores()
         self._surface_dirty = True
         if self.surface_result is not None:
@@ -737,6 +725,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from .editor import Editor
 
         self.editor = Editor(self)
+        self.editor.tool_group.triggered.connect(lambda act: self.view_actions.tool_chosen(act.data()))
 
     def _setup_recovery(self) -> None:
         """Every edit journalled beside the settings; restore after a crash (issue 7)."""
@@ -775,24 +764,22 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.overlay_panel.current_kind() != KIND_CONFUSION:
             self.overlay_panel.set_kind(KIND_CONFUSION)
         self.overlay_panel.select_label(label)
-        self._anchor = None
         self.set_slice(self.session.label_slice(self.plane, int(label)))
 
     # ================================================================ cursor
-    def _view_voxel(self, row: int, col: int):
-        return plane_to_voxel(self.plane, self.index, row, col, self.session.shape)
-
-    def _hovered(self, pixel) -> None:
+    def _hovered(self, pixel, plane=None) -> None:
         s = self.session
-        if s is None or pixel is None:
+        plane = plane or self.plane
+        st = self.views.state
+        if s is None or pixel is None or st is None or plane.name not in st.planes:
             self.cursor_label.setText("")
             return
-        rows, cols = plane_shape(self.plane, s.shape)
+        rows, cols = plane_shape(plane, s.shape)
         if not (0 <= pixel[0] < rows and 0 <= pixel[1] < cols):
             # A pixel hovered in the previous plane can lie outside this one (found by the soak test).
             self.cursor_label.setText("")
             return
-        ijk = self._view_voxel(*pixel)
+        ijk = plane_to_voxel(plane, st.slice_of(plane.name), *pixel, s.shape)
         self.cursor_label.setText(self.describe_voxel(ijk))
 
     def describe_voxel(self, ijk) -> str:
@@ -810,10 +797,6 @@ class MainWindow(QtWidgets.QMainWindow):
                 name = s.label_name(k) if k and s.is_label_map else ""
                 parts.append(f"{title} {k}{' ' + name if name else ''}")
         return "   ".join(parts)
-
-    def _clicked(self, row: int, col: int) -> None:
-        if self.session is not None and not self.session.grid.is_2d:
-            self._anchor = self._view_voxel(row, col)
 
     # ================================================================ export
     def _default_export_dir(self) -> str:
@@ -849,7 +832,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return out
 
     def export_view_png(self, path=None):
-        """Save the slice view as shown (image, overlay, orientation letters) as PNG."""
+        """Save the views as shown (images, overlays, orientation letters, the layout) as PNG."""
         if self.session is None:
             return None
         if path is None:
@@ -857,7 +840,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self, "Export view", str(Path(self._default_export_dir()) / "view.png"), "PNG (*.png)")
             if not path:
                 return None
-        if not self.view.grab().save(str(path), "PNG"):
+        if not self.views.widget.grab().save(str(path), "PNG"):
             self._report_error("Could not export the view", f"{path}: the PNG could not be written")
             return None
         self.statusBar().showMessage(f"View saved to {path}", 5000)

@@ -5,9 +5,13 @@ colour table) and reports what the user does (wheel and key steps, the pixel
 under the cursor); the window decides what those mean. Scene units are
 millimetres, so anisotropic voxels keep their true aspect.
 
-Mouse and keys, as in clinical viewers:
+Mouse and keys, as in clinical viewers (ITK-SNAP's crosshair mode):
 wheel / ↑ ↓ ← → step slices, PgUp/PgDn step ten, Home/End first/last,
-Ctrl+wheel or right-drag zooms, left- or middle-drag pans, R resets the view.
+Ctrl+wheel or right-drag zooms, middle-drag pans, R resets the view; a
+left click or drag moves the shared cursor (``cursorDragged``) unless a tool
+takes the button; in window/level mode (``drag_mode = "window"``) a left
+drag reports ``windowDragged`` instead. Any press first says ``activated``,
+so the linked views give this view the focus before a tool acts on it.
 
 Editing: an ``edit_handler`` (the editor, :mod:`dicegui.gui.editor`) may take
 left-button presses, the drags that follow them and Shift+wheel. The view
@@ -106,12 +110,26 @@ class SliceView(pg.GraphicsView):
         ``(row, col)`` integer pixel under the cursor, or ``None`` when outside.
     clicked(int, int)
         Left click on a pixel (row, col).
+    activated()
+        A mouse button went down on the view (before any tool sees it).
+    cursorDragged(int, int)
+        Left press or drag in navigation: move the cursor to pixel (row, col)
+        (clamped into the image).
+    windowDragged(float, float, str)
+        Left drag in window/level mode: pixels moved right and down since the
+        press, and ``"start"`` / ``"move"`` / ``"finish"``.
+    maximizeRequested()
+        Double click: show this view alone, or all views again.
     """
 
     stepRequested = QtCore.Signal(int)
     jumpRequested = QtCore.Signal(str)
     hovered = QtCore.Signal(object)
     clicked = QtCore.Signal(int, int)
+    activated = QtCore.Signal()
+    cursorDragged = QtCore.Signal(int, int)
+    windowDragged = QtCore.Signal(float, float, str)
+    maximizeRequested = QtCore.Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent, background="k")
@@ -136,6 +154,9 @@ class SliceView(pg.GraphicsView):
         # hover(pos or None) and wheel(steps) -> bool; see the module notes.
         self.edit_handler = None
         self._editing = False
+        # What a left drag does when no tool takes it: "cursor" or "window" (window/level).
+        self.drag_mode = "cursor"
+        self._dragging = None  # None, "cursor", or the press position of a window drag
         self._shift_wheel_rest = 0
 
         align = QtCore.Qt.AlignmentFlag
@@ -305,21 +326,50 @@ class SliceView(pg.GraphicsView):
         return scene, (math.floor(row), math.floor(col))
 
     def mousePressEvent(self, ev):
+        self.activated.emit()
         handler = self.edit_handler
-        if (handler is not None and self._shape is not None and not self._editing
-                and ev.button() == QtCore.Qt.MouseButton.LeftButton):
+        left = ev.button() == QtCore.Qt.MouseButton.LeftButton
+        if self._shape is not None and left and self.drag_mode == "window":
+            self._dragging = ev.position()
+            self.windowDragged.emit(0.0, 0.0, "start")
+            ev.accept()
+            return
+        if (handler is not None and self._shape is not None and not self._editing and left):
             _, pixel = self._event_pixel(ev)
             if handler.press(pixel, ev.modifiers()):
                 self._editing = True
                 ev.accept()
                 return
+        if self._shape is not None and left and not ev.modifiers():
+            self._dragging = "cursor"
+            self._drag_cursor(ev)
+            ev.accept()
+            return
         super().mousePressEvent(ev)
+
+    def _drag_cursor(self, ev) -> None:
+        _, (row, col) = self._event_pixel(ev)
+        rows, cols = self._shape
+        self.cursorDragged.emit(min(max(row, 0), rows - 1), min(max(col, 0), cols - 1))
+
+    def _window_drag(self, ev, phase: str) -> None:
+        start = self._dragging
+        d = ev.position() - start
+        self.windowDragged.emit(float(d.x()), float(d.y()), phase)
 
     def mouseMoveEvent(self, ev):
         if self._editing:
             scene, pixel = self._event_pixel(ev)
             self.edit_handler.move(pixel)
             self._mouse_moved(scene)  # status bar and brush outline follow the hand
+            ev.accept()
+            return
+        if self._dragging is not None:
+            if self._dragging == "cursor":
+                self._drag_cursor(ev)
+            else:
+                self._window_drag(ev, "move")
+            self._mouse_moved(self.mapToScene(ev.position().toPoint()))
             ev.accept()
             return
         super().mouseMoveEvent(ev)
@@ -331,7 +381,21 @@ class SliceView(pg.GraphicsView):
             self.edit_handler.release(pixel)
             ev.accept()
             return
+        if self._dragging is not None and ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            if self._dragging != "cursor":
+                self._window_drag(ev, "finish")
+            self._dragging = None
+            ev.accept()
+            return
         super().mouseReleaseEvent(ev)
+
+    def mouseDoubleClickEvent(self, ev):
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and (self.edit_handler is None
+                                                                or not getattr(self.edit_handler, "tool", None)):
+            self.maximizeRequested.emit()
+            ev.accept()
+            return
+        super().mouseDoubleClickEvent(ev)
 
     @property
     def editing(self) -> bool:

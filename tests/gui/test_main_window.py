@@ -90,13 +90,14 @@ def test_keys_change_slices_and_planes(window, qtbot):
     qtbot.keyClick(view, Qt.Key.Key_2)
     assert window.plane.name == "coronal"
     assert window.slider.maximum() == window.session.shape[1] - 1
-    assert view.image_item.image.shape == (30, 122)  # superior-inferior rows × right-left columns
+    assert window.view.image_item.image.shape == (30, 122)  # superior-inferior rows × right-left columns
+    assert window.view is window.views.views["coronal"]
     qtbot.keyClick(view, Qt.Key.Key_3)
     assert window.plane.name == "sagittal"
-    assert view.image_item.image.shape == (30, 101)
+    assert window.view.image_item.image.shape == (30, 101)
     qtbot.keyClick(view, Qt.Key.Key_1)
     assert window.plane.name == "axial"
-    assert window.index == n - 1  # each plane remembers its slice
+    assert window.index == n - 1  # the axial slice is the cursor's: focusing other views kept it
 
 
 def _wheel(view, steps):

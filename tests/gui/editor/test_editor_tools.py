@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from scipy import ndimage
 
+from dicegui.core.display import plane_to_voxel
 from dicegui.core.metrics import overlap
 from dicegui.core.overlay import confusion_codes
 from dicegui.gui.scores_panel import format_value
@@ -207,18 +208,29 @@ def test_a_stroke_that_changes_nothing_makes_no_step(edit_window, ui):
     assert not w.isWindowModified()
 
 
-def test_navigation_mode_pans_with_the_left_button(edit_window, ui):
+def test_navigation_left_drag_moves_the_cursor_and_middle_drag_pans(edit_window, ui):
     w = edit_window
     w.editor.set_tool(None)
+    w.set_layout("2x2")
     before = w.session.pred.copy()
     rect = w.view.vb.viewRect()
     vp = w.view.viewport()
     start = ui.vp_pos(20, 20)
+    end = ui.vp_pos(24, 30)
     QTest.mousePress(vp, LEFT, NOMOD, start)
     for k in range(1, 6):
+        QTest.mouseMove(vp, start + (end - start) * (k / 5))
+    QTest.mouseRelease(vp, LEFT, NOMOD, end)
+    np.testing.assert_array_equal(w.session.pred, before)  # navigation never edits
+    assert w.view.vb.viewRect().x() == pytest.approx(rect.x())  # nor pans
+    # the cursor went where the button was released: the pixel under `end`
+    ijk = plane_to_voxel(w.plane, w.index, 24, 30, w.session.shape)
+    assert w.views.state.cursor == ijk
+    assert w.views.state.slice_of("sagittal") == ijk[0] and w.views.state.slice_of("coronal") == ijk[1]
+    QTest.mousePress(vp, QtCore.Qt.MouseButton.MiddleButton, NOMOD, start)
+    for k in range(1, 6):
         QTest.mouseMove(vp, start + QtCore.QPoint(20 * k, 0))
-    QTest.mouseRelease(vp, LEFT, NOMOD, start + QtCore.QPoint(100, 0))
-    np.testing.assert_array_equal(w.session.pred, before)
+    QTest.mouseRelease(vp, QtCore.Qt.MouseButton.MiddleButton, NOMOD, start + QtCore.QPoint(100, 0))
     assert w.view.vb.viewRect().x() != pytest.approx(rect.x())
 
 

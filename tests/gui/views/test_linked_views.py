@@ -1,0 +1,206 @@
+"""Three linked views driven by real mouse and key events: cursor, scrolling, editing, layouts, keys."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from dicegui.core.display import PLANES, plane_image, plane_to_voxel, voxel_to_plane
+from dicegui.gui.views.view_actions import window_after_drag
+
+LEFT = Qt.MouseButton.LeftButton
+NOMOD = Qt.KeyboardModifier.NoModifier
+
+
+def _confusion(g, p):
+    """TP/FP/FN codes computed here, independently of dicegui.core.overlay: 0 bg, 1 TP, 2 FP, 3 FN."""
+    g, p = np.asarray(g) != 0, np.asarray(p) != 0
+    return np.select([g & p, p & ~g, g & ~p], [1, 2, 3], 0)
+
+
+def _classes(codes):
+    """The TP/FP/FN class of each overlay code (the low two bits; higher bits mark outlines)."""
+    return np.asarray(codes) & 3
+
+
+def _shown_slice(w, name):
+    st = w.views.state
+    return plane_image(w.session.image, PLANES[name], st.slice_of(name))
+
+
+def test_opens_in_two_by_two_with_each_view_through_the_cursor(views_window):
+    w = views_window
+    st = w.views.state
+    assert st.layout == "2x2"
+    for name in ("axial", "coronal", "sagittal"):
+        view = w.views.views[name]
+        assert view.isVisible(), name
+        np.testing.assert_array_equal(view.image_item.image, _shown_slice(w, name))
+    assert w.views.pane_3d.isVisible()
+    # each view's crosshair crosses at the cursor voxel
+    for name in ("axial", "coronal", "sagittal"):
+        _, row, col = voxel_to_plane(PLANES[name], st.cursor, st.shape)
+        assert w.views.crosshairs[name].pixel == (row, col)
+
+
+def test_a_click_in_one_view_moves_the_other_two(views_window):
+    w = views_window
+    w.views.focus("axial")
+    QApplication.processEvents()
+    axial = w.views.views["axial"]
+    before_axial = axial.image_item.image.copy()
+    QTest.mouseClick(axial.viewport(), LEFT, NOMOD, axial.widget_pos_of(10, 30))
+    ijk = plane_to_voxel(PLANES["axial"], w.views.state.slice_of("axial"), 10, 30, w.session.shape)
+    assert w.views.state.cursor == ijk
+    np.testing.assert_array_equal(axial.image_item.image, before_axial)  # same axial slice
+    for name, axis in (("coronal", 1), ("sagittal", 0)):
+        assert w.views.state.slice_of(name) == ijk[axis]
+        np.testing.assert_array_equal(w.views.views[name].image_item.image, _shown_slice(w, name))
+        _, row, col = voxel_to_plane(PLANES[name], ijk, w.session.shape)
+        assert w.views.crosshairs[name].pixel == (row, col)
+    assert f"voxel" in w.cursor_label.text() or w.cursor_label.text() == ""
+
+
+def test_the_wheel_scrolls_the_view_under_the_mouse(views_window, qtbot):
+    w = views_window
+    w.views.focus("axial")
+    coronal = w.views.views["coronal"]
+    start = w.views.state.slice_of("coronal")
+    axial_slice = w.views.state.slice_of("axial")
+    pos = QtCore.QPointF(coronal.viewport().rect().center())
+    for _ in range(3):
+        ev = _wheel(pos, 120, coronal.viewport())
+        QApplication.sendEvent(coronal.viewport(), ev)
+    assert w.views.state.slice_of("coronal") == min(start + 3, w.session.shape[1] - 1)
+    assert w.views.state.slice_of("axial") == axial_slice
+    np.testing.assert_array_equal(coronal.image_item.image, _shown_slice(w, "coronal"))
+    # the axial view only moved its crosshair (horizontal line = coronal position)
+    _, row, _ = voxel_to_plane(PLANES["axial"], w.views.state.cursor, w.session.shape)
+    assert w.views.crosshairs["axial"].pixel[0] == row
+
+
+def _wheel(pos, delta, widget):
+    from PySide6 import QtGui
+
+    glob = QtCore.QPointF(widget.mapToGlobal(pos.toPoint()))
+    return QtGui.QWheelEvent(pos, glob, QtCore.QPoint(0, 0), QtCore.QPoint(0, delta), Qt.MouseButton.NoButton,
+                             NOMOD, Qt.ScrollPhase.NoScrollPhase, False)
+
+
+def test_a_stroke_in_the_coronal_view_shows_in_the_axial_view(views_window):
+    w = views_window
+    st = w.views.state
+    # put the cursor inside the masks so the axial slice crosses the stroke
+    w.views.set_cursor((20, 24, 12))
+    coronal = w.views.views["coronal"]
+    w.editor.set_tool("brush")
+    w.editor.panel.radius.setValue(2)
+    QApplication.processEvents()
+    before = w.session.pred.copy()
+    # a horizontal stroke on the coronal screen, along the row of the axial slice
+    _, row, col = voxel_to_plane(PLANES["coronal"], st.cursor, st.shape)
+    vp = coronal.viewport()
+    points = [coronal.widget_pos_of(row, c) for c in range(col - 12, col + 13, 3)]
+    QTest.mousePress(vp, LEFT, NOMOD, points[0])
+    for p in points[1:]:
+        QTest.mouseMove(vp, p)
+    QTest.mouseRelease(vp, LEFT, NOMOD, points[-1])
+    assert w.plane.name == "coronal"  # the press gave the coronal view the focus
+    changed = np.argwhere(w.session.pred != before)
+    assert len(changed) > 0
+    assert set(changed[:, 1]) == {st.slice_of("coronal")}  # a 2-D brush edits the coronal slice only
+    assert st.slice_of("axial") in set(changed[:, 2])  # and crosses the axial slice
+    # the axial view's overlay equals TP/FP/FN of the edited masks, computed here
+    axial = w.views.views["axial"]
+    k = st.slice_of("axial")
+    expected = _confusion(plane_image(w.session.gt, PLANES["axial"], k), plane_image(w.session.pred, PLANES["axial"], k))
+    np.testing.assert_array_equal(_classes(axial.overlay_item.codes) != 0, expected != 0)
+    np.testing.assert_array_equal(_classes(axial.overlay_item.codes)[expected != 0] > 0, True)
+    w.editor.undo()
+    np.testing.assert_array_equal(w.session.pred, before)
+    expected = _confusion(plane_image(w.session.gt, PLANES["axial"], k), plane_image(w.session.pred, PLANES["axial"], k))
+    np.testing.assert_array_equal(_classes(axial.overlay_item.codes) != 0, expected != 0)
+
+
+def test_layout_keys_and_double_click(views_window, qtbot):
+    w = views_window
+    w.views.focus("coronal")
+    qtbot.keyClick(w.view, Qt.Key.Key_L)
+    assert w.views.state.layout == "1x3"
+    assert not w.views.pane_3d.isVisible()
+    assert all(v.isVisible() for v in w.views.views.values())
+    qtbot.keyClick(w.view, Qt.Key.Key_L)
+    assert w.views.state.layout == "1x1"
+    visible = [n for n, v in w.views.views.items() if v.isVisible()]
+    assert visible == ["coronal"]
+    qtbot.keyClick(w.view, Qt.Key.Key_3)  # focusing another plane shows it in 1×1
+    assert [n for n, v in w.views.views.items() if v.isVisible()] == ["sagittal"]
+    qtbot.keyClick(w.view, Qt.Key.Key_L)
+    assert w.views.state.layout == "2x2"
+    QTest.mouseDClick(w.views.views["axial"].viewport(), LEFT, NOMOD,
+                      w.views.views["axial"].viewport().rect().center())
+    assert w.views.state.layout == "1x1" and w.plane.name == "axial"
+
+
+def test_slice_keys_work_after_a_combo_box_had_focus(views_window, qtbot):
+    w = views_window
+    combo = w.window_level.preset
+    preset = combo.currentText()
+    combo.setFocus()
+    combo.showPopup()
+    QApplication.processEvents()
+    combo.hidePopup()
+    QApplication.processEvents()
+    assert QApplication.focusWidget() is combo
+    start = w.index
+    qtbot.keyClick(combo, Qt.Key.Key_Up)
+    qtbot.keyClick(combo, Qt.Key.Key_Up)
+    assert w.index == min(start + 2, w.session.n_slices(w.plane) - 1)
+    assert combo.currentText() == preset
+    qtbot.keyClick(combo, Qt.Key.Key_B)
+    assert w.editor.tool is not None and w.editor.tool.name == "brush"
+    # typing in a text field keeps its keys
+    w.scores.tolerance.setFocus()
+    before = w.index
+    qtbot.keyClick(w.scores.tolerance, Qt.Key.Key_Up)
+    assert w.index == before
+
+
+def test_window_level_drag(views_window, qtbot):
+    assert window_after_drag((0.0, 100.0), 256, 0) == pytest.approx((-50.0, 150.0))  # twice as wide
+    assert window_after_drag((0.0, 100.0), 0, -128) == pytest.approx((-50.0, 50.0))  # up: brighter
+    w = views_window
+    w.editor.set_tool("brush")
+    qtbot.keyClick(w.view, Qt.Key.Key_W)
+    assert w.editor.tool is None  # the W mode put the brush down
+    lo, hi = w.levels
+    before = w.session.pred.copy()
+    vp = w.view.viewport()
+    start = vp.rect().center()
+    QTest.mousePress(vp, LEFT, NOMOD, start)
+    QTest.mouseMove(vp, start + QtCore.QPoint(64, 0))
+    QTest.mouseRelease(vp, LEFT, NOMOD, start + QtCore.QPoint(64, 0))
+    assert w.levels == pytest.approx(window_after_drag((lo, hi), 64, 0), rel=1e-6, abs=1e-6)
+    np.testing.assert_array_equal(w.session.pred, before)
+    for name in ("axial", "coronal", "sagittal"):  # every view shows the new window
+        assert tuple(w.views.views[name].image_item.levels) == pytest.approx(w.levels)
+    qtbot.keyClick(w.view, Qt.Key.Key_B)
+    assert not w.act_window_drag.isChecked()
+
+
+def test_a_two_d_image_has_one_view(window, tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    path = tmp_path / "photo.png"
+    Image.fromarray(rng.integers(0, 255, (30, 50), dtype=np.uint8)).save(path)
+    assert window.open_paths({"image": path}, remember=False), window.last_error
+    QApplication.processEvents()
+    assert window.views.state.layout == "1x1"
+    assert [n for n, v in window.views.views.items() if v.isVisible()] == ["axial"]
+    assert not window.views.pane_3d.isVisible()
+    assert not window.views.crosshairs["axial"].lines[0].isVisible()
+    assert window.view.image_item.image.shape == (30, 50)
