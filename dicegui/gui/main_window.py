@@ -35,7 +35,7 @@ from .overlay_panel import KIND_CONFUSION, KIND_GT_LABELS, KIND_PRED_LABELS, Ove
 from .scores_panel import ScoresPanel
 from .session import ROLE_TITLES, Session
 from .slice_view import PAGE_STEP
-from .surface_worker import SurfaceRunner
+from .surface_scores import SurfaceScores
 from .window_level import WindowLevelPanel
 
 APP_TITLE = "dicegui"
@@ -133,9 +133,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dialogs_enabled = True  # --screenshot reports errors on stderr instead
         self.last_error: str | None = None
         self._lut_cache = None
-        self.surface_result = None
-        self.surface_request = None
-        self._surface_dirty = False
         self._focus = None
         self._loading = False
 
@@ -147,9 +144,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status()
-        self.runner = SurfaceRunner(self)
-        self.runner.resultReady.connect(self._surface_ready)
-        self.runner.failed.connect(self._surface_failed)
+        self.surface = SurfaceScores(self)
+        self.runner = self.surface.runner
         self._set_enabled(False)
         self._setup_qa_panels()
         self._setup_editor()
@@ -493,10 +489,9 @@ class MainWindow(QtWidgets.QMainWindow):
     # ============================================================== session
     def set_session(self, session: Session) -> None:
         """Show a newly opened case."""
-        self.runner.cancel()
+        self.surface.reset()
         self._loading = True
         self.session = session
-        self.surface_result = None
         self._lut_cache = None
         names = session.case.label_names
         kinds = []
@@ -709,9 +704,7 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.views.masks_changed(box)
         self._update_slice_scores()
-        self._surface_dirty = True
-        if self.surface_result is not None:
-            self.scores.set_surface_state("stale")
+        self.surface.masks_edited()
         self.masksEdited.emit()
 
     def _setup_qa_panels(self) -> None:
@@ -735,27 +728,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------- surface worker
     def request_surface(self) -> None:
-        """(Re)compute HD95/ASSD/NSD for the current focus in the worker thread."""
-        s = self.session
-        if s is None or not s.has_scores:
-            return
-        tol = self.scores.tolerance.value()
-        self._surface_dirty = False
-        self.surface_request = self.runner.request(s.gt, s.pred, self.focus_label, tol, s.grid.spacing)
-        self.scores.set_surface_state("computing")
+        """(Re)compute HD95/ASSD/NSD for the current focus now (cached values show at once)."""
+        self.surface.recompute()
 
-    def _surface_ready(self, req, result) -> None:
-        self.surface_result = {"result": dict(result), "tolerance": req.tolerance, "label": req.label}
-        self.scores.set_surface(result, req.tolerance)
-        self.scores.set_surface_state("stale" if self._surface_dirty else "current")
-
-    def _surface_failed(self, req, message: str) -> None:
-        self.scores.set_surface(None)
-        self.scores.set_surface_state("failed", message)
+    @property
+    def surface_result(self) -> dict | None:
+        return self.surface.result
 
     def wait_for_workers(self, msecs: int = 30000) -> bool:
         """Block until background computations are done and their results shown."""
-        done = self.runner.wait(msecs)
+        done = self.surface.wait(msecs)
         QtWidgets.QApplication.processEvents()
         return done
 
@@ -873,6 +855,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ev.ignore()
             return
         self.recovery.shutdown()  # saved or discarded: nothing to recover
+        self.surface.timer.stop()
         self.runner.cancel()
         self.runner.wait(10000)
         super().closeEvent(ev)

@@ -149,7 +149,7 @@ def test_exports(window, tiny_case, tmp_path, qtbot):
     assert int(rows[0]["fp"]) == 3
     png = window.export_view_png(tmp_path / "view.png")
     img = QtGui.QImage(str(png))
-    assert not img.isNull() and img.width() == window.view.width()
+    assert not img.isNull() and img.width() == window.views.widget.width()  # every pane of the layout
 
 
 def test_masks_only_and_image_only(window, tiny_case):

@@ -1,0 +1,135 @@
+"""Linked views speed on a 300×512×512 label-map case: crosshair moves and brush dabs with three views.
+
+Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_views.py`` (about a minute).
+
+1. Crosshair move: ``LinkedViews.set_cursor`` to a voxel whose three
+   coordinates all differ from the last one (the worst case: the axial,
+   coronal and sagittal views each draw a new slice: image through the
+   window, TP/FP/FN codes, LUT, caption, crosshair lines; plus the slice
+   scores, legend and status bar), then a synchronous repaint of the three
+   viewports. Target: median ≤ 25 ms. Baseline measured in the same run:
+   one view alone (layout 1×1) changing its axial slice, repainted the same
+   way: the single-view window that the three views replaced.
+2. Brush dab with three views: the radius-10 brush dragged by real Qt mouse
+   events across the axial view (path as in ``bench_editor.py``) while the
+   coronal and sagittal views show slices that the path crosses, so dabs
+   repaint their rectangles in the other views too. Target: median ≤ 16 ms;
+   compared with the same dabs in layout 1×1 in the same run.
+
+Offscreen Qt draws into memory buffers (no GPU, no screen), as every
+figure of this project's benchmarks does.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_editor import BIG, RADIUS, Driver, _path, synthetic_case  # noqa: E402
+
+TARGET_CURSOR_MS = 25.0
+TARGET_DAB_MS = 16.0
+
+
+def _repaint(window) -> None:
+    for view in window.views.all_views():
+        if view.isVisible():
+            view.viewport().repaint()
+
+
+def bench_cursor(app, window, moves=60):
+    """(three views, one view) median ms of a cursor move / single-view slice change."""
+    rng = np.random.default_rng(3)
+    shape = window.session.shape
+    targets = [tuple(int(rng.integers(int(n * 0.2), int(n * 0.8))) for n in shape) for _ in range(moves)]
+    window.set_layout("2x2")
+    window.set_plane("axial")
+    app.processEvents()
+    three = []
+    for ijk in targets:
+        t0 = time.perf_counter()
+        window.views.set_cursor(ijk)
+        _repaint(window)
+        three.append((time.perf_counter() - t0) * 1000.0)
+    window.set_layout("1x1")
+    app.processEvents()
+    one = []
+    for ijk in targets:
+        t0 = time.perf_counter()
+        window.set_slice(ijk[2])
+        _repaint(window)
+        one.append((time.perf_counter() - t0) * 1000.0)
+    return statistics.median(three), statistics.median(one)
+
+
+def bench_dabs(app, window, layout: str, strokes=6, events=60) -> float:
+    window.set_layout(layout)
+    window.set_plane("axial")
+    app.processEvents()
+    ed = window.editor
+    ed.panel.set_target("pred")
+    ed.panel.set_label(1)
+    ed.panel.radius.setValue(RADIUS)
+    rows, cols = window.view.image_shape
+    path = _path(rows, cols, events + 1, step_px=3.0)
+    # the cursor on the path's loop centre: the coronal and sagittal slices cut the loop
+    from dicegui.core.display import plane_to_voxel
+
+    mid = plane_to_voxel(window.plane, window.index, rows // 2, cols // 2, window.session.shape)
+    window.views.set_cursor(mid)
+    drv = Driver(app, window)
+    ed.set_tool("brush")
+    drv.stroke(path[:10])
+    times = []
+    for s in range(strokes):
+        ed.set_tool("eraser" if s % 2 else "brush")
+        drv.stroke(path, times)
+    ed.set_tool(None)
+    ed.history.mark_discarded()
+    return statistics.median(times)
+
+
+def main() -> int:
+    from PySide6 import QtWidgets
+
+    from dicegui.gui.main_window import MainWindow
+    from dicegui.gui.session import Session
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    window = MainWindow()
+    window.resize(1600, 1000)
+    window.show()
+    app.processEvents()
+    t0 = time.perf_counter()
+    window.set_session(Session(synthetic_case(BIG)))
+    window.surface.reset()
+    window.runner.wait(120000)
+    app.processEvents()
+    print(f"case {BIG[2]}×{BIG[1]}×{BIG[0]} ready in {time.perf_counter() - t0:.1f} s")
+
+    three, one = bench_cursor(app, window)
+    print(f"crosshair move, three views redrawn: median {three:.2f} ms (target ≤ {TARGET_CURSOR_MS:.0f} ms: "
+          f"{'ok' if three <= TARGET_CURSOR_MS else 'MISSED'}); one view's slice change (1×1, same run) "
+          f"{one:.2f} ms; ratio {three / one:.2f}×")
+
+    dab3 = bench_dabs(app, window, "2x2")
+    dab1 = bench_dabs(app, window, "1x1")
+    print(f"brush dab, r={RADIUS}, three views shown (2×2): median {dab3:.2f} ms (target ≤ {TARGET_DAB_MS:.0f} ms: "
+          f"{'ok' if dab3 <= TARGET_DAB_MS else 'MISSED'}); one view (1×1, same run) {dab1:.2f} ms; "
+          f"ratio {dab3 / dab1:.2f}×")
+    window.editor.history.mark_discarded()
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
