@@ -5,7 +5,9 @@ One module per effect, in the spirit of Slicer's Segment Editor:
 * :mod:`.brush`: disc/sphere footprints (round in mm), gap-free segments,
   the voxels a dab writes under the protection rules;
 * :mod:`.stroke`: :class:`Stroke`, one drag applied live, one delta at release;
-* :mod:`.fill`: flood fill on a slice, fill holes, remove small islands;
+* :mod:`.fill`: flood fill on a slice (planned, then applied; optionally
+  bounded by an intensity range), fill holes, remove small islands;
+* :mod:`.interpolate`: fill the slices between annotated slices of a label;
 * :mod:`.delta`: :class:`EditDelta`, :func:`apply_delta` (undo/redo through
   :class:`~dicegui.core.live.LiveScore`), :func:`describe` (undo labels).
 
@@ -16,6 +18,8 @@ from .brush import (
     brush_footprint,
     brush_radius_mm,
     capsule_footprint,
+    check_image_fits,
+    check_intensity_range,
     dab_targets,
     digital_line,
     disc_footprint,
@@ -24,33 +28,49 @@ from .brush import (
 )
 from .delta import EditDelta, apply_delta, describe, record_edit
 from .fill import (
+    FillPlan,
+    FillTooLarge,
+    apply_fill,
     connected_region,
+    fill_extent,
     fill_holes,
     flood_fill,
     hole_voxels,
+    plan_fill,
     remove_small_islands,
     small_islands,
 )
+from .interpolate import annotated_slices, interpolate_shapes, interpolate_slices
 from .stroke import Stroke, check_label_fits
 
 __all__ = [
     "Brush",
     "EditDelta",
+    "FillPlan",
+    "FillTooLarge",
     "Stroke",
+    "annotated_slices",
     "apply_delta",
+    "apply_fill",
     "brush_footprint",
     "brush_radius_mm",
     "capsule_footprint",
+    "check_image_fits",
+    "check_intensity_range",
     "check_label_fits",
     "connected_region",
     "dab_targets",
     "describe",
     "digital_line",
     "disc_footprint",
+    "fill_extent",
     "fill_holes",
     "flood_fill",
     "hole_voxels",
+    "interpolate_shapes",
+    "interpolate_slices",
     "plane_axes",
+    "plan_fill",
     "record_edit",
     "remove_small_islands",
     "small_islands",

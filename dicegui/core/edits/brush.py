@@ -279,6 +279,11 @@ class Brush:
         Paint only where the mask is 0 or already ``label``.
     sphere : bool
         3-D brush: a ball of the same mm radius instead of an in-plane disc.
+    intensity_range : (float, float) or None
+        Edit only voxels whose image value ``x`` satisfies ``low <= x <= high``
+        (Slicer's "editable intensity range"). It limits the eraser too, as in
+        Slicer: erasing "only where the image is bright" keeps the rest. NaN
+        image values are outside every range.
     """
 
     radius: float = 5.0
@@ -287,11 +292,14 @@ class Brush:
     erase_only_label: bool = False
     protect_other_labels: bool = False
     sphere: bool = False
+    intensity_range: tuple[float, float] | None = None
 
     def __post_init__(self):
         _check_radius(self.radius)
         if int(self.label) != self.label or self.label < 1:
             raise ValueError(f"active label must be a positive integer, got {self.label!r}")
+        if self.intensity_range is not None:
+            object.__setattr__(self, "intensity_range", check_intensity_range(self.intensity_range))
 
     @property
     def value(self) -> int:
@@ -364,7 +372,8 @@ def brush_footprint(shape, axis: int, slice_index: int, p0, p1, radius: float,
     return capsule_footprint(c0, c1, radius_mm, spacing, half, shape)
 
 
-def dab_targets(region: np.ndarray, footprint: np.ndarray, brush: Brush) -> np.ndarray:
+def dab_targets(region: np.ndarray, footprint: np.ndarray, brush: Brush,
+                image_region: np.ndarray | None = None) -> np.ndarray:
     """Which voxels of ``region`` a brush with ``footprint`` actually changes.
 
     Parameters
@@ -374,13 +383,16 @@ def dab_targets(region: np.ndarray, footprint: np.ndarray, brush: Brush) -> np.n
     footprint : numpy.ndarray
         Bool array of ``region``'s shape.
     brush : Brush
-        Tool settings (paint/erase value, protection rules).
+        Tool settings (paint/erase value, protection rules, intensity range).
+    image_region : numpy.ndarray, optional
+        The image inside the same box; required when ``brush.intensity_range`` is set.
 
     Returns
     -------
     numpy.ndarray
         Bool array of ``region``'s shape: in the footprint, allowed by the
-        protection rules, and not already holding the value written.
+        protection rules and the intensity range, and not already holding the
+        value written.
     """
     if brush.erase:
         hit = region == brush.label if brush.erase_only_label else region != 0
@@ -389,4 +401,58 @@ def dab_targets(region: np.ndarray, footprint: np.ndarray, brush: Brush) -> np.n
         if brush.protect_other_labels:
             hit &= region == 0
     hit &= footprint
+    if brush.intensity_range is not None:
+        if image_region is None:
+            raise ValueError("an intensity-limited brush needs the image")
+        # In place on the small box: the range costs two compares per footprint voxel.
+        low, high = brush.intensity_range
+        hit &= image_region >= low
+        hit &= image_region <= high
     return hit
+
+
+def check_intensity_range(intensity_range) -> tuple[float, float]:
+    """Validate an intensity range ``(low, high)``.
+
+    Parameters
+    ----------
+    intensity_range : pair of float
+        Lowest and highest image value that may be edited (both included).
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)`` as floats.
+
+    Raises
+    ------
+    ValueError
+        If it is not two numbers (not NaN) with ``low <= high``.
+    """
+    try:
+        low, high = (float(x) for x in intensity_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"intensity range must be two numbers (low, high), got {intensity_range!r}") from None
+    if math.isnan(low) or math.isnan(high) or low > high:
+        raise ValueError(f"intensity range must have low <= high, got ({low:g}, {high:g})")
+    return low, high
+
+
+def check_image_fits(image: np.ndarray, mask: np.ndarray, which: str) -> np.ndarray:
+    """Raise ValueError unless ``image`` has ``mask``'s shape; returns ``image``.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        The scan whose intensities limit an edit.
+    mask : numpy.ndarray
+        The mask edited.
+    which : {"gt", "pred"}
+        Name of the mask, for the message.
+    """
+    image = np.asarray(image)
+    if image.shape != mask.shape:
+        raise ValueError(f"the image has shape {image.shape} but the {which} mask has shape {mask.shape}")
+    if image.dtype.kind not in "biuf":
+        raise ValueError(f"the image has dtype {image.dtype}: an intensity range needs numbers")
+    return image

@@ -25,6 +25,7 @@ _TOOL_NAMES = {
     "fill": "Fill",
     "fill_holes": "Fill holes",
     "remove_islands": "Remove islands",
+    "interpolate": "Interpolate",
 }
 
 
@@ -56,7 +57,7 @@ class EditDelta:
     label : int or None
         Active label of the edit (None for an eraser clearing every label).
     tool : str
-        ``paint``, ``erase``, ``fill``, ``fill_holes`` or ``remove_islands``.
+        ``paint``, ``erase``, ``fill``, ``fill_holes``, ``remove_islands`` or ``interpolate``.
     axis, slice_index : int or None
         Slice the edit was made on (None for a whole-volume edit).
     scope : {"slice", "sphere", "volume"}

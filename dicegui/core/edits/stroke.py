@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .brush import Brush, brush_footprint, dab_targets, plane_axes
+from .brush import Brush, brush_footprint, check_image_fits, dab_targets, plane_axes
 from .delta import EditDelta
 
 _WHICH = ("gt", "pred")
@@ -72,6 +72,9 @@ class Stroke:
         Radius, value and protection rules.
     spacing : 3 floats
         Voxel size in mm along the mask's axes (round brush in mm).
+    image : numpy.ndarray, optional
+        The scan, of the mask's shape; required when ``brush.intensity_range``
+        is set (each dab then reads the image inside its own box only).
 
     Attributes
     ----------
@@ -87,7 +90,7 @@ class Stroke:
     """
 
     def __init__(self, live, which: str, axis: int, slice_index: int, brush: Brush,
-                 spacing=(1.0, 1.0, 1.0)):
+                 spacing=(1.0, 1.0, 1.0), image=None):
         if which not in _WHICH:
             raise ValueError(f"which must be 'gt' or 'pred', got {which!r}")
         self._live = live
@@ -100,6 +103,11 @@ class Stroke:
         if not 0 <= slice_index < n:
             raise IndexError(f"slice {slice_index} is out of range for axis {axis} of length {n}")
         check_label_fits(self._mask, brush.label, which)
+        self._image = None
+        if brush.intensity_range is not None:
+            if image is None:
+                raise ValueError("painting within an intensity range needs an image")
+            self._image = check_image_fits(image, self._mask, which)
         self._axis = int(axis)
         self._slice = int(slice_index)
         self._brush = brush
@@ -139,7 +147,8 @@ class Stroke:
         if hit is None:
             return None
         box, footprint = hit
-        write = dab_targets(self._mask[box], footprint, self._brush)
+        write = dab_targets(self._mask[box], footprint, self._brush,
+                            None if self._image is None else self._image[box])
         local = np.nonzero(write)
         if local[0].size == 0:
             return None

@@ -321,3 +321,54 @@ def test_stroke_from_far_outside_paints_only_the_part_inside():
     np.testing.assert_array_equal(pred[0] != 0, expected)
     with pytest.raises(ValueError, match="finite"):
         brush_footprint(shape, 0, 0, (float("nan"), 1), (1, 1), 2)
+
+
+# ------------------------------------------------------- intensity range
+def ramp_image(shape):
+    """Image value = column index along the last axis (0, 1, 2, ...)."""
+    return np.broadcast_to(np.arange(shape[-1], dtype=np.int16), shape)
+
+
+@pytest.mark.parametrize("erase", [False, True])
+def test_intensity_range_limits_paint_and_erase_to_the_range(erase):
+    shape = (1, 12, 12)
+    image = ramp_image(shape)
+    disc = np.zeros((12, 12), bool)
+    for du, dv in hand_disc(4):
+        disc[6 + du, 6 + dv] = True
+    start = np.ones(shape, np.uint8) if erase else np.zeros(shape, np.uint8)
+    m = start.copy()
+    live = LiveScore(np.zeros_like(m), m)
+    brush = Brush(radius=4, label=1, erase=erase, intensity_range=(5, 7.5))
+    stroke = Stroke(live, "pred", 0, 0, brush, image=image)
+    stroke.add((6, 6))
+    delta = stroke.finish()
+    # hand-worked: columns 5, 6, 7 are within [5, 7.5]
+    inside = disc.copy()
+    inside[:, :5] = False
+    inside[:, 8:] = False
+    expected = start[0].copy()
+    expected[inside] = 0 if erase else 1
+    np.testing.assert_array_equal(m[0], expected)
+    # columns 5 and 7 hold |du| <= 3 (7 voxels), column 6 |du| <= 4 (9 voxels)
+    assert delta.voxels == int(inside.sum()) == 7 + 9 + 7
+
+
+def test_dab_targets_with_a_range_and_bad_ranges():
+    region = np.zeros((1, 5), np.uint8)
+    image = np.array([[-1.0, 0.0, np.nan, 2.0, 3.0]])
+    fp = np.ones_like(region, bool)
+    got = dab_targets(region, fp, Brush(intensity_range=(0, 2)), image)
+    np.testing.assert_array_equal(got, [[False, True, False, True, False]])
+    with pytest.raises(ValueError, match="needs the image"):
+        dab_targets(region, fp, Brush(intensity_range=(0, 2)))
+    with pytest.raises(ValueError, match="low <= high"):
+        Brush(intensity_range=(3, 1))
+    with pytest.raises(ValueError, match="two numbers"):
+        Brush(intensity_range=(1,))
+    m = np.zeros((2, 4, 4), np.uint8)
+    live = LiveScore(np.zeros_like(m), m)
+    with pytest.raises(ValueError, match="needs an image"):
+        Stroke(live, "pred", 0, 0, Brush(intensity_range=(0, 1)))
+    with pytest.raises(ValueError, match="shape"):
+        Stroke(live, "pred", 0, 0, Brush(intensity_range=(0, 1)), image=np.zeros((2, 4, 5)))

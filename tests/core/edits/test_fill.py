@@ -7,7 +7,11 @@ from skimage.segmentation import flood
 
 from dicegui.core import metrics
 from dicegui.core.edits import (
+    FillTooLarge,
     apply_delta,
+    apply_fill,
+    fill_extent,
+    plan_fill,
     connected_region,
     describe,
     fill_holes,
@@ -220,3 +224,69 @@ def test_bad_region_edits_are_clear_errors():
         flood_fill(live, "image", 0, 0, (0, 0))
     with pytest.raises(ValueError, match="label 256"):
         fill_holes(live, "gt", label=256)
+
+
+# ------------------------------------------------------------ bounded fill
+def ring_case():
+    """A 1 × 9 × 10 slice: a ring of label 1 around a 3 × 4 inside (rows 3-5, cols 3-6)."""
+    pred = np.zeros((1, 9, 10), np.uint8)
+    pred[0, 2:7, 2:8] = 1
+    pred[0, 3:6, 3:7] = 0
+    return pred
+
+
+def test_fill_inside_a_ring_stops_at_the_ring():
+    pred = ring_case()
+    live = LiveScore(np.zeros_like(pred), pred)
+    assert fill_extent(live, "pred", 0, 0, (4, 4)) == (12, False)
+    plan = plan_fill(live, "pred", 0, 0, (4, 4), label=2)
+    assert plan.voxels == 12 and not plan.touches_border
+    assert not (pred == 2).any()  # planning writes nothing
+    delta = apply_fill(live, plan)
+    assert delta.voxels == 12 and (pred[0, 3:6, 3:7] == 2).all()
+    assert int((pred == 2).sum()) == 12
+
+
+def test_background_fill_reports_the_border_and_its_count():
+    pred = ring_case()
+    live = LiveScore(np.zeros_like(pred), pred)
+    # 90 voxels - 30 of the ring (6 × 5 box) = 60 outside
+    assert fill_extent(live, "pred", 0, 0, (0, 0)) == (60, True)
+    with pytest.raises(FillTooLarge, match="60 voxels and reaches the slice border") as err:
+        flood_fill(live, "pred", 0, 0, (0, 0), max_voxels=59)
+    assert err.value.plan.voxels == 60
+    assert (pred == ring_case()).all()  # refused: nothing written
+    assert flood_fill(live, "pred", 0, 0, (0, 0), max_voxels=60).voxels == 60
+
+
+def test_fill_within_an_intensity_range_stops_where_the_image_leaves_it():
+    pred = ring_case()
+    live = LiveScore(np.zeros_like(pred), pred)
+    image = np.broadcast_to(np.arange(10, dtype=np.float32), pred.shape)  # value = column
+    # inside the ring (cols 3..6) limited to columns 3..5
+    assert fill_extent(live, "pred", 0, 0, (4, 3), image=image, intensity_range=(2.5, 5)) == (9, False)
+    delta = flood_fill(live, "pred", 0, 0, (4, 3), label=1, image=image, intensity_range=(2.5, 5))
+    assert delta.voxels == 9
+    assert (pred[0, 3:6, 3:6] == 1).all() and not pred[0, 3:6, 6].any()
+    # outside: columns 8 and 9 only are within [8, 9]; they are not connected to column 0 or 1
+    assert fill_extent(live, "pred", 0, 0, (0, 9), image=image, intensity_range=(8, 9)) == (18, True)
+    with pytest.raises(ValueError, match="intensity 0 is outside the fill range 8 to 9"):
+        flood_fill(live, "pred", 0, 0, (0, 0), image=image, intensity_range=(8, 9))
+    with pytest.raises(ValueError, match="needs an image"):
+        flood_fill(live, "pred", 0, 0, (0, 0), intensity_range=(8, 9))
+
+
+def test_bounded_fill_equals_skimage_flood_of_the_allowed_set():
+    rng = np.random.default_rng(7)
+    for _ in range(10):
+        pred = rng.integers(0, 2, (1, 30, 30)).astype(np.uint8)
+        image = rng.normal(size=pred.shape)
+        seed = (int(rng.integers(30)), int(rng.integers(30)))
+        lo, hi = -0.5, 1.5
+        if not lo <= image[0][seed] <= hi:
+            continue
+        allowed = (pred[0] == pred[0][seed]) & (image[0] >= lo) & (image[0] <= hi)
+        expected = flood(allowed.astype(np.uint8), seed, connectivity=1)
+        live = LiveScore(np.zeros_like(pred), pred.copy())
+        plan = plan_fill(live, "pred", 0, 0, seed, label=2, image=image, intensity_range=(lo, hi))
+        np.testing.assert_array_equal(plan.region, expected)
