@@ -282,7 +282,7 @@ def test_click_links_the_planes(window):
     window.open_demo("totalseg")
     window.set_slice(12)
     row, col = 30, 70
-    window.view.clicked.emit(row, col)
+    window.view.cursorDragged.emit(row, col)  # what a left click in navigation sends
     from dicegui.core.display import plane_to_voxel
     ijk = plane_to_voxel(window.plane, 12, row, col, window.session.shape)
     window.set_plane("coronal")
