@@ -75,14 +75,15 @@ class _ViewInput:
 
     def hover(self, pos) -> None:
         h = self.handler
-        if h is None:
+        plane = self.views._plane_in(self.name)
+        if h is None or plane is None:
             return
-        if pos is not None and self.name != self.views.focus_name:
+        if pos is not None and plane.name != self.views.focus_name:
             tool = self.tool
             if tool is None or not tool.shows_brush or self.views.busy():
                 return
-            self.views.focus(self.name)
-        if self.name == self.views.focus_name:
+            self.views.focus(plane.name)
+        if plane.name == self.views.focus_name:
             h.hover(pos)
 
     def wheel(self, steps: int) -> bool:
@@ -467,7 +468,9 @@ class LinkedViews(QtCore.QObject):
     def _move_focus_items(self, old: SliceView, new: SliceView) -> None:
         """Markers that panels put in the focused view follow the focus (see the module notes)."""
         own = {id(old.image_item), id(old.overlay_item)}
-        moving = [it for it in list(old.vb.addedItems)
+        # every item added to a ViewBox is a child of its childGroup (those added
+        # with ignoreBounds are missing from its addedItems list)
+        moving = [it for it in list(old.vb.childGroup.childItems())
                   if id(it) not in own and not self.crosshairs_own(it)]
         for item in moving:
             old.vb.removeItem(item)

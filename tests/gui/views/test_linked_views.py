@@ -204,3 +204,16 @@ def test_a_two_d_image_has_one_view(window, tmp_path):
     assert not window.views.pane_3d.isVisible()
     assert not window.views.crosshairs["axial"].lines[0].isVisible()
     assert window.view.image_item.image.shape == (30, 50)
+
+
+def test_the_brush_outline_follows_the_mouse_into_another_view(views_window):
+    w = views_window
+    w.views.focus("axial")
+    w.editor.set_tool("brush")
+    sag = w.views.views["sagittal"]
+    QTest.mouseMove(sag.viewport(), sag.widget_pos_of(10, 12))
+    QApplication.processEvents()
+    assert w.plane.name == "sagittal"
+    # the outline (and every marker a panel put in the focused view) moved with the focus
+    assert w.editor.cursor.parentItem() is sag.vb.childGroup
+    assert w.editor.cursor.isVisible() and w.editor.cursor.pixel == (10, 12)
