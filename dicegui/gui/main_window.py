@@ -82,6 +82,7 @@ KEYBOARD_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Editing", "brush size", gesture="Shift+wheel"),
     Shortcut("Editing", "undo the last edit", ("Ctrl+Z",)),
     Shortcut("Editing", "redo", ("Ctrl+Shift+Z", "Ctrl+Y")),
+    Shortcut("Editing", "interpolate the active label between painted slices", ("Ctrl+I",)),
     Shortcut("Editing", "save every edited mask (a corrected copy)", ("Ctrl+S",)),
     Shortcut("Editing", "save the mask being edited as…", ("Ctrl+Shift+S",)),
     Shortcut("Review", "next / previous error region (FP/FN)", ("N", "Shift+N")),

@@ -48,7 +48,7 @@ class BrushTool(EditTool):
         self.finish()
         try:
             self._stroke = Stroke(ed.live, ed.target, ed.axis, ed.slice_index,
-                                  ed.brush(erase=self.erase), ed.spacing)
+                                  ed.brush(erase=self.erase), ed.spacing, image=ed.session.image)
         except ValueError as exc:  # e.g. a label that does not fit the mask's dtype
             ed.report(str(exc))
             return True  # swallow the drag: painting is not possible, panning would surprise

@@ -31,6 +31,8 @@ from .cleanup_effects import FillHolesEffect, RemoveIslandsEffect
 from .edit_panel import MAX_RADIUS, TARGET_COLORS, TARGET_TITLES, EditPanel
 from .eraser_tool import EraserTool
 from .fill_tool import FillTool
+from .intensity_range import IntensityRangeWidget
+from .interpolate_effect import InterpolateEffect
 from .saving import MASK_WORDS, MaskSaver
 from .undo import ROLES, EditHistory
 
@@ -71,6 +73,7 @@ class Editor(QtCore.QObject):
         self.tool = None
         self.fill_holes_effect = FillHolesEffect()
         self.remove_islands_effect = RemoveIslandsEffect()
+        self.interpolate_effect = InterpolateEffect()
         self.panel = EditPanel()
         self.cursor = BrushCursor()
         window.view.vb.addItem(self.cursor, ignoreBounds=True)
@@ -83,6 +86,7 @@ class Editor(QtCore.QObject):
         self._build_docks()
         self._build_menus()
         self._build_toolbar()
+        self._build_correction_tools()
         window.view.edit_handler = self
         window.sessionChanged.connect(self._session_changed)
         window.sliceChanged.connect(self._slice_changed)
@@ -281,7 +285,7 @@ class Editor(QtCore.QObject):
         protect = self.protect
         return Brush(radius=self.radius, label=self.label, erase=erase,
                      erase_only_label=erase and protect, protect_other_labels=protect and not erase,
-                     sphere=self.sphere)
+                     sphere=self.sphere, intensity_range=self.intensity_range)
 
     def radius_mm(self) -> float:
         return brush_radius_mm(self.radius, self.window.view.pixel_mm)
@@ -424,28 +428,71 @@ class Editor(QtCore.QObject):
             scores.set_last_change(*self._last_change)
 
     # ============================================================ effects
-    def _run_effect(self, effect, *args) -> None:
+    def _run_effect(self, effect, *args):
+        """Run a whole-mask effect as one undo step; its delta (None if nothing changed or refused)."""
         if not self.can_edit():
-            return
+            return None
         self.finish_stroke()
         before = self.current_dice()
         try:
             delta = effect.run(self, self.panel.scope_key(), *args)
         except ValueError as exc:
             self.report(str(exc))
-            return
+            return None
         if delta is None:
             self.report(f"{effect.title}: nothing to change")
-            return
+            return None
         self.region_changed(delta.box)
         self._dice_before_stroke = before
         self.commit(delta)
+        return delta
 
     def fill_holes(self) -> None:
         self._run_effect(self.fill_holes_effect)
 
     def remove_islands(self) -> None:
         self._run_effect(self.remove_islands_effect, self.panel.island_size.value())
+
+    # ============================================ correction tools (issue 10)
+    def _build_correction_tools(self) -> None:
+        """Interpolate action and button, the editable intensity range, the fill's ask-above limit."""
+        effect = self.interpolate_effect
+        self.act_interpolate = self._action(effect.title, self.interpolate, (effect.shortcut,), effect.tip)
+        self.edit_menu.insertAction(self.act_fill_holes, self.act_interpolate)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.act_interpolate)
+        button = QtWidgets.QToolButton()
+        button.setDefaultAction(self.act_interpolate)
+        button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.interpolate_button = button
+        self.intensity = IntensityRangeWidget()
+        self.panel.add_row("Slices", button)
+        self.panel.add_row("Intensity", self.intensity)
+        self.panel.add_row("Fill", self.tools["fill"].ask_above)
+        levels = getattr(self.window, "window_level", None)
+        if levels is not None:
+            levels.levelsChanged.connect(lambda lo, hi: self.intensity.set_levels((lo, hi)))
+        self.window.sessionChanged.connect(self._correction_session_changed)
+        self._correction_session_changed()
+
+    def _correction_session_changed(self) -> None:
+        s = self.session
+        self.act_interpolate.setEnabled(self.can_edit() and not s.grid.is_2d)
+        self.intensity.set_image(s is not None and s.image is not None, tuple(self.window.levels))
+
+    @property
+    def intensity_range(self) -> tuple[float, float] | None:
+        """The editable intensity range ``(low, high)``, or None when it is off or there is no image."""
+        s = self.session
+        if s is None or s.image is None:
+            return None
+        return self.intensity.value()
+
+    def interpolate(self) -> None:
+        """Fill the slices between annotated slices of the active label across the focused view (one step)."""
+        delta = self._run_effect(self.interpolate_effect)
+        if delta is not None:
+            self.report(self.interpolate_effect.summary(delta, self.window.plane.name))
 
     # =============================================================== undo
     def undo(self) -> None:

@@ -145,6 +145,10 @@ class EditPanel(QtWidgets.QGroupBox):
             self.tool_row.addWidget(b)
             self.tool_buttons[act.data()] = b
 
+    def add_row(self, title: str, widget: QtWidgets.QWidget) -> None:
+        """Add a settings row below the others (the correction tools add theirs)."""
+        self.layout().addRow(title, widget)
+
     # -------------------------------------------------------------- state
     def target(self) -> str:
         return "gt" if self.target_buttons["gt"].isChecked() else "pred"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -85,12 +86,15 @@ def test_undo_view_click_goes_back_to_any_state(edit_window, ui):
     _assert_state(w, states[3])
 
 
-def test_random_sequence_of_200_edits_round_trips(edit_window, ui, qtbot):
+def test_random_sequence_of_200_edits_round_trips(edit_window, ui, qtbot, monkeypatch):
     """Drags, fills and erases on both masks and on several slices and planes, with undo/redo keys.
 
     After every action the arrays equal the saved copy of the state the undo
     history should be at, and the panel equals overlap() recomputed.
     """
+    # A random click often fills the background, which asks first: answer Yes.
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Yes))
     w = edit_window
     ed = w.editor
     rng = np.random.default_rng(1234)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from unittest import mock
 from pathlib import Path
 
 import nibabel as nib
@@ -42,7 +43,9 @@ def _edit(w, rel):
     ed.undo()
     ed.redo()
     ed.set_tool("fill")
-    rel.drag(w, [(2, 2)])  # flood fill of the background region of the slice around the corner
+    # flood fill of the background region of the slice around the corner: it asks first, Yes
+    with mock.patch.object(QtWidgets.QMessageBox, "question", return_value=Button.Yes):
+        rel.drag(w, [(2, 2)])
     ed.undo()
 
 

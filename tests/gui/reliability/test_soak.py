@@ -12,12 +12,14 @@ import time
 import tracemalloc
 
 import numpy as np
+from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
 N_ACTIONS = 2000
 BOUND_MB = 0.25  # small, so that the 2,000 actions overrun it many times
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
+YES = QtWidgets.QMessageBox.StandardButton.Yes
 
 
 def test_two_thousand_random_actions(qtbot, rel, tmp_path, monkeypatch):
@@ -63,7 +65,9 @@ def test_two_thousand_random_actions(qtbot, rel, tmp_path, monkeypatch):
 
     def fill():
         key(Qt.Key.Key_F)
-        rel.drag(w, [pixel()])
+        with monkeypatch.context() as m:  # a fill reaching the border asks first: answer Yes
+            m.setattr(QtWidgets.QMessageBox, "question", staticmethod(lambda *a, **k: YES))
+            rel.drag(w, [pixel()])
 
     def undo():
         key(Qt.Key.Key_Z, CTRL)
