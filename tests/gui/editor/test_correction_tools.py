@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
@@ -84,6 +85,9 @@ def test_intensity_limited_brush_leaves_voxels_outside_the_range(edit_window, ui
     ed.panel.radius.setValue(4)
     rng = ed.intensity
     assert rng.isEnabled()  # the case has an image
+    # the range starts at the displayed window, and is off until checked
+    assert (rng.low.value(), rng.high.value()) == pytest.approx(w.levels, abs=0.006)
+    assert ed.intensity_range is None
     rng.only.setChecked(True)
     rng.low.setValue(0)
     rng.high.setValue(100)
