@@ -9,7 +9,8 @@ One module per effect, in the spirit of Slicer's Segment Editor:
   bounded by an intensity range), fill holes, remove small islands;
 * :mod:`.interpolate`: fill the slices between annotated slices of a label;
 * :mod:`.delta`: :class:`EditDelta`, :func:`apply_delta` (undo/redo through
-  :class:`~dicegui.core.live.LiveScore`), :func:`describe` (undo labels).
+  :class:`~dicegui.core.live.LiveScore`), :func:`describe` (undo labels),
+  :func:`label_changes` (what an edit did to each label).
 
 Qt-free: the GUI wires mouse events and a QUndoStack to these functions.
 """
@@ -26,7 +27,7 @@ from .brush import (
     plane_axes,
     sphere_footprint,
 )
-from .delta import EditDelta, apply_delta, describe, record_edit
+from .delta import EditDelta, apply_delta, describe, foreground_change, label_changes, record_edit
 from .fill import (
     FillPlan,
     FillTooLarge,
@@ -65,10 +66,12 @@ __all__ = [
     "disc_footprint",
     "fill_extent",
     "fill_holes",
+    "foreground_change",
     "flood_fill",
     "hole_voxels",
     "interpolate_shapes",
     "interpolate_slices",
+    "label_changes",
     "plane_axes",
     "plan_fill",
     "record_edit",

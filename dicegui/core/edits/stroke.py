@@ -57,6 +57,32 @@ def check_label_fits(mask: np.ndarray, label: int, which: str) -> None:
         raise ValueError(f"label {label} does not fit the {which} mask's dtype {dt} ({detail})")
 
 
+def dab_labels(old: np.ndarray, value) -> frozenset:
+    """Nonzero labels whose counts change when ``value`` is written over ``old`` values.
+
+    Parameters
+    ----------
+    old : numpy.ndarray
+        Values before the write.
+    value : scalar
+        The value written everywhere (0 erases).
+
+    Returns
+    -------
+    frozenset of int
+        Labels among ``old`` that were overwritten, and ``value`` itself when
+        it is nonzero and was written somewhere it was not already.
+    """
+    old = np.asarray(old)
+    changed = old[old != value]
+    if changed.size == 0:
+        return frozenset()
+    labels = {int(v) for v in np.unique(changed) if v}
+    if value:
+        labels.add(int(value))
+    return frozenset(labels)
+
+
 class Stroke:
     """Accumulates the dabs of one drag on one slice of one mask.
 
@@ -81,6 +107,9 @@ class Stroke:
     scores_before : dict
         ``live.overlap()`` at mouse press, so the GUI can show the change of
         Dice the stroke made.
+    last_labels : frozenset of int
+        Nonzero labels whose voxel counts the last :meth:`add` changed (the
+        per-label table updates only their rows during a drag).
 
     Examples
     --------
@@ -116,6 +145,7 @@ class Stroke:
         self._flat: list[np.ndarray] = []
         self._old: list[np.ndarray] = []
         self._done = False
+        self.last_labels: frozenset = frozenset()
         self.scores_before = live.overlap()
 
     @property
@@ -139,6 +169,7 @@ class Stroke:
         """
         if self._done:
             raise RuntimeError("this stroke is finished")
+        self.last_labels = frozenset()
         point = (float(point[0]), float(point[1]))
         start = point if self._last is None else self._last
         self._last = point
@@ -156,6 +187,7 @@ class Stroke:
         old = self._live.apply(self._which, index, self._brush.value)
         self._flat.append(np.ravel_multi_index(index, self._mask.shape))
         self._old.append(old)
+        self.last_labels = dab_labels(old, self._brush.value)
         return box
 
     def finish(self) -> EditDelta | None:

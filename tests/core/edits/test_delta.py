@@ -206,3 +206,56 @@ def test_memory_of_1000_strokes_stays_small():
             assert delta.nbytes <= 6 * delta.voxels
     assert voxels > 500_000  # real strokes: about 1,000 voxels each
     assert total < 50 * 2**20, f"{total / 2**20:.1f} MB for 1000 strokes"
+
+
+# ------------------------------------------------------- what an edit did to each label
+def _stroke_over_two_organs():
+    """Label 20 painted over 1,092 background voxels and 55 voxels of label 7 (issue 10's report)."""
+    n_bg, n_7 = 1092, 55
+    n = n_bg + n_7 + 3  # three voxels already 20: rewritten to the same value, not changes
+    index = (np.zeros(n, int), np.arange(n) // 40, np.arange(n) % 40)
+    old = np.array([0] * n_bg + [7] * n_7 + [20] * 3, np.uint8)
+    new = np.full(n, 20, np.uint8)
+    return EditDelta.from_changes("pred", index, old, new, label=20)
+
+
+def test_label_changes_of_a_hand_made_stroke():
+    from dicegui.core.edits import foreground_change, label_changes
+
+    d = _stroke_over_two_organs()
+    assert label_changes(d) == {7: -55, 20: 1147}
+    assert foreground_change(d) == 1092
+
+
+def test_label_changes_ignores_cancelling_swaps_and_background():
+    from dicegui.core.edits import foreground_change, label_changes
+
+    index = (np.zeros(4, int), np.zeros(4, int), np.arange(4))
+    d = EditDelta.from_changes("gt", index, np.array([1, 2, 3, 0], np.uint16), np.array([2, 1, 0, 5], np.uint16))
+    # 1 -> 2 and 2 -> 1 cancel; 3 lost one voxel, 5 gained one; the foreground stays at 3 voxels
+    assert label_changes(d) == {3: -1, 5: 1}
+    assert foreground_change(d) == 0
+
+
+def test_label_changes_match_counts_of_the_whole_masks():
+    from dicegui.core.edits import foreground_change, label_changes
+
+    rng = np.random.default_rng(3)
+    gt = rng.integers(0, 6, size=(12, 14, 9)).astype(np.uint8)
+    pred = rng.integers(0, 6, size=gt.shape).astype(np.uint8)
+    live = LiveScore(gt.copy(), pred.copy())
+    before = np.bincount(live.pred.ravel(), minlength=8)
+    where = np.nonzero(rng.random(gt.shape) < 0.2)
+    d = record_edit(live, "pred", where, rng.integers(0, 8, size=where[0].size).astype(np.uint8))
+    after = np.bincount(live.pred.ravel(), minlength=8)
+    expected = {k: int(after[k] - before[k]) for k in range(1, 8) if after[k] != before[k]}
+    assert label_changes(d) == expected
+    assert foreground_change(d) == int(after[1:].sum() - before[1:].sum())
+
+
+def test_label_changes_of_a_boolean_mask():
+    from dicegui.core.edits import label_changes
+
+    index = (np.zeros(3, int), np.zeros(3, int), np.arange(3))
+    d = EditDelta.from_changes("pred", index, np.array([False, False, True]), np.array([True, True, False]))
+    assert label_changes(d) == {1: 1}

@@ -165,3 +165,23 @@ def test_stroke_on_a_transposed_view_edits_the_base_array():
     assert base_pred.sum() == 5 and base_pred[:, :, 1].sum() == 5
     apply_delta(live, delta, undo=True)
     assert not base_pred.any()
+
+
+def test_last_labels_name_what_each_dab_changed():
+    gt, pred = make_case()
+    live = LiveScore(gt, pred)
+    stroke = Stroke(live, "pred", 0, 2, Brush(radius=2, label=3))
+    seen = []
+    for point in [(11, 12), (11, 12), (25, 25), (26, 26)]:
+        before = pred.copy()
+        stroke.add(point)
+        changed = before != pred
+        expected = {int(v) for v in np.unique(before[changed]) if v} | ({3} if changed.any() else set())
+        assert stroke.last_labels == expected
+        seen.append(stroke.last_labels)
+    # over the label-2 bar, the same dab again, a segment crossing the bar, background only
+    assert seen == [{2, 3}, set(), {2, 3}, {3}]
+    stroke.finish()
+    eraser = Stroke(live, "pred", 0, 2, Brush(radius=2, label=3, erase=True))
+    eraser.add((26, 26))
+    assert eraser.last_labels == {3}  # what the eraser took; 0 is not a label
