@@ -64,7 +64,10 @@ class Case:
     affine : numpy.ndarray
         4×4 voxel → RAS mm of the reference grid (the image's, else the gt's).
     label_names : dict
-        ``{label: name}`` where known (``.seg.nrrd``, shipped class maps).
+        ``{label: name}`` where known (``.seg.nrrd``, shipped class maps,
+        label files: see ``dicegui.core.io.label_names``).
+    label_colors : dict
+        ``{label: (r, g, b)}`` (0-255) from label files, where they give one.
     warnings : list of str
         Everything done to make the files fit (reorientation, value rules).
     reorientations : dict
@@ -84,6 +87,7 @@ class Case:
     pred_info: MaskInfo | None = None
     affine: np.ndarray = field(default_factory=lambda: np.eye(4))
     label_names: dict = field(default_factory=dict)
+    label_colors: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     reorientations: dict = field(default_factory=dict)
 

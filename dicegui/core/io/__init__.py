@@ -8,8 +8,10 @@ load_volume(path) -> Volume
     NIfTI, NRRD/.seg.nrrd, PNG/TIFF/JPEG/BMP, DICOM (file or series folder), .npy/.npz.
 save_volume(volume, data, path=None, *, overwrite=False) -> Path
     Atomic write in the volume's (or the path's) format, header and dtype kept.
-load_case(image=None, gt=None, pred=None, *, sigmoid=False) -> Case
-    Geometry checks and mask value rules.
+load_case(image=None, gt=None, pred=None, *, sigmoid=False, label_names=None) -> Case
+    Geometry checks and mask value rules; label names from label files.
+label_names
+    ITK-SNAP / Slicer / JSON label files: ``read_label_table``, writers, sidecars.
 save_mask(case, role, path=None, *, overwrite=False) -> Path
     A (corrected) mask back onto its original file's grid, format and values.
 """

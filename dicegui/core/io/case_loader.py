@@ -18,6 +18,7 @@ from ..geometry import apply_ornt, describe_grid, describe_ornt, invert_ornt, or
 from ..volume import Volume
 from ._util import cast_exact
 from .errors import LoadError, SaveError, file_label
+from .label_names import find_label_table, read_label_table
 from .volume_io import load_volume, save_volume
 
 ROLE_WORDS = {"image": "image", "gt": "ground truth", "pred": "prediction"}
@@ -112,7 +113,7 @@ def _layout_like(array: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return np.asarray(array, order=order)
 
 
-def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False) -> Case:
+def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False, label_names=None) -> Case:
     """Load an image, a ground truth and a prediction (any of them) onto one grid.
 
     Parameters
@@ -121,6 +122,10 @@ def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False) -> Case:
         Files (or DICOM folders); at least one must be given.
     sigmoid : bool
         Apply a sigmoid to a prediction that holds logits instead of refusing it.
+    label_names : str or Path, optional
+        A label file (ITK-SNAP, Slicer colour table or dicegui JSON; see
+        ``dicegui.core.io.label_names``) whose names and colours win over
+        every other source.
 
     Returns
     -------
@@ -129,21 +134,26 @@ def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False) -> Case:
         ``pred_mask`` (hard masks on the reference grid), ``pred_prob`` for
         probability maps, ``gt_info`` / ``pred_info`` (the value rule
         applied), ``affine`` / ``spacing`` of the reference grid,
-        ``label_names`` from ``.seg.nrrd`` segment names, and ``warnings``
-        listing every reorientation and value rule worth knowing.
+        ``label_names`` / ``label_colors`` (from ``label_names`` if given,
+        then ``.seg.nrrd`` segment names, then a label file beside each mask
+        filling in the rest), and ``warnings`` listing every reorientation
+        and value rule worth knowing (and any label file beside a mask that
+        could not be read).
 
     Raises
     ------
     LoadError
         A file is unreadable, its values cannot be a mask, or the grids differ
         by more than flips and axis order (the message names files, shapes,
-        spacings and orientations).
+        spacings and orientations), or the ``label_names`` file is unreadable.
     """
     from ..mask_values import classify_mask  # here: mask_values imports this package
 
     given = {"image": image, "gt": gt, "pred": pred}
     if all(p is None for p in given.values()):
         raise LoadError("load_case: no file given; pass an image, a ground truth or a prediction")
+    # read first: a bad explicit file should fail before minutes of volume loading
+    explicit = None if label_names is None else read_label_table(label_names)
     vols = {role: load_volume(p) for role, p in given.items() if p is not None}
     ref_role = next(r for r in ("image", "gt", "pred") if r in vols)
     ref = vols[ref_role]
@@ -182,8 +192,35 @@ def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False) -> Case:
             case.pred_prob = prob
         for label, name in vol.meta.get("label_names", {}).items():
             case.label_names.setdefault(int(label), str(name))
+    _add_label_files(case, [given[r] for r in ("gt", "pred") if given[r] is not None], explicit)
     _adopt_geometry(case, ref, vols)
     return case
+
+
+def _add_label_files(case: Case, mask_paths: list, explicit) -> None:
+    """Names and colours of label files: ``explicit`` wins, files beside the masks fill in.
+
+    A label file found beside a mask is a convenience: when it cannot be read
+    the case still loads, with a warning naming the file.
+    """
+    seen = set()
+    for mask_path in mask_paths:
+        found = find_label_table(mask_path)
+        if found is None or os.path.abspath(found) in seen:
+            continue
+        seen.add(os.path.abspath(found))
+        try:
+            table = read_label_table(found)
+        except LoadError as exc:
+            case.warnings.append(f"label names not read: {exc}")
+            continue
+        for label, name in table.names().items():
+            case.label_names.setdefault(label, name)
+        for label, rgb in table.colors().items():
+            case.label_colors.setdefault(label, rgb)
+    if explicit is not None:
+        case.label_names.update(explicit.names())
+        case.label_colors.update(explicit.colors())
 
 
 def _adopt_geometry(case: Case, ref: Volume, vols: dict) -> None:

@@ -323,3 +323,78 @@ def test_missing_folder_and_fifo_refused(tmp_path):
         os.mkfifo(tmp_path / "pipe.txt")
         with pytest.raises(LoadError, match=r"pipe\.txt: not a regular file"):
             read_label_table(tmp_path / "pipe.txt")
+
+
+# ---------------------------------------------------------------- load_case
+
+
+def _label_maps(tmp_path):
+    import nibabel as nib
+    import numpy as np
+
+    gt = np.zeros((6, 5, 4), np.uint8)
+    gt[1:3, 1:3, 1:3], gt[3:5, 2:4, 1:3] = 1, 2
+    pred = gt.copy()
+    pred[0, 0, 0] = 3
+    for name, data in (("case_gt.nii.gz", gt), ("case_pred.nii.gz", pred)):
+        nib.save(nib.Nifti1Image(data, np.eye(4)), str(tmp_path / name))
+    return tmp_path / "case_gt.nii.gz", tmp_path / "case_pred.nii.gz"
+
+
+def test_load_case_reads_the_sidecars_beside_both_masks(tmp_path):
+    from dicegui.core.io import load_case
+
+    gt, pred = _label_maps(tmp_path)
+    write(tmp_path / "case_gt.txt", '1 10 20 30 1 1 1 "liver"\n2 40 50 60 1 1 1 "spleen"\n')
+    write(tmp_path / "case_pred.labels.json", '{"labels": {"2": "milt", "3": {"name": "tumour", '
+                                              '"color": [1, 2, 3]}}}')
+    case = load_case(gt=gt, pred=pred)
+    # the ground truth's file comes first; the prediction's fills in label 3
+    assert case.label_names == {1: "liver", 2: "spleen", 3: "tumour"}
+    assert case.label_colors == {1: (10, 20, 30), 2: (40, 50, 60), 3: (1, 2, 3)}
+    assert not any("label" in w for w in case.warnings)
+
+
+def test_load_case_a_broken_sidecar_is_a_warning_naming_it(tmp_path):
+    from dicegui.core.io import load_case
+
+    gt, pred = _label_maps(tmp_path)
+    write(tmp_path / "case_pred.ctbl", "1 liver 1 2 3 255\n1 again 1 2 3 255\n")
+    case = load_case(gt=gt, pred=pred)
+    assert case.label_names == {} and case.gt_mask is not None
+    assert [w for w in case.warnings if "case_pred.ctbl: line 2: label 1 is listed twice" in w]
+
+
+def test_load_case_seg_nrrd_names_win_over_a_sidecar_and_explicit_file_wins_over_all(tmp_path):
+    import nrrd
+    import numpy as np
+
+    from dicegui.core.io import load_case
+
+    labels = np.zeros((5, 6, 7), np.uint8)
+    labels[1:3, 1:3, 1:3], labels[3:5, 3:5, 3:5] = 1, 3
+    header = {"space": "left-posterior-superior", "space directions": np.eye(3), "space origin": np.zeros(3),
+              "kinds": ["domain"] * 3, "Segment0_ID": "S1", "Segment0_Name": "liver",
+              "Segment0_LabelValue": "1", "Segment0_Layer": "0", "Segment1_ID": "S3",
+              "Segment1_Name": "tumour", "Segment1_LabelValue": "3", "Segment1_Layer": "0"}
+    seg = tmp_path / "case.seg.nrrd"
+    nrrd.write(str(seg), labels, header)
+    write(tmp_path / "case.labels.json", '{"labels": {"1": "hepar", "2": "spleen"}}')
+    case = load_case(gt=seg)
+    assert case.label_names == {1: "liver", 2: "spleen", 3: "tumour"}
+
+    explicit = write_slicer_ctbl(tmp_path / "names.ctbl", LabelTable.from_names({3: "lesion"}, {3: (9, 9, 9)}))
+    case = load_case(gt=seg, label_names=explicit)
+    assert case.label_names == {1: "liver", 2: "spleen", 3: "lesion"}
+    assert case.label_colors == {3: (9, 9, 9)}
+
+
+def test_load_case_a_broken_explicit_file_is_an_error(tmp_path):
+    from dicegui.core.io import load_case
+
+    gt, pred = _label_maps(tmp_path)
+    bad = write(tmp_path / "names.txt", b"\x89PNG\r\n\x1a\n\0\0\0")
+    with pytest.raises(LoadError, match=r"names\.txt: line 3: binary data"):
+        load_case(gt=gt, pred=pred, label_names=bad)
+    with pytest.raises(LoadError, match=r"absent\.txt: cannot read"):
+        load_case(gt=gt, pred=pred, label_names=tmp_path / "absent.txt")
