@@ -34,6 +34,14 @@ single case:
   a 2-D image is measured on its 2-D contours).
   How each mask's values were read, and any geometry fix, is printed on stderr.
 
+label names:
+  A per_label entry starts with "name" (a label<L>_name column in CSV) when the
+  label is named: by --label-names FILE (ITK-SNAP label description file, 3D
+  Slicer colour table .ctbl/.txt, or dicegui's .labels.json), else by a
+  .seg.nrrd's segments, else by <stem>.labels.json, <stem>.ctbl or <stem>.txt
+  beside a mask file (one that cannot be read is a warning). An unreadable
+  --label-names FILE is bad input (exit 2).
+
 cohort:
   Files are paired by case name: the file name without its extension
   (.nii.gz .nii .nrrd .seg.nrrd .nhdr .png .tif .tiff .jpg .jpeg .bmp .npy .npz
@@ -99,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="NSD tolerance in mm (default 1.0; implies --surface)")
     p.add_argument("--sigmoid", action="store_true",
                    help="apply a sigmoid to a prediction holding logits instead of refusing it")
+    p.add_argument("--label-names", type=Path, default=None, metavar="FILE",
+                   help="names of the labels: an ITK-SNAP label file, a Slicer colour table "
+                        "(.ctbl/.txt) or a dicegui .labels.json (wins over names found beside the masks)")
     p.add_argument("--format", choices=("json", "csv"), default=None,
                    help="output format (single case default json; cohort default csv, "
                         "or json when --out ends in .json)")
@@ -297,11 +308,19 @@ def _options(args):
     from .core.cohort import ScoreOptions
 
     surface = args.surface or args.tolerance is not None
+    label_names = None
+    if args.label_names is not None:
+        from .core.io.label_names import read_label_table
+
+        read_label_table(args.label_names)  # a bad file is bad input (exit 2) before any case is scored
+        # absolute: workers (a Dask cluster) may run in another folder
+        label_names = os.path.abspath(args.label_names)
     return ScoreOptions(
         labels=args.labels,
         surface=surface,
         tolerance=1.0 if args.tolerance is None else args.tolerance,
         sigmoid=args.sigmoid,
+        label_names=label_names,
     )
 
 
@@ -313,7 +332,7 @@ def _run_single(args, stdout, stderr) -> int:
         if not Path(path).exists():
             raise UsageError(f"{role} {path}: no such file or folder")
     options = _options(args)
-    case = load_case(gt=args.gt, pred=args.pred, sigmoid=options.sigmoid)
+    case = load_case(gt=args.gt, pred=args.pred, sigmoid=options.sigmoid, label_names=options.label_names)
     notes, warnings = cohort.case_notes(case)
     for n in notes:
         stderr.write(f"note: {n}\n")

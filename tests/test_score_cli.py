@@ -654,3 +654,78 @@ def test_grid_mismatch_of_two_files_with_one_name_names_their_folders(tmp_path):
     rc, _, err = run([gt, other])
     assert rc == 2 and "Brain2.nii.gz is 5×4×3" in err and "ground truth Brain.nii.gz is 4×4×3" in err
     assert "/" not in err.split(": different")[0]
+
+
+# ----------------------------------------------------------------- label names
+
+ITKSNAP_NAMES = """\
+# ITK-SnAP Label Description File
+    0     0    0    0        0  0  0    "Clear Label"
+    1   255    0    0        1  1  1    "necrotic core"
+    2     0  255    0        1  1  1    "oedema"
+    4     0    0  255        1  1  1    "enhancing tumour"
+"""
+
+
+def test_label_names_file_names_the_per_label_entries_single_case(tmp_path):
+    gt, pred = label_pair(30)
+    g = save_nifti(tmp_path / "gt.nii.gz", gt)
+    p = save_nifti(tmp_path / "pred.nii.gz", pred)
+    names = tmp_path / "brats.txt"
+    names.write_text(ITKSNAP_NAMES)
+    rc, out, err = run([g, p, "--label-names", names])
+    assert rc == 0, err
+    per = strict_json(out)["per_label"]
+    assert {k: v["name"] for k, v in per.items()} == {"1": "necrotic core", "2": "oedema", "4": "enhancing tumour"}
+    assert list(per["4"])[0] == "name"
+    assert per["4"]["dice"] == pytest.approx(sitk_dice(gt, pred, 4), abs=1e-12)
+    rc, out, err = run([g, p, "--label-names", names, "--format", "csv"])
+    assert rc == 0, err
+    header, row = next(csv.reader(io.StringIO(out))), next(csv.DictReader(io.StringIO(out)))
+    assert row["label2_name"] == "oedema" and float(row["label2_dice"]) == pytest.approx(sitk_dice(gt, pred, 2))
+    # a label's name leads its columns
+    label2 = [c for c in header if c.startswith("label2_")]
+    assert label2[0] == "label2_name" and "label2_dice" in label2
+
+
+def test_label_names_in_a_cohort_table_and_a_sidecar_beside_the_masks(tmp_path):
+    g, p, arrays = make_cohort(tmp_path, n=3, labels=True, broken=None)
+    # a sidecar beside one prediction names labels 1 and 2 of that case only
+    (p / "c01_pred.labels.json").write_text('{"labels": {"1": "core", "2": "edema"}}')
+    out_csv = tmp_path / "results.csv"
+    rc, out, err = run(["--gt-dir", g, "--pred-dir", p, "--out", out_csv, "--no-progress", "--workers", "1"])
+    assert rc == 0, err
+    rows, summary = read_table(out_csv)
+    by_case = {r["case"]: r for r in rows}
+    assert by_case["c01"]["label1_name"] == "core" and by_case["c00"]["label1_name"] == ""
+    # names are text: the summary rows hold no statistics of them, and the numbers are unchanged
+    assert summary["mean"]["label1_name"] == "" and summary["n"]["label1_name"] == ""
+    dices = [sitk_dice(*arrays[c], 1) for c in ("c00", "c01", "c02")]
+    assert float(summary["mean"]["label1_dice"]) == pytest.approx(np.mean(dices), abs=1e-12)
+
+    names = tmp_path / "names.ctbl"
+    names.write_text("# Color table file names.ctbl\n1 necrotic_core 255 0 0 255\n4 enhancing 0 0 255 255\n")
+    out_json = tmp_path / "results.json"
+    rc, out, err = run(["--gt-dir", g, "--pred-dir", p, "--out", out_json, "--no-progress", "--workers", "2",
+                        "--label-names", names])
+    assert rc == 0, err
+    cases = {c["case"]: c for c in strict_json(out_json.read_text())["cases"]}
+    # the explicit file wins over the sidecar; the sidecar still names label 2 of c01
+    assert [cases[c]["label1_name"] for c in ("c00", "c01", "c02")] == ["necrotic core"] * 3
+    assert cases["c01"]["label2_name"] == "edema" and "label2_name" not in cases["c00"]
+    assert cases["c02"]["label4_name"] == "enhancing"
+
+
+def test_unreadable_label_names_file_exits_2_with_one_line(tmp_path):
+    gt, pred = label_pair(31)
+    g = save_nifti(tmp_path / "gt.nii.gz", gt)
+    p = save_nifti(tmp_path / "pred.nii.gz", pred)
+    bad = tmp_path / "names.txt"
+    bad.write_text('1 255 0 0 1 1 1 "a"\n1 0 255 0 1 1 1 "b"\n')
+    for argv in ([g, p], ["--gt-dir", tmp_path, "--pred-dir", tmp_path / "elsewhere"]):
+        rc, out, err = run([*argv, "--label-names", bad])
+        assert rc == 2 and out == ""
+        assert_one_clean_line(err, "names.txt", "line 2", "listed twice")
+    rc, out, err = run([g, p, "--label-names", tmp_path / "absent.ctbl"])
+    assert rc == 2
+    assert_one_clean_line(err, "absent.ctbl", "cannot read")

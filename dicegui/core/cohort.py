@@ -191,12 +191,16 @@ class ScoreOptions:
         NSD tolerance in mm.
     sigmoid : bool
         Passed to ``load_case``: apply a sigmoid to a logit prediction.
+    label_names : str or None
+        A label file (ITK-SNAP, Slicer colour table, dicegui JSON) passed to
+        ``load_case``; its names win over those of the masks' own files.
     """
 
     labels: tuple | None = None
     surface: bool = False
     tolerance: float = 1.0
     sigmoid: bool = False
+    label_names: str | None = None
 
 
 def _label_maps(case) -> bool:
@@ -234,7 +238,8 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
         ``surface_distances()`` keys (mm) with ``options.surface``; for label
         maps (or explicit ``options.labels``) ``per_label`` ``{label: {...}}``
         (``metrics.per_label`` entries, with their ``absent`` flag, plus the
-        surface keys of that label) and ``mean_dice``/``mean_iou``
+        surface keys of that label, led by the label's ``name`` where
+        ``case.label_names`` knows it) and ``mean_dice``/``mean_iou``
         (``metrics.per_label``'s means: labels absent from both masks are
         left out; nan when no label is present).
     """
@@ -250,8 +255,10 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
         labels = list(options.labels) if options.labels is not None else None
         table = metrics.per_label(gt, pred, labels=labels)
         per = {}
+        names = getattr(case, "label_names", None) or {}
         for label, scores in table["labels"].items():
-            entry = dict(scores)
+            name = names.get(int(label))
+            entry = ({"name": str(name)} if name else {}) | dict(scores)
             if options.surface:
                 entry.update(_surface(gt == label, pred == label, spacing, options.tolerance))
             per[int(label)] = entry
@@ -288,7 +295,8 @@ def case_notes(case) -> tuple[list, list]:
 def flatten(result: dict) -> dict:
     """One flat row from :func:`score_case`'s nested result.
 
-    Per-label entries become ``label<L>_<key>`` columns (``label2_dice``);
+    Per-label entries become ``label<L>_<key>`` columns (``label2_dice``,
+    ``label2_name`` for a named label);
     ``spacing_mm`` becomes text such as ``"0.8x0.8x2.5"``.
     """
     row = {}
@@ -325,7 +333,7 @@ def score_files(name: str, gt_path, pred_path, options: ScoreOptions = ScoreOpti
 
     row = {"case": name, "status": STATUS_OK, "error": ""}
     try:
-        case = load_case(gt=gt_path, pred=pred_path, sigmoid=options.sigmoid)
+        case = load_case(gt=gt_path, pred=pred_path, sigmoid=options.sigmoid, label_names=options.label_names)
         result = score_case(case, options)
         notes, warnings = case_notes(case)
         row["gt_kind"] = getattr(case.gt_info, "kind", "")
@@ -509,7 +517,8 @@ def _column_rank(col: str):
     m = _LABEL_COL_RE.match(col)
     if m:
         key = m.group(2)
-        pos = base.index(key) if key in base else len(base)
+        # a label's name leads its columns: label2_name, label2_dice, ...
+        pos = -1 if key == "name" else base.index(key) if key in base else len(base)
         return (2, int(m.group(1)), pos, key)
     return (3, 0, 0, col)
 
