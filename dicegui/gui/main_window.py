@@ -80,6 +80,7 @@ KEYBOARD_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Editing", "navigate: no tool (cancels a stroke)", ("Esc",)),
     Shortcut("Editing", "smaller / larger brush", ("[", "]")),
     Shortcut("Editing", "brush size", gesture="Shift+wheel"),
+    Shortcut("Editing", "pick the label under the mouse (eyedropper; Ctrl+click with a paint tool)", ("I",)),
     Shortcut("Editing", "undo the last edit", ("Ctrl+Z",)),
     Shortcut("Editing", "redo", ("Ctrl+Shift+Z", "Ctrl+Y")),
     Shortcut("Editing", "interpolate the active label between painted slices", ("Ctrl+I",)),
@@ -597,7 +598,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return self._lut_cache
 
     def label_palette(self) -> np.ndarray:
-        return ov.label_palette(self.session.max_label + 1 if self.session else 2)
+        n = self.session.max_label + 1 if self.session else 2
+        cached = getattr(self, "_palette_cache", None)
+        if cached is None or len(cached) != n:  # half a millisecond per dab otherwise
+            cached = self._palette_cache = ov.label_palette(n)
+        return cached
 
     def _redraw_overlay(self) -> None:
         """The overlay of every view, after its settings or colour table changed."""
@@ -628,7 +633,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def focus_label(self) -> int | None:
         return self.overlay_panel.current_label()
 
-    def _update_volume_scores(self) -> None:
+    def _update_volume_scores(self, changed=None) -> None:
+        """Volume and per-label scores; ``changed``: the only labels a dab changed (None: any)."""
         s = self.session
         label = self.focus_label
         if not s.has_scores:
@@ -649,7 +655,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores.set_overlap("volume", vol, s.sizes(vol))
         title = "all foreground" if label is None else f"label {label} {s.label_name(label)}".rstrip()
         self.scores.set_scope(title, self._slice_title())
-        self.scores.set_per_label(s.per_label(), s.case.label_names, s.size_per_voxel, self.label_palette())
+        self.scores.set_per_label(s.per_label(), s.case.label_names, s.size_per_voxel, self.label_palette(),
+                                  changed=changed)
 
     def _slice_title(self) -> str:
         return "Slice" if self.session.grid.is_2d else f"{self.plane.title} {self.index}"
@@ -680,7 +687,7 @@ class MainWindow(QtWidgets.QMainWindow):
             slice_counts["mismatch"] = ov.mismatch_count(codes)
         self.overlay_panel.set_counts(slice_counts, volume_counts)
 
-    def masks_changed(self, region=None, box=None) -> None:
+    def masks_changed(self, region=None, box=None, labels=None) -> None:
         """Call after editing a mask through ``session.live``: refresh scores and every view's overlay.
 
         Parameters
@@ -694,10 +701,13 @@ class MainWindow(QtWidgets.QMainWindow):
             View-order voxel box of the edit: the other views repaint what it
             covers on their slices (none when it misses them). Default: they
             redraw their whole overlay.
+        labels : set of int, optional
+            The only labels whose counts changed (a brush dab): only their
+            per-label rows are rewritten. Default: every row.
         """
         if self.session is None or self.views.state is None:
             return
-        self._update_volume_scores()
+        self._update_volume_scores(labels)
         focus = self.views.state.focus
         if region is not None or box is None:
             self.views.repaint_region(focus, region)

@@ -6,10 +6,12 @@ worker); it computes nothing.
 from __future__ import annotations
 
 import math
+from html import escape
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.display import PIXEL_SIZE_UNITS
+from ..core.edits.change_report import signed_figure
 from .overlay_panel import swatch
 
 OVERLAP_ROWS = (
@@ -259,8 +261,12 @@ class ScoresPanel(QtWidgets.QWidget):
                 value = scores.get(key)
             self._cells[(key, column)].setText(format_value(key, value))
 
-    def set_last_change(self, delta: float | None, what: str = "last stroke") -> None:
-        """Show ``ΔDice +0.0123 (what)``; None hides the line."""
+    def set_last_change(self, delta: float | None, what: str = "last stroke", detail: str = "") -> None:
+        """Show ``ΔDice +0.001234 (what)`` and, below, ``detail`` (what the edit did to each label); None hides.
+
+        ΔDice keeps four significant digits: a 55-voxel change of a large
+        organ must not read "+0.0000".
+        """
         if delta is None:
             self.last_change.setVisible(False)
             self.last_change.setText("")
@@ -268,11 +274,13 @@ class ScoresPanel(QtWidgets.QWidget):
         if math.isnan(delta):
             text, colour = "ΔDice undefined", "#555555"
         else:
-            # Round first so that a tiny change never reads "-0.0000".
-            shown = round(float(delta), 4) + 0.0
-            text = f"ΔDice {shown:+.4f}"
-            colour = "#2e7d32" if shown > 0 else "#b00020" if shown < 0 else "#555555"
-        self.last_change.setText(f"<span style='color:{colour}; font-weight:bold'>{text}</span> ({what})")
+            text = f"ΔDice {signed_figure(delta, min_decimals=4)}"
+            colour = "#2e7d32" if "+" in text else "#b00020" if "\u2212" in text else "#555555"
+        html = f"<span style='color:{colour}; font-weight:bold'>{text}</span> ({what})"
+        if detail:
+            html += f"<br><small>{escape(detail)}</small>"
+        self.last_change.setText(html)
+        self.last_change.setWordWrap(True)
         self.last_change.setVisible(True)
 
     def last_change_text(self) -> str:
@@ -305,16 +313,24 @@ class ScoresPanel(QtWidgets.QWidget):
             item.setForeground(QtGui.QBrush(QtGui.QColor("#999999" if stale else "#000000")))
 
     # ------------------------------------------------------------- per label
-    def set_per_label(self, result: dict | None, names: dict, voxel_ml: float, palette=None) -> None:
-        """Fill the per-label table from a ``per_label()`` dictionary (None hides it)."""
+    def set_per_label(self, result: dict | None, names: dict, voxel_ml: float, palette=None,
+                      changed=None) -> None:
+        """Fill the per-label table from a ``per_label()`` dictionary (None hides it).
+
+        ``changed``: the only labels whose numbers can differ (a brush dab);
+        only their rows are rewritten and the table is not re-sorted until
+        :meth:`sort_per_label` (at the end of the stroke), so rows do not jump
+        under the hand and a dab costs a few cells, not the whole table.
+        """
         self.labels_box.setVisible(result is not None)
         t = self.per_label
         if result is not None:
             present = {k: v for k, v in result["labels"].items() if not v.get("absent")}
-            if self._update_per_label_in_place(present, names, voxel_ml):
+            if self._update_per_label_in_place(present, names, voxel_ml, changed):
                 self._set_mean(result, len(present))
                 return
         self._per_label_rows = None
+        self._sort_pending = False
         t.setSortingEnabled(False)
         t.setRowCount(0)
         if result is None:
@@ -353,11 +369,13 @@ class ScoresPanel(QtWidgets.QWidget):
             f"{format_value('iou', result['mean_iou'])} over {n} labels (worst first)"
         )
 
-    def _update_per_label_in_place(self, present: dict, names: dict, voxel_ml: float) -> bool:
+    def _update_per_label_in_place(self, present: dict, names: dict, voxel_ml: float, changed=None) -> bool:
         """New numbers for the same labels (every brush dab): change only the cells that differ.
 
         Rebuilding the table on every dab would repaint all of it; here only
         changed cells repaint, and the rows keep the order the user chose.
+        With ``changed`` only those labels' rows are visited and sorting waits
+        for :meth:`sort_per_label`.
         """
         state = self._per_label_rows
         if state is None:
@@ -366,9 +384,11 @@ class ScoresPanel(QtWidgets.QWidget):
         if set(rows) != {int(k) for k in present} or old_names != names or old_ml != voxel_ml:
             return False
         t = self.per_label
-        header = t.horizontalHeader()
-        t.setSortingEnabled(False)
+        if t.isSortingEnabled():
+            t.setSortingEnabled(False)  # a cell edit with sorting on moves its row at once
         for label, s in present.items():
+            if changed is not None and int(label) not in changed:
+                continue
             cells = rows[int(label)]
             values = (
                 ("dice", s["dice"], float(s["dice"])),
@@ -381,9 +401,20 @@ class ScoresPanel(QtWidgets.QWidget):
                 if item.text() != text:
                     item.setText(text)
                 item._key = sort_key
+        self._sort_pending = True
+        if changed is None:
+            self.sort_per_label()
+        return True
+
+    def sort_per_label(self) -> None:
+        """Re-sort the per-label rows after in-place updates (the end of a stroke); no-op when in order."""
+        if not getattr(self, "_sort_pending", False):
+            return
+        self._sort_pending = False
+        t = self.per_label
+        header = t.horizontalHeader()
         t.setSortingEnabled(True)  # re-sorts by the column and order shown in the header
         t.sortItems(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        return True
 
     def per_label_rows(self) -> list[tuple[int, str, str]]:
         """(label, name, Dice text) of each row in display order."""

@@ -24,6 +24,7 @@ UNDO_LIMIT_KEY = "editing/undo_memory_mb"
 # afternoon makes on a CT, yet leaves room for the volumes themselves.
 DEFAULT_UNDO_LIMIT_MB = 200
 RECOVERY_FOLDER = "recovery"
+PROTECT_KEY = "editing/protect_other_labels"
 
 
 def configure_from_environment() -> None:
@@ -72,6 +73,25 @@ def set_undo_memory_limit(megabytes: float) -> None:
     """Store the undo history's memory bound (takes effect for windows opened afterwards)."""
     s = settings()
     s.setValue(UNDO_LIMIT_KEY, float(megabytes))
+    s.sync()
+
+
+def protect_other_labels() -> bool:
+    """Whether painting keeps other labels (setting ``editing/protect_other_labels``, default on).
+
+    On by default: a brush that overwrites neighbouring organs changes
+    scores the corrector never looked at.
+    """
+    raw = settings().value(PROTECT_KEY, True)
+    if isinstance(raw, str):  # the INI file stores booleans as text
+        return raw.strip().lower() not in ("false", "0", "no", "off")
+    return bool(raw)
+
+
+def set_protect_other_labels(on: bool) -> None:
+    """Remember the "Protect other labels" choice for the next windows."""
+    s = settings()
+    s.setValue(PROTECT_KEY, bool(on))
     s.sync()
 
 

@@ -69,7 +69,7 @@ def label_change_text(label: int, change: int, name: str = "", size_per_voxel: f
 
 
 def edit_report(changes: dict, foreground: int, *, names: dict | None = None, size_per_voxel: float | None = None,
-                size_unit: str = "mL", dice_change: float | None = None, dice_of: str = "foreground") -> str:
+                size_unit: str = "mL", dice_changes: dict | None = None) -> str:
     """One line saying what an edit did.
 
     Parameters
@@ -85,9 +85,9 @@ def edit_report(changes: dict, foreground: int, *, names: dict | None = None, si
         Size of one voxel in ``size_unit``; adds the size of each change.
     size_unit : str
         ``"mL"``, ``"mm²"``...; ``"voxels"`` adds no size.
-    dice_change : float, optional
-        Change of the Dice the scores panel shows, and ``dice_of`` what it
-        is the Dice of (``"foreground"`` or ``"label 20"``).
+    dice_changes : dict of str to float, optional
+        Changes of Dice by what they are the Dice of, in the order given
+        (``{"label 20": 0.0041, "foreground": 0.0}``).
 
     Returns
     -------
@@ -105,6 +105,6 @@ def edit_report(changes: dict, foreground: int, *, names: dict | None = None, si
         parts.append(f"{more} more label{'s' if more != 1 else ''}")
     pieces = [", ".join(parts) if parts else "no label changed"]
     pieces.append(f"foreground {signed_figure(foreground)}")
-    if dice_change is not None:
-        pieces.append(f"ΔDice({dice_of}) {signed_figure(dice_change, min_decimals=4)}")
+    for what, change in (dice_changes or {}).items():
+        pieces.append(f"ΔDice({what}) {signed_figure(change, min_decimals=4)}")
     return "; ".join(pieces)

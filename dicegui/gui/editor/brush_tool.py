@@ -67,7 +67,7 @@ class BrushTool(EditTool):
         box = self._stroke.add(self.editor.plane_point(pixel))
         if box is not None:
             self._box = union_box(self._box, box)
-            self.editor.region_changed(box, live=True)
+            self.editor.region_changed(box, live=True, labels=self._stroke.last_labels)
 
     def finish(self) -> None:
         stroke, self._stroke = self._stroke, None

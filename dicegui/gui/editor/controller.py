@@ -24,7 +24,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core import overlay as ov
 from ...core.display import PLANES, plane_to_voxel
-from ...core.edits import Brush, brush_radius_mm, describe, plane_axes
+from ...core.edits import Brush, brush_radius_mm, describe, foreground_change, label_changes, plane_axes
+from ...core.edits.change_report import edit_report
 from .brush_cursor import BrushCursor
 from .brush_tool import BrushTool
 from .cleanup_effects import FillHolesEffect, RemoveIslandsEffect
@@ -33,6 +34,7 @@ from .eraser_tool import EraserTool
 from .fill_tool import FillTool
 from .intensity_range import IntensityRangeWidget
 from .interpolate_effect import InterpolateEffect
+from .label_focus import LabelFocus
 from .saving import MASK_WORDS, MaskSaver
 from .undo import ROLES, EditHistory
 
@@ -87,6 +89,9 @@ class Editor(QtCore.QObject):
         self._build_menus()
         self._build_toolbar()
         self._build_correction_tools()
+        self.label_focus = LabelFocus(self)  # brush label follows the review; eyedropper; visible strokes
+        self._stroke_note = None  # what the overlay had to change to show the stroke
+        self._label_before = None  # (label, Dice) of the edited label before the edit
         window.view.edit_handler = self
         window.sessionChanged.connect(self._session_changed)
         window.sliceChanged.connect(self._slice_changed)
@@ -361,7 +366,12 @@ class Editor(QtCore.QObject):
 
     # ------------------------------------------------- view's edit handler
     def press(self, pixel, modifiers) -> bool:
-        if self.tool is None or not self.can_edit():
+        if self.tool is None or self.session is None:
+            return False
+        if modifiers & QtCore.Qt.KeyboardModifier.ControlModifier:  # eyedropper: pick, never paint
+            self.label_focus.pick(self.window.plane, self.window.index, pixel)
+            return True
+        if not self.can_edit():
             return False
         return self.tool.press(pixel, modifiers)
 
@@ -388,24 +398,34 @@ class Editor(QtCore.QObject):
 
     # ------------------------------------------------- tools report back
     def stroke_started(self) -> None:
+        self._stroke_note = self.label_focus.ensure_visible()  # before the Dice: the focus may change
         self._dice_before_stroke = self.current_dice()
+        self._label_before = self._label_dice(self.label)
         self.act_undo.setEnabled(True)  # Ctrl+Z mid-drag ends the stroke and undoes it
 
     def stroke_cancelled(self) -> None:
         self._dice_before_stroke = None
+        self._stroke_note = None
+        self.window.scores.sort_per_label()
         self._show_last_change()
         self._update_actions()
 
-    def region_changed(self, box, live: bool = False) -> None:
-        """Masks changed inside ``box`` (tuple of slices, view order): refresh scores and overlay."""
+    def region_changed(self, box, live: bool = False, labels=None) -> None:
+        """Masks changed inside ``box`` (tuple of slices, view order): refresh scores and overlay.
+
+        ``labels``: the only labels whose counts changed (a dab), so only their
+        per-label rows are rewritten; None: any.
+        """
         region = self.screen_region(box)
-        self.window.masks_changed(region)
+        self.window.masks_changed(region, labels=labels)
         if live and self._dice_before_stroke is not None:
             self.window.scores.set_last_change(self.current_dice() - self._dice_before_stroke, "this stroke")
 
     def commit(self, delta) -> None:
         """One stroke or click ended: its delta becomes one undo step (none if nothing changed)."""
         before, self._dice_before_stroke = self._dice_before_stroke, None
+        note, self._stroke_note = self._stroke_note, None
+        self.window.scores.sort_per_label()  # rows were updated in place during the drag
         if delta is None:
             self._show_last_change()
             self._update_actions()
@@ -414,9 +434,13 @@ class Editor(QtCore.QObject):
         dropped_before = self.history.dropped_steps
         self.history.push(delta, text)
         self._note_labels(delta.new)
+        dice = None if before is None else self.current_dice() - before
+        detail = self.change_text(delta, dice, label_before=self._label_before)
+        self._label_before = None
         if before is not None:
-            self._last_change = (self.current_dice() - before, "last stroke")
+            self._last_change = (dice, "last stroke", detail)
         self._show_last_change()
+        text = f"{text}: {detail}" + (f"  ·  {note}" if note else "")
         dropped = self.history.dropped_steps - dropped_before
         self.report(f"{text}  ·  {self._dropped_text(dropped)}" if dropped else text)
 
@@ -427,6 +451,32 @@ class Editor(QtCore.QObject):
         else:
             scores.set_last_change(*self._last_change)
 
+    def _label_dice(self, label):
+        """``(label, its volume Dice)`` of a label map, to report the edited label's ΔDice; else None."""
+        s = self.session
+        if label is None or s is None or not s.is_label_map or s.live is None:
+            return None
+        return int(label), float(s.volume_scores(int(label))["dice"])
+
+    def change_text(self, delta, dice_change=None, undo: bool = False, label_before=None) -> str:
+        """What an edit did to each label and the foreground, ΔDice of the focus and of the edited label.
+
+        ``label_before``: ``(label, Dice)`` of the edited label before the edit.
+        """
+        s = self.session
+        changes = label_changes(delta)
+        fg = foreground_change(delta)
+        if undo:
+            changes, fg = {k: -v for k, v in changes.items()}, -fg
+        focus = self.window.focus_label
+        dice = {}
+        if label_before is not None and label_before[0] != focus:
+            dice[f"label {label_before[0]}"] = self._label_dice(label_before[0])[1] - label_before[1]
+        if dice_change is not None:
+            dice["foreground" if focus is None else f"label {focus}"] = dice_change
+        return edit_report(changes, fg, names=s.case.label_names if s.is_label_map else {},
+                           size_per_voxel=s.size_per_voxel, size_unit=s.size_unit, dice_changes=dice)
+
     # ============================================================ effects
     def _run_effect(self, effect, *args):
         """Run a whole-mask effect as one undo step; its delta (None if nothing changed or refused)."""
@@ -434,6 +484,7 @@ class Editor(QtCore.QObject):
             return None
         self.finish_stroke()
         before = self.current_dice()
+        self._label_before = self._label_dice(self.label)
         try:
             delta = effect.run(self, self.panel.scope_key(), *args)
         except ValueError as exc:
@@ -505,16 +556,19 @@ class Editor(QtCore.QObject):
 
     def _about_to_apply(self, delta, undo: bool) -> None:
         self._dice_before_apply = self.current_dice()
+        self._label_before = self._label_dice(delta.label)
 
     def _applied(self, delta, undo: bool) -> None:
         self.region_changed(delta.box)
         self._note_labels(delta.old if undo else delta.new)
         word = "undo" if undo else "redo"
-        if self._dice_before_apply is not None:
-            self._last_change = (self.current_dice() - self._dice_before_apply, word)
+        dice = None if self._dice_before_apply is None else self.current_dice() - self._dice_before_apply
+        detail = self.change_text(delta, dice, undo=undo, label_before=self._label_before)
+        if dice is not None:
+            self._last_change = (dice, word, detail)
             self._show_last_change()
         text = describe(delta, None if self.session.grid.is_2d else AXIS_NAMES)
-        self.report(f"{word.capitalize()}: {text}")
+        self.report(f"{word.capitalize()}: {text}: {detail}")
 
     def _steps_dropped(self, n: int) -> None:
         self.report(self._dropped_text(n))

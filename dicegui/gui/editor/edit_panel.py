@@ -18,6 +18,7 @@ TARGET_WORDS = {"gt": "reference", "pred": "prediction"}
 TARGET_COLORS = {"gt": "#56b4e9", "pred": "#d55e00"}
 MAX_RADIUS = 100
 SCOPES = {"slice": "this slice", "volume": "whole volume (3-D)"}
+PIN_TIP = "Pinned: the brush keeps this label when you review other labels"
 
 
 class EditPanel(QtWidgets.QGroupBox):
@@ -78,7 +79,12 @@ class EditPanel(QtWidgets.QGroupBox):
         self.label = QtWidgets.QComboBox()
         self.label.setToolTip("Label the brush and fill write (and the eraser clears when other labels are protected)")
         self.label.setMaxVisibleItems(25)
+        self.pin = QtWidgets.QToolButton()
+        self.pin.setText("Pin")
+        self.pin.setCheckable(True)
+        self.pin.setToolTip(PIN_TIP)
         self.protect = QtWidgets.QCheckBox("Protect other labels")
+        self.protect.setChecked(True)  # the editor restores the remembered choice
         self.protect.setToolTip("Paint and fill only background or the active label; erase only the active label")
 
         # ---- brush
@@ -111,7 +117,10 @@ class EditPanel(QtWidgets.QGroupBox):
         form.setVerticalSpacing(4)
         form.addRow("Tool", self.tool_row)
         form.addRow("Edit", target_row)
-        form.addRow("Label", self.label)
+        label_row = QtWidgets.QHBoxLayout()
+        label_row.addWidget(self.label, 1)
+        label_row.addWidget(self.pin)
+        form.addRow("Label", label_row)
         form.addRow("", self.protect)
         radius_row = QtWidgets.QHBoxLayout()
         radius_row.addWidget(self.radius)
@@ -188,6 +197,7 @@ class EditPanel(QtWidgets.QGroupBox):
         self.label.setCurrentIndex(i if i >= 0 else 0)
         del blocker
         self.label.setEnabled(is_label_map)
+        self.pin.setEnabled(is_label_map)
         self.protect.setEnabled(is_label_map)
         for which, button in self.target_buttons.items():
             button.setEnabled(which in targets)

@@ -47,9 +47,13 @@ class RegionNavigator(QtWidgets.QWidget):
     -------
     regionsChanged()
         A new list is shown.
+    regionSelected(object)
+        A region was selected (N / Shift+N or a click on its row): the
+        :class:`~dicegui.core.regions.ErrorRegion`.
     """
 
     regionsChanged = QtCore.Signal()
+    regionSelected = QtCore.Signal(object)
     sync_limit = 1 << 21  # voxels listed in the GUI thread; larger volumes use the worker
 
     def __init__(self, window, parent=None):
@@ -266,6 +270,7 @@ class RegionNavigator(QtWidgets.QWidget):
             self._move_to(r)
         self._update_box()
         self._update_buttons()
+        self.regionSelected.emit(r)
 
     def go_to(self, i: int) -> None:
         """Select region ``i``, show the slice through it and centre the view on it."""

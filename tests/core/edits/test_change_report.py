@@ -31,9 +31,10 @@ def test_a_55_voxel_change_of_a_large_organ_is_visible():
 
 def test_report_of_the_issue_stroke():
     text = edit_report({7: -55, 20: 1147}, 1092, names={7: "pancreas", 20: "colon"},
-                       size_per_voxel=0.0028, size_unit="mL", dice_change=0.0041204, dice_of="label 20")
+                       size_per_voxel=0.0028, size_unit="mL",
+                       dice_changes={"label 20": 0.0041204, "label 7": -0.000123456})
     assert text == ("label 20 colon +1,147 vox (+3.21 mL), label 7 pancreas \u221255 vox (\u22120.154 mL); "
-                    "foreground +1,092; ΔDice(label 20) +0.004120")
+                    "foreground +1,092; ΔDice(label 20) +0.004120; ΔDice(label 7) \u22120.0001235")
 
 
 def test_report_without_sizes_and_with_many_labels():
