@@ -92,7 +92,7 @@ class Editor(QtCore.QObject):
         self.label_focus = LabelFocus(self)  # brush label follows the review; eyedropper; visible strokes
         self._stroke_note = None  # what the overlay had to change to show the stroke
         self._label_before = None  # (label, Dice) of the edited label before the edit
-        window.view.edit_handler = self
+        window.views.edit_handler = self  # every slice view hands its mouse to the editor
         window.sessionChanged.connect(self._session_changed)
         window.sliceChanged.connect(self._slice_changed)
         self.history.aboutToApply.connect(self._about_to_apply)
@@ -417,7 +417,7 @@ class Editor(QtCore.QObject):
         per-label rows are rewritten; None: any.
         """
         region = self.screen_region(box)
-        self.window.masks_changed(region, labels=labels)
+        self.window.masks_changed(region, box, labels=labels)
         if live and self._dice_before_stroke is not None:
             self.window.scores.set_last_change(self.current_dice() - self._dice_before_stroke, "this stroke")
 
