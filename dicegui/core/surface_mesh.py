@@ -1,0 +1,270 @@
+"""Surfaces of the reference and the prediction for the 3-D error view, coloured by distance (no Qt here).
+
+What the colours mean
+---------------------
+The prediction's surface is a marching-cubes mesh (level 0.5 of the binary
+mask, :func:`skimage.measure.marching_cubes`). Each vertex is coloured by
+the surface distance that :mod:`dicegui.core.surface` measures, so the
+picture and the HD95/ASSD numbers of the scores panel tell one story:
+
+* every border voxel of the prediction (the mask XOR its face-connected
+  erosion) has a distance to the reference's border:
+  :func:`dicegui.core.surface.directed_distances` (exact Euclidean, in mm);
+* a vertex takes the distance of the prediction border voxel nearest to it,
+  with a sign: **positive** when that voxel lies outside the reference
+  (over-segmentation: the prediction reaches past the reference), **negative**
+  when it lies inside (under-segmentation: the prediction stops short).
+  Where the two surfaces coincide the distance is 0.
+
+Coordinates are millimetres along the view-order voxel axes: voxel
+``(i, j, k)`` has its centre at ``(i·sx, j·sy, k·sz)``, so a vertex maps back
+to a voxel by dividing by the spacing and rounding (:func:`vertex_voxel`).
+
+Large volumes are strided before meshing (every ``step``-th voxel along
+each axis, spacing multiplied by ``step``) so that the cropped box holds at
+most ``max_voxels``; the distances are then those of the coarser masks,
+which the view says ("1 in N voxels").
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from .surface import directed_distances
+
+#: Default cap on the voxels of the cropped box that is meshed.
+MAX_VOXELS = 8_000_000
+# Okabe–Ito blue (inside, under-segmentation) and vermillion (outside,
+# over-segmentation) either side of a light grey: a diverging map that
+# colour-blind viewers read the same way.
+_INSIDE = np.array([0.0, 114.0, 178.0]) / 255.0
+_MIDDLE = np.array([235.0, 235.0, 235.0]) / 255.0
+_OUTSIDE = np.array([213.0, 94.0, 0.0]) / 255.0
+
+
+@dataclass(frozen=True)
+class ErrorSurface:
+    """Meshes of the 3-D error view.
+
+    Attributes
+    ----------
+    pred_vertices, ref_vertices : numpy.ndarray
+        ``(n, 3)`` float32 vertex positions in mm (see the module notes);
+        empty ``(0, 3)`` when the mask is empty.
+    pred_faces, ref_faces : numpy.ndarray
+        ``(m, 3)`` int32 triangles.
+    pred_distance_mm : numpy.ndarray
+        Signed distance of each prediction vertex (NaN when the reference is empty).
+    spacing : tuple of 3 float
+        Spacing of the meshed grid (the volume's, times ``step``).
+    step : int
+        Stride used (1: full resolution).
+    label : int or None
+        The label shown, or None for any foreground.
+    """
+
+    pred_vertices: np.ndarray
+    pred_faces: np.ndarray
+    pred_distance_mm: np.ndarray
+    ref_vertices: np.ndarray
+    ref_faces: np.ndarray
+    spacing: tuple
+    step: int
+    label: int | None
+
+    @property
+    def empty(self) -> bool:
+        return len(self.pred_vertices) == 0 and len(self.ref_vertices) == 0
+
+
+def _empty_mesh() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32)
+
+
+def mesh_step(box_shape, max_voxels: int = MAX_VOXELS) -> int:
+    """Smallest stride along every axis that brings a box of ``box_shape`` to ``max_voxels`` or fewer."""
+    size = float(np.prod([int(n) for n in box_shape]))
+    if size <= max_voxels:
+        return 1
+    step = max(1, math.ceil((size / max_voxels) ** (1.0 / 3.0)))
+    while np.prod([math.ceil(int(n) / step) for n in box_shape]) > max_voxels:
+        step += 1
+    return step
+
+
+def mask_mesh(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
+    """Marching-cubes surface (level 0.5) of a binary 3-D mask, in mm.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        3-D bool (or 0/1) array.
+    spacing : sequence of 3 float
+        Voxel size in mm along each axis.
+
+    Returns
+    -------
+    vertices : numpy.ndarray
+        ``(n, 3)`` float32, voxel ``(i, j, k)`` at ``(i·sx, j·sy, k·sz)``.
+    faces : numpy.ndarray
+        ``(m, 3)`` int32. Both empty for an empty mask.
+
+    Notes
+    -----
+    The mask is cropped to its bounding box padded by one background voxel,
+    so the surface is closed where the mask touches the volume's edge.
+    """
+    from skimage.measure import marching_cubes
+
+    mask = np.asarray(mask)
+    if mask.ndim != 3:
+        raise ValueError(f"a surface needs a 3-D mask, got shape {mask.shape}")
+    spacing = np.asarray(spacing, float)
+    box = ndimage.find_objects(mask.astype(np.uint8, copy=False))
+    if not box or box[0] is None:
+        return _empty_mesh()
+    box = box[0]
+    crop = np.pad(mask[box].astype(np.uint8), 1)
+    verts, faces, _, _ = marching_cubes(crop, level=0.5, spacing=tuple(spacing))
+    offset = (np.array([s.start for s in box]) - 1) * spacing
+    return (verts + offset).astype(np.float32), faces.astype(np.int32)
+
+
+def border_voxels(mask: np.ndarray) -> np.ndarray:
+    """``(n, 3)`` indices of the border voxels (mask XOR face-connected erosion), row-major order."""
+    mask = np.asarray(mask, bool)
+    inner = ndimage.binary_erosion(mask, ndimage.generate_binary_structure(mask.ndim, 1), border_value=0)
+    return np.argwhere(mask & ~inner)
+
+
+def signed_vertex_distance(vertices: np.ndarray, prediction: np.ndarray, reference: np.ndarray,
+                           spacing) -> np.ndarray:
+    """Signed surface distance (mm) at each vertex of the prediction's mesh (see the module notes).
+
+    Parameters
+    ----------
+    vertices : numpy.ndarray
+        ``(n, 3)`` vertex positions in mm (from :func:`mask_mesh` of ``prediction``).
+    prediction, reference : numpy.ndarray
+        3-D bool masks of the same shape.
+    spacing : sequence of 3 float
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` float64: positive outside the reference, negative inside;
+        NaN everywhere when the reference is empty.
+    """
+    spacing = np.asarray(spacing, float)
+    if len(vertices) == 0:
+        return np.zeros(0)
+    if not np.any(reference):
+        return np.full(len(vertices), np.nan)
+    border = border_voxels(prediction)
+    dist = directed_distances(prediction, reference, spacing=spacing)  # one per border voxel, same order
+    tree = cKDTree(border * spacing)
+    _, nearest = tree.query(np.asarray(vertices, float), workers=1)
+    voxel = border[nearest]
+    inside = np.asarray(reference, bool)[voxel[:, 0], voxel[:, 1], voxel[:, 2]]
+    return np.where(inside, -dist[nearest], dist[nearest])
+
+
+def error_surface(reference, prediction, spacing, label=None, max_voxels: int = MAX_VOXELS) -> ErrorSurface:
+    """Meshes and signed distances of one label (or any foreground) for the 3-D error view.
+
+    Parameters
+    ----------
+    reference, prediction : numpy.ndarray or None
+        3-D masks (label maps or binary) of the same shape; either may be None
+        (its mesh is then empty, and the distances NaN).
+    spacing : sequence of 3 float
+    label : int, optional
+        Show ``== label``; default any foreground (``!= 0``).
+    max_voxels : int
+        Cap on the meshed box (see :func:`mesh_step`).
+    """
+    masks = []
+    for m in (reference, prediction):
+        if m is None:
+            masks.append(None)
+        else:
+            masks.append(np.asarray(m) != 0 if label is None else np.asarray(m) == label)
+    present = [m for m in masks if m is not None]
+    if not present:
+        raise ValueError("the 3-D view needs a reference or a prediction mask")
+    if present[0].ndim != 3 or min(present[0].shape) < 2:
+        raise ValueError(f"the 3-D view needs a volume, not a {present[0].shape} image")
+    union = present[0] if len(present) == 1 else present[0] | present[1]
+    box = ndimage.find_objects(union.astype(np.uint8))
+    shape = [s.stop - s.start for s in box[0]] if box and box[0] is not None else [1, 1, 1]
+    step = mesh_step(shape, max_voxels)
+    spacing = np.asarray(spacing, float) * step
+    if step > 1:
+        masks = [None if m is None else m[::step, ::step, ::step] for m in masks]
+    ref, pred = masks
+    ref_mesh = mask_mesh(ref, spacing) if ref is not None else _empty_mesh()
+    pred_mesh = mask_mesh(pred, spacing) if pred is not None else _empty_mesh()
+    if ref is None:
+        dist = np.full(len(pred_mesh[0]), np.nan)
+    else:
+        dist = signed_vertex_distance(pred_mesh[0], pred, ref, spacing)
+    return ErrorSurface(pred_mesh[0], pred_mesh[1], dist, ref_mesh[0], ref_mesh[1],
+                        tuple(float(s) for s in spacing), step, label)
+
+
+def default_limit(distance_mm: np.ndarray, spacing) -> float:
+    """Colour-scale limit: the 95th percentile of |distance|, at least the largest voxel side."""
+    d = np.abs(np.asarray(distance_mm, float))
+    d = d[np.isfinite(d)]
+    floor = float(max(spacing))
+    return max(float(np.percentile(d, 95)) if d.size else 0.0, floor)
+
+
+def diverging_colors(distance_mm: np.ndarray, limit_mm: float) -> np.ndarray:
+    """RGBA (n × 4, floats in 0–1): blue inside (negative), light grey at 0, vermillion outside (positive).
+
+    Distances beyond ``±limit_mm`` take the end colours; NaN is mid grey.
+    """
+    d = np.asarray(distance_mm, float)
+    t = np.clip(np.nan_to_num(d, nan=0.0) / float(limit_mm), -1.0, 1.0)[:, None]
+    rgb = np.where(t < 0, _MIDDLE + (_INSIDE - _MIDDLE) * -t, _MIDDLE + (_OUTSIDE - _MIDDLE) * t)
+    rgb[np.isnan(d)] = 0.5
+    return np.concatenate([rgb, np.ones((len(d), 1))], axis=1)
+
+
+def vertex_voxel(vertex_mm, spacing, shape) -> tuple[int, int, int]:
+    """The view-order voxel whose centre is nearest to a vertex, clamped into ``shape``."""
+    ijk = np.rint(np.asarray(vertex_mm, float) / np.asarray(spacing, float)).astype(int)
+    return tuple(int(min(max(v, 0), n - 1)) for v, n in zip(ijk, shape))
+
+
+def nearest_vertex_on_ray(vertices: np.ndarray, origin, direction, tolerance: float):
+    """Index of the vertex hit by a ray (within ``tolerance`` of it, nearest the origin), or None.
+
+    Parameters
+    ----------
+    vertices : numpy.ndarray
+        ``(n, 3)`` positions.
+    origin, direction : sequence of 3 float
+        The ray (direction need not be normalised).
+    tolerance : float
+        Largest distance from the ray that counts as a hit.
+    """
+    if len(vertices) == 0:
+        return None
+    v = np.asarray(vertices, float)
+    o = np.asarray(origin, float)
+    d = np.asarray(direction, float)
+    d = d / np.linalg.norm(d)
+    rel = v - o
+    along = rel @ d
+    perp = np.linalg.norm(rel - along[:, None] * d, axis=1)
+    hit = (perp <= tolerance) & (along > 0)
+    if not np.any(hit):
+        return None
+    candidates = np.flatnonzero(hit)
+    return int(candidates[np.argmin(along[candidates])])

@@ -1,0 +1,113 @@
+"""3-D error view data: meshes in mm, signed distances equal to core.surface's, colours, picking."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+from dicegui.core.surface import directed_distances
+from dicegui.core.surface_mesh import (
+    border_voxels,
+    default_limit,
+    diverging_colors,
+    error_surface,
+    mask_mesh,
+    mesh_step,
+    nearest_vertex_on_ray,
+    vertex_voxel,
+)
+
+
+def _ball(shape, centre, radius_mm, spacing):
+    grids = np.ogrid[tuple(slice(0, n) for n in shape)]
+    d2 = sum(((g - c) * s) ** 2 for g, c, s in zip(grids, centre, spacing))
+    return d2 <= radius_mm ** 2
+
+
+def test_mesh_vertices_are_in_mm_on_the_half_level():
+    spacing = (0.8, 1.2, 2.0)
+    ball = _ball((50, 40, 24), (25, 20, 12), 12.0, spacing)
+    verts, faces = mask_mesh(ball, spacing)
+    assert faces.max() < len(verts) and faces.dtype == np.int32
+    # every vertex lies on the 0.5 level of the mask: between a voxel inside and one outside,
+    # so its distance from the ball's centre (in mm) is within one voxel side of the radius
+    r = np.linalg.norm(verts - np.array([25, 20, 12]) * spacing, axis=1)
+    assert np.all(np.abs(r - 12.0) <= max(spacing))
+    # the mesh's extent matches the mask's extent in mm, half a voxel out on each side at most
+    idx = np.argwhere(ball)
+    lo, hi = idx.min(0) * spacing, idx.max(0) * spacing
+    assert np.all(verts.min(0) >= lo - np.array(spacing) / 2 - 1e-4)
+    assert np.all(verts.max(0) <= hi + np.array(spacing) / 2 + 1e-4)  # float32 vertices
+
+
+def test_empty_and_flat_masks():
+    v, f = mask_mesh(np.zeros((5, 5, 5), bool), (1, 1, 1))
+    assert v.shape == (0, 3) and f.shape == (0, 3)
+    with pytest.raises(ValueError, match="needs a volume"):
+        error_surface(np.ones((8, 8, 1)), np.ones((8, 8, 1)), (1, 1, 1))
+    s = error_surface(None, _ball((20, 20, 20), (10, 10, 10), 5, (1, 1, 1)), (1, 1, 1))
+    assert len(s.ref_vertices) == 0 and np.all(np.isnan(s.pred_distance_mm))
+
+
+def test_vertex_distances_are_core_surface_distances_of_the_nearest_border_voxel():
+    """The issue's check: colours come from dicegui.core.surface's distances at the mesh vertices."""
+    spacing = (1.0, 0.8, 2.0)
+    shape = (48, 52, 24)
+    ref = _ball(shape, (24, 26, 12), 14.0, spacing)
+    pred = _ball(shape, (27, 24, 12), 12.0, spacing)  # shifted and smaller: both signs occur
+    s = error_surface(ref.astype(np.uint8), (pred * 3).astype(np.uint8), spacing)
+    # independent: border by scipy erosion, nearest border voxel by a k-d tree, and the
+    # distance of that voxel from core.surface.directed_distances (one per border voxel, row-major)
+    border = np.argwhere(pred & ~ndimage.binary_erosion(pred, ndimage.generate_binary_structure(3, 1)))
+    dist = directed_distances(pred, ref, spacing=spacing)
+    assert len(dist) == len(border)
+    _, nearest = cKDTree(border * np.array(spacing)).query(s.pred_vertices.astype(float))
+    sign = np.where(ref[tuple(border[nearest].T)], -1.0, 1.0)
+    np.testing.assert_allclose(s.pred_distance_mm, sign * dist[nearest])
+    assert s.pred_distance_mm.min() < 0 < s.pred_distance_mm.max()
+
+
+def test_the_sign_says_over_or_under_segmentation_and_the_size_is_right():
+    spacing = (1.0, 1.0, 1.0)
+    shape = (60, 60, 60)
+    ref = _ball(shape, (30, 30, 30), 15.0, spacing)
+    bigger = _ball(shape, (30, 30, 30), 19.0, spacing)
+    smaller = _ball(shape, (30, 30, 30), 11.0, spacing)
+    over = error_surface(ref, bigger, spacing).pred_distance_mm
+    under = error_surface(ref, smaller, spacing).pred_distance_mm
+    assert np.all(over > 0) and np.all(under < 0)
+    # analytic gap 4 mm between the spheres, discretised on a 1 mm grid
+    assert np.median(over) == pytest.approx(4.0, abs=1.0)
+    assert np.median(under) == pytest.approx(-4.0, abs=1.0)
+    same = error_surface(ref, ref, spacing)
+    assert np.all(same.pred_distance_mm == 0)
+
+
+def test_labels_and_downsampling():
+    spacing = (1.0, 1.0, 1.0)
+    shape = (40, 40, 40)
+    lab = np.zeros(shape, np.uint8)
+    lab[_ball(shape, (12, 20, 20), 6, spacing)] = 1
+    lab[_ball(shape, (28, 20, 20), 6, spacing)] = 2
+    one = error_surface(lab, lab, spacing, label=2)
+    assert one.label == 2 and one.pred_vertices[:, 0].min() > 20 * 1.0  # only the second ball
+    assert mesh_step((100, 100, 100), 1_000_000) == 1 and mesh_step((400, 400, 400), 1_000_000) == 4
+    coarse = error_surface(lab, lab, spacing, max_voxels=2000)
+    assert coarse.step > 1 and coarse.spacing == (float(coarse.step),) * 3
+    assert len(coarse.pred_vertices) < len(error_surface(lab, lab, spacing).pred_vertices)
+
+
+def test_colours_limit_and_picking():
+    rgba = diverging_colors(np.array([-10.0, -1.0, 0.0, 2.0, 50.0, np.nan]), 4.0)
+    assert rgba.shape == (6, 4) and np.all(rgba[:, 3] == 1)
+    inside, zero, outside = rgba[0, :3], rgba[2, :3], rgba[4, :3]
+    assert inside[2] > inside[0] and outside[0] > outside[2]  # blue inside, vermillion outside
+    np.testing.assert_allclose(zero, [235 / 255] * 3)
+    np.testing.assert_allclose(rgba[1, :3], zero + (inside - zero) * 0.25)  # linear in between
+    assert default_limit(np.array([0.0, 0.1, 0.2]), (0.7, 0.7, 3.0)) == 3.0  # at least a voxel
+    verts = np.array([[0, 0, 10], [0, 0, 5], [3, 0, 2]], float)
+    assert nearest_vertex_on_ray(verts, (0, 0, 0), (0, 0, 1), 0.5) == 1  # nearest along the ray
+    assert nearest_vertex_on_ray(verts, (0, 0, 0), (0, 0, -1), 0.5) is None  # behind the eye
+    assert vertex_voxel((1.6, 2.4, 9.0), (0.8, 1.2, 3.0), (4, 4, 4)) == (2, 2, 3)
+    assert border_voxels(np.ones((3, 3, 3), bool)).shape == (26, 3)
