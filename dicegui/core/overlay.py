@@ -304,7 +304,7 @@ def label_palette(n: int) -> np.ndarray:
 
 
 def label_lut(max_label: int, opacity: float = 0.5, mode: str = "fill", visible=None,
-              palette=None) -> np.ndarray:
+              palette=None, label_alpha=None) -> np.ndarray:
     """Colour table for :func:`label_codes`.
 
     Parameters
@@ -317,6 +317,9 @@ def label_lut(max_label: int, opacity: float = 0.5, mode: str = "fill", visible=
         Only these labels are drawn (default all nonzero labels).
     palette : numpy.ndarray, optional
         ``(>= max_label + 1, 3)`` RGB, default :func:`label_palette`.
+    label_alpha : dict of int to float, optional
+        Opacity factor per label, 0 (hidden) to 1 (the common opacity, the
+        default for labels not listed): the label list's show / opacity.
 
     Returns
     -------
@@ -328,11 +331,16 @@ def label_lut(max_label: int, opacity: float = 0.5, mode: str = "fill", visible=
     if len(palette) < n:
         raise ValueError(f"palette has {len(palette)} colours, labels go up to {max_label}")
     inner, edge = _alphas(opacity, mode)
+    factor = np.ones(n)
+    for k, f in (label_alpha or {}).items():
+        if 0 < int(k) < n:
+            factor[int(k)] = float(np.clip(f, 0.0, 1.0))
     rgb = palette[:n].astype(np.uint32)
     lut = np.zeros((2 * n, 4), dtype=np.uint8)
     for col, alpha in ((0, inner), (1, edge)):
-        lut[col::2, :3] = (rgb * alpha + 127) // 255
-        lut[col::2, 3] = alpha
+        a = np.round(alpha * factor).astype(np.uint32)[:, None]
+        lut[col::2, :3] = (rgb * a + 127) // 255
+        lut[col::2, 3] = a[:, 0]
     lut[0:2] = 0  # background never drawn
     if visible is not None:
         keep = np.zeros(n, dtype=bool)

@@ -588,13 +588,14 @@ class MainWindow(QtWidgets.QMainWindow):
             panel = self.overlay_panel
             kind = panel.current_kind()
             if kind == KIND_CONFUSION:
-                self._lut_cache = ov.confusion_lut(panel.current_opacity(), panel.current_mode(),
-                                                   panel.visible_classes())
+                # one label's TP/FP/FN follow that label's show / opacity in the label list
+                opacity = panel.current_opacity() * panel.label_factor(panel.current_label())
+                self._lut_cache = ov.confusion_lut(opacity, panel.current_mode(), panel.visible_classes())
             else:
                 label = panel.current_label()
                 self._lut_cache = ov.label_lut(self.session.max_label, panel.current_opacity(),
                                                panel.current_mode(), None if label is None else [label],
-                                               palette=self.label_palette())
+                                               palette=self.label_palette(), label_alpha=panel.label_alpha())
         return self._lut_cache
 
     def label_palette(self) -> np.ndarray:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.overlay import CLASS_NAMES, CLASSES, DEFAULT_CLASS_COLORS, MODES
+from ..core.overlay import CLASS_NAMES, CLASSES, DEFAULT_CLASS_COLORS, MODES, label_palette
 
 KIND_CONFUSION = "confusion"
 KIND_GT_LABELS = "gt_labels"
@@ -83,6 +83,11 @@ class OverlayPanel(QtWidgets.QGroupBox):
         )
         self.labels_note = QtWidgets.QLabel("Colours per label: see the per-label table.")
         self.labels_note.setWordWrap(True)
+        from .label_display import LabelDisplayList  # it uses this module's swatch()
+
+        self.label_display = LabelDisplayList()
+        self.label_display.setVisible(False)
+        self.label_display.setMinimumHeight(120)
 
         form = QtWidgets.QFormLayout(self)
         form.setContentsMargins(6, 6, 6, 6)
@@ -100,12 +105,14 @@ class OverlayPanel(QtWidgets.QGroupBox):
         form.addRow(self.shown)
         form.addRow(legend)
         form.addRow(self.labels_note)
+        form.addRow(self.label_display)
 
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.label.currentIndexChanged.connect(self.changed)
         self.mode_fill.toggled.connect(self.changed)
         self.opacity.valueChanged.connect(self._opacity_changed)
         self.shown.toggled.connect(self.changed)
+        self.label_display.displayChanged.connect(self.changed)
         self._kind_changed()
 
     # ---------------------------------------------------------------- state
@@ -127,6 +134,14 @@ class OverlayPanel(QtWidgets.QGroupBox):
     def is_shown(self) -> bool:
         return self.shown.isChecked()
 
+    def label_alpha(self) -> dict:
+        """Per-label opacity factors of the label list (``{label: 0..1}``, listed only when not 1)."""
+        return self.label_display.label_alpha()
+
+    def label_factor(self, label: int | None) -> float:
+        """Opacity factor of one label (1 for None, the foreground)."""
+        return self.label_display.factor(label)
+
     # ------------------------------------------------------------- setters
     def set_case(self, labels, names: dict, is_label_map: bool, kinds) -> None:
         """Fill the label list and the kinds available for a new case."""
@@ -138,6 +153,8 @@ class OverlayPanel(QtWidgets.QGroupBox):
                 name = names.get(int(k), "")
                 self.label.addItem(f"{k}  {name}".rstrip(), int(k))
         self.label.setEnabled(is_label_map)
+        listed = sorted({int(k) for k in labels} | {int(k) for k in names}) if is_label_map else []
+        self.label_display.set_labels(listed, names, label_palette(max(listed, default=1) + 1))
         self.class_boxes["mismatch"].setVisible(is_label_map)
         for suffix in ("slice", "volume"):
             self.count_labels[f"mismatch/{suffix}"].setVisible(is_label_map)

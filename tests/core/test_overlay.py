@@ -161,3 +161,19 @@ def test_apply_lut_matches_fancy_indexing_and_writes_only_the_crop():
     # codes beyond the table are clipped to its last entry, not an IndexError
     big = np.array([[0, 40]], np.uint16)
     np.testing.assert_array_equal(ov.apply_lut(big, lut)[0, 1], lut[-1])
+
+
+def test_label_lut_per_label_opacity():
+    from dicegui.core.overlay import _alphas, label_lut, label_palette, straight_rgba
+
+    pal = label_palette(4)
+    lut = label_lut(3, 0.6, "fill", palette=pal, label_alpha={2: 0.0, 3: 0.5})
+    inner = round(255 * 0.6)
+    assert _alphas(0.6, "fill") == (inner, inner)
+    assert lut[2 * 1, 3] == inner and lut[2 * 1 + 1, 3] == inner  # label 1: not listed, full share
+    assert lut[2 * 2, 3] == 0 and lut[2 * 2 + 1, 3] == 0 and not lut[4:6].any()  # label 2 hidden
+    half = round(inner * 0.5)
+    assert lut[2 * 3, 3] == half
+    # premultiplied colour of the half-opaque label: rgb·a/255 rounded, as for any other alpha
+    assert tuple(lut[2 * 3]) == tuple((int(c) * half + 127) // 255 for c in pal[3]) + (half,)
+    assert straight_rgba(lut[2 * 3])[:3] == pytest.approx(tuple(int(c) for c in pal[3]), abs=2)

@@ -185,8 +185,10 @@ class LabelFocus(QtCore.QObject):
             now = panel.current_label()
             said.append("all labels" if now is None else f"label {now} {s.label_name(now)}".rstrip())
         display = getattr(panel, "label_display", None)
-        if display is not None and label is not None and not display.is_shown(label):
+        if display is not None and label is not None and display.factor(label) == 0:
             display.set_shown(label, True)
+            if display.factor(label) == 0:
+                display.set_opacity(label, 100)
             said.append(f"label {label} switched on")
         if not said:
             return None
