@@ -137,6 +137,7 @@ def main() -> int:
           f"{'ok' if dab3 <= TARGET_DAB_MS else 'MISSED'}); one view (1×1, same run) {dab1:.2f} ms; "
           f"ratio {dab3 / dab1:.2f}×")
     window.editor.history.mark_discarded()
+    window.set_layout("2x2")  # the layout is remembered: leave the user's default
     window.close()
     return 0
 

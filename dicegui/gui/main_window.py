@@ -142,6 +142,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self._build_central()
         self._build_docks()
+        self.views.install_error_view()
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -750,6 +751,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def wait_for_workers(self, msecs: int = 30000) -> bool:
         """Block until background computations are done and their results shown."""
         done = self.surface.wait(msecs)
+        done = self.views.error_view.wait_for_mesh(msecs) and done
         QtWidgets.QApplication.processEvents()
         return done
 
@@ -868,6 +870,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.recovery.shutdown()  # saved or discarded: nothing to recover
         self.surface.timer.stop()
+        self.views.shutdown()
         self.runner.cancel()
         self.runner.wait(10000)
         super().closeEvent(ev)

@@ -154,8 +154,38 @@ class LinkedViews(QtCore.QObject):
             lay.addWidget(view)
             self.frames[name] = frame
             self._connect(name, view)
+        # equal panes whatever their contents ask for: the grid's stretch decides
+        ignored = QtWidgets.QSizePolicy.Policy.Ignored
+        for frame in (*self.frames.values(), self.pane_3d):
+            frame.setSizePolicy(ignored, ignored)
         self._place("1x1")
         self._highlight()
+
+    def install_error_view(self) -> None:
+        """The 3-D pane (call once the window's overlay panel exists): meshes follow the case, the edits and the focus label; a click there moves the cursor."""
+        from .error_view_3d import ErrorView3D
+
+        w = self.window
+        self.error_view = ErrorView3D()
+        self.set_3d_widget(self.error_view)
+        self.error_view.voxelPicked.connect(self.set_cursor)
+        self.cursorMoved.connect(self.error_view.set_cursor)
+        w.sessionChanged.connect(self._error_view_case)
+        w.masksEdited.connect(self.error_view.masks_edited)
+        w.overlay_panel.changed.connect(lambda: self.error_view.set_label(w.focus_label))
+
+    def _error_view_case(self) -> None:
+        s = self.window.session
+        if s is None or s.grid.is_2d:
+            self.error_view.set_case(None, None, (1.0, 1.0, 1.0))
+            return
+        self.error_view._label = self.window.focus_label
+        self.error_view.set_case(s.gt, s.pred, s.grid.spacing, s.case.label_names)
+        if self.state is not None:
+            self.error_view.set_cursor(self.state.cursor)
+
+    def shutdown(self) -> None:
+        self.error_view.shutdown()
 
     def _connect(self, slot: str, view: SliceView) -> None:
         view.edit_handler = _ViewInput(self, slot)

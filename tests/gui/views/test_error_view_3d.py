@@ -1,0 +1,158 @@
+"""The 3-D error view: mesh data and colours (everywhere), drawing and picking under Xvfb with Mesa."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from dicegui.core.display import PLANES, voxel_to_plane
+from dicegui.core.surface_mesh import default_limit, diverging_colors, error_surface
+
+
+def test_offscreen_says_why_and_still_computes_the_meshes(views_window, qtbot):
+    w = views_window
+    ev = w.views.error_view
+    assert ev.gl is None and "No OpenGL" in ev.message.text() and "slice views" in ev.message.text()
+    assert ev.wait_for_mesh()
+    s = w.session
+    ref = error_surface(s.gt, s.pred, s.grid.spacing)
+    np.testing.assert_array_equal(ev.surface.pred_vertices, ref.pred_vertices)
+    np.testing.assert_array_equal(ev.surface.pred_distance_mm, ref.pred_distance_mm)
+    np.testing.assert_allclose(ev.colors, diverging_colors(ref.pred_distance_mm,
+                                                           default_limit(ref.pred_distance_mm, ref.spacing)))
+    assert "all foreground" in ev.caption.text() and "outside (over-segmented)" in ev.legend.text()
+
+
+def test_edits_rebuild_after_the_hand_rests(views_window, qtbot):
+    w = views_window
+    ev = w.views.error_view
+    ev.timer.setInterval(100)
+    assert ev.wait_for_mesh()
+    before = len(ev.surface.pred_vertices)
+    s = w.session
+    # a real stroke: a dab of prediction far from the masks in the axial view
+    w.editor.set_tool("brush")
+    w.editor.panel.radius.setValue(2)
+    w.views.set_cursor((3, 3, 12))
+    w.set_plane("axial")
+    QApplication.processEvents()
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    _, row, col = voxel_to_plane(PLANES["axial"], (3, 3, 12), s.shape)
+    QTest.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     w.view.widget_pos_of(row, col))
+    assert "updating" in ev.caption.text()
+    with qtbot.waitSignal(ev.meshReady, timeout=20000):
+        pass
+    assert len(ev.surface.pred_vertices) > before  # the new island has a surface
+    ref = error_surface(s.gt, s.pred, s.grid.spacing)
+    np.testing.assert_array_equal(ev.surface.pred_distance_mm, ref.pred_distance_mm)
+
+
+def test_focus_label_and_one_mask(views_window, qtbot, tmp_path, views_case, write_nifti):
+    import nibabel as nib
+
+    w = views_window
+    ev = w.views.error_view
+    gt = np.asarray(nib.load(views_case["gt"]).dataobj).copy()
+    pred = np.asarray(nib.load(views_case["pred"]).dataobj).copy()
+    gt[:20] *= 2  # two labels: 2 on one half, 1 on the other
+    pred[:20] *= 2
+    affine = nib.load(views_case["gt"]).affine
+    labelled = {"image": views_case["image"], "gt": write_nifti(tmp_path / "gt2.nii.gz", gt, affine),
+                "pred": write_nifti(tmp_path / "pred2.nii.gz", pred, affine)}
+    assert w.open_paths(labelled, remember=False)
+    w.overlay_panel.select_label(2)
+    assert w.focus_label == 2
+    assert ev.wait_for_mesh()
+    s = w.session
+    ref = error_surface(s.gt, s.pred, s.grid.spacing, label=2)
+    assert ev.surface.label == 2 and "label 2" in ev.caption.text()
+    np.testing.assert_array_equal(ev.surface.pred_vertices, ref.pred_vertices)
+    w.editor.history.mark_discarded()
+    assert w.open_paths({"image": views_case["image"], "pred": views_case["pred"]}, remember=False)
+    assert ev.wait_for_mesh()
+    assert len(ev.surface.ref_vertices) == 0 and np.all(np.isnan(ev.surface.pred_distance_mm))
+    assert "One mask only" in ev.legend.text()
+
+
+def test_hidden_pane_builds_nothing(views_window):
+    w = views_window
+    ev = w.views.error_view
+    assert ev.wait_for_mesh()
+    w.set_layout("1x3")
+    QApplication.processEvents()
+    generation = ev._generation
+    ev.masks_edited()
+    ev.rebuild()
+    assert ev._generation == generation  # nothing computed for a pane nobody sees
+    w.set_layout("2x2")
+    QApplication.processEvents()
+    assert ev.wait_for_mesh() and ev._generation > generation
+
+
+_XVFB_SCRIPT = textwrap.dedent('''
+    import numpy as np
+    from PySide6 import QtCore, QtWidgets
+    app = QtWidgets.QApplication([])
+    from dicegui.gui.views.error_view_3d import ErrorView3D
+    from dicegui.core.surface_mesh import vertex_voxel
+    i, j, k = np.ogrid[:48, :48, :48]
+    ref = ((i - 24) ** 2 + (j - 24) ** 2 + (k - 24) ** 2 <= 12 ** 2).astype(np.uint8)
+    view = ErrorView3D()
+    assert view.gl is not None, view.reason
+    view.resize(500, 500)
+    view.show()
+
+    def drawn(pred):
+        view.set_case(ref, pred.astype(np.uint8), (1.0, 1.0, 1.0))
+        assert view.wait_for_mesh()
+        for _ in range(5):
+            app.processEvents()
+        img = view.gl.grabFramebuffer()
+        arr = np.array(img.convertToFormat(img.Format.Format_RGBA8888).constBits())
+        rgb = arr.reshape(img.height(), img.width(), 4)[..., :3].astype(int)
+        return (rgb[..., 0] > rgb[..., 2] + 60).sum(), (rgb[..., 2] > rgb[..., 0] + 60).sum()
+
+    # a prediction larger than the reference is vermillion (outside), a smaller one blue (inside)
+    red, blue = drawn((i - 24) ** 2 + (j - 24) ** 2 + (k - 24) ** 2 <= 16 ** 2)
+    print("PIXELS larger", red, blue)
+    assert red > 500 and blue < red / 20, (red, blue)
+    red, blue = drawn((i - 24) ** 2 + (j - 24) ** 2 + (k - 24) ** 2 <= 8 ** 2)
+    print("PIXELS smaller", red, blue)
+    assert blue > 200 and red < blue / 20, (red, blue)
+    pred = ((i - 27) ** 2 + (j - 24) ** 2 + (k - 24) ** 2 <= 12 ** 2).astype(np.uint8)
+    drawn(pred)
+    # picking: a click through the widget centre hits the surface; the voxel lies on a mask's border
+    picked = []
+    view.voxelPicked.connect(picked.append)
+    centre = QtCore.QPointF(view.gl.width() / 2, view.gl.height() / 2)
+    view._clicked(*view.gl.ray_at(centre))
+    assert picked, "no surface under the centre"
+    v = picked[0]
+    near = np.zeros_like(pred)
+    near[max(v[0]-1,0):v[0]+2, max(v[1]-1,0):v[1]+2, max(v[2]-1,0):v[2]+2] = 1
+    assert ((pred | ref) & near).any() and (~(pred | ref).astype(bool) & near.astype(bool)).any(), v
+    print("PICKED", v)
+''')
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run not installed: no X server to draw on")
+def test_draws_and_picks_under_xvfb(tmp_path):
+    pytest.importorskip("OpenGL", reason="PyOpenGL not installed")
+    script = tmp_path / "draw3d.py"
+    script.write_text(_XVFB_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    env["LIBGL_ALWAYS_SOFTWARE"] = "1"  # Mesa's software renderer: the same pixels on any machine
+    out = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1024x768x24", sys.executable, str(script)],
+                         capture_output=True, text=True, timeout=180, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "PIXELS" in out.stdout and "PICKED" in out.stdout
