@@ -281,12 +281,20 @@ def confusion_lut(opacity: float = 0.5, mode: str = "fill", visible=CLASSES, col
     return lut
 
 
-def label_palette(n: int) -> np.ndarray:
+def label_palette(n: int, colors=None) -> np.ndarray:
     """Distinct colours for labels ``0..n-1`` (row 0, the background, is black).
 
     Hues step by the golden angle so that neighbouring label numbers (often
     neighbouring organs) get far-apart hues; lightness alternates in three
     steps so that hues that happen to come close still differ.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows (labels 0..n-1).
+    colors : dict, optional
+        ``{label: (r, g, b)}`` (0–255) from a label file (ITK-SNAP, Slicer,
+        sidecar): those labels keep the colours their annotators chose.
 
     Returns
     -------
@@ -300,6 +308,9 @@ def label_palette(n: int) -> np.ndarray:
         sat = (0.75, 0.55, 0.9)[k % 3]
         val = (0.95, 0.8, 0.65)[(k // 3) % 3]
         out[k] = [round(255 * c) for c in colorsys.hsv_to_rgb(hue, sat, val)]
+    for label, rgb in (colors or {}).items():
+        if 0 < int(label) < len(out):
+            out[int(label)] = np.clip(np.asarray(rgb, float), 0, 255).round().astype(np.uint8)
     return out
 
 

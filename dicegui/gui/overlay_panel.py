@@ -143,7 +143,7 @@ class OverlayPanel(QtWidgets.QGroupBox):
         return self.label_display.factor(label)
 
     # ------------------------------------------------------------- setters
-    def set_case(self, labels, names: dict, is_label_map: bool, kinds) -> None:
+    def set_case(self, labels, names: dict, is_label_map: bool, kinds, colors=None) -> None:
         """Fill the label list and the kinds available for a new case."""
         blockers = [QtCore.QSignalBlocker(w) for w in (self.label, self.kind)]
         self.label.clear()
@@ -154,7 +154,7 @@ class OverlayPanel(QtWidgets.QGroupBox):
                 self.label.addItem(f"{k}  {name}".rstrip(), int(k))
         self.label.setEnabled(is_label_map)
         listed = sorted({int(k) for k in labels} | {int(k) for k in names}) if is_label_map else []
-        self.label_display.set_labels(listed, names, label_palette(max(listed, default=1) + 1))
+        self.label_display.set_labels(listed, names, label_palette(max(listed, default=1) + 1, colors))
         self.class_boxes["mismatch"].setVisible(is_label_map)
         for suffix in ("slice", "volume"):
             self.count_labels[f"mismatch/{suffix}"].setVisible(is_label_map)

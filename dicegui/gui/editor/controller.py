@@ -611,7 +611,7 @@ class Editor(QtCore.QObject):
     def _fill_panel(self) -> None:
         s = self.session
         targets = [r for r in ROLES if getattr(s, r) is not None]
-        palette = ov.label_palette(max([s.max_label, *s.case.label_names.keys(), 1]) + 2)
+        palette = ov.label_palette(max([s.max_label, *s.case.label_names.keys(), 1]) + 2, s.case.label_colors)
         self.panel.set_case(s.labels, s.case.label_names, s.is_label_map, palette, targets)
 
     def _slice_changed(self, _plane: str, _index: int) -> None:

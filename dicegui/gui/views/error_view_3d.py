@@ -134,7 +134,7 @@ class ErrorView3D(QtWidgets.QWidget):
         self.timer = QtCore.QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(REBUILD_MS)
-        self.timer.timeout.connect(self.rebuild)
+        self.timer.timeout.connect(lambda: self.rebuild())
         self._build()
 
     # ================================================================== UI
