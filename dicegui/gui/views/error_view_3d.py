@@ -186,6 +186,7 @@ class ErrorView3D(QtWidgets.QWidget):
         shapes = [m.shape for m in (gt, pred) if m is not None]
         self._shape = shapes[0] if shapes else (1, 1, 1)
         self._names = dict(label_names or {})
+        self._generation += 1  # results of the previous case are dropped when they arrive
         self.surface = None
         self.colors = None
         self._clear_items()
@@ -223,6 +224,11 @@ class ErrorView3D(QtWidgets.QWidget):
         self.timer.stop()
         if (self._gt is None and self._pred is None) or not self.isVisible():
             return
+        if self._busy:
+            # one build at a time: the next starts when this one is done, so requests never
+            # pile up in the pool (and finished meshes never wait in the event queue)
+            self._stale = True
+            return
         self._stale = False
         self._generation += 1
         req = _Request(self._generation, self._label)
@@ -235,8 +241,13 @@ class ErrorView3D(QtWidgets.QWidget):
         """Finish a pending rebuild and show it (tests, screenshots)."""
         if self.timer.isActive():
             self.rebuild()
-        done = self.pool.waitForDone(msecs)
-        QtWidgets.QApplication.processEvents()
+        done = True
+        for _ in range(10):  # a build may start the next when the masks changed meanwhile
+            done = self.pool.waitForDone(msecs) and done
+            QtWidgets.QApplication.processEvents()
+            QtWidgets.QApplication.processEvents()
+            if not self._busy and not self.timer.isActive():
+                break
         return done
 
     def reset_camera(self) -> None:
@@ -258,9 +269,11 @@ class ErrorView3D(QtWidgets.QWidget):
 
     # ============================================================= results
     def _done(self, req, surface) -> None:
-        if req.generation != self._generation:
-            return  # an older request: a newer one is on its way
         self._busy = False
+        if self._stale:
+            QtCore.QTimer.singleShot(0, self.rebuild)  # the masks changed while it was built
+        if req.generation != self._generation:
+            return  # a request of an earlier case
         self.surface = surface
         if np.isfinite(surface.pred_distance_mm).any():
             self.limit_mm = default_limit(surface.pred_distance_mm, surface.spacing)
@@ -273,8 +286,8 @@ class ErrorView3D(QtWidgets.QWidget):
         self.meshReady.emit()
 
     def _failed(self, req, message: str) -> None:
+        self._busy = False
         if req.generation == self._generation:
-            self._busy = False
             self.caption.setText(f"3-D: could not build the surfaces ({message})")
 
     # ============================================================= drawing

@@ -30,9 +30,15 @@ def test_two_thousand_random_actions(qtbot, rel, tmp_path, monkeypatch):
     assert w.open_demo("totalseg")
     w.runner.cancel()
     ed, h, view = w.editor, w.editor.history, w.view
+    # unprotected strokes write over other labels too: larger steps, so the small undo bound is overrun
+    ed.panel.protect.setChecked(False)
     bound = h.memory_limit
     assert bound == int(BOUND_MB * 1024 * 1024)
     monkeypatch.setattr(w, "request_surface", lambda: None)  # surface distances: other tests; keep it fast
+    monkeypatch.setattr(w.surface, "masks_edited", lambda: None)  # (and their recompute after a rest)
+    # The three slice views stay linked and drawn; the 3-D pane (its own tests, a worker whose meshes
+    # would show as heap "growth" while in flight) is left out of this memory measurement.
+    w.set_layout("1x3")
     rng = np.random.default_rng(2024)
     labels = list(w.session.labels)
     counts = {}
@@ -106,23 +112,38 @@ def test_two_thousand_random_actions(qtbot, rel, tmp_path, monkeypatch):
         assert ed.saver.save_as(role, out) == out
         assert not h.is_modified(role)
 
+    def settle():
+        # background results in flight (error regions, 3-D meshes) are transient, not growth:
+        # measure with none pending, at the start and at the end alike
+        w.views.error_view.wait_for_mesh(60000)
+        w.qa.wait(60000)
+
     actions = [(paint, 26), (erase, 14), (fill, 6), (undo, 14), (redo, 8), (slice_change, 10), (axis, 4),
                (label, 6), (opacity, 4), (target, 4), (brush_size, 3), (save, 1)]
     funcs = [a for a, _ in actions]
     p = np.array([wt for _, wt in actions], float)
     p /= p.sum()
     start = time.perf_counter()
-    baseline = None
     for i in range(N_ACTIONS):
         if i == N_ACTIONS // 4:  # warmed up: caches, Qt objects, a full undo history
+            settle()
             tracemalloc.start()
-            baseline = tracemalloc.get_traced_memory()[0]
         act = funcs[int(rng.choice(len(funcs), p=p))]
         counts[act.__name__] = counts.get(act.__name__, 0) + 1
         act()
         rel.assert_panel_matches(w)
         assert h.nbytes <= bound or h.count == 1
-    grown = tracemalloc.get_traced_memory()[0] - baseline
+    settle()
+    # The error-region navigator's current result (its regions and table rows, recomputed after
+    # edits and capped at 2,000 rows) is replaced, not accumulated; it was allocated after the
+    # start of tracing, so it is left out of what "grew".
+    transient = [tracemalloc.Filter(False, f"*{name}") for name in
+                 ("core/regions.py", "qa/region_navigator.py", "scipy/ndimage/_measurements.py")]
+    snapshot = tracemalloc.take_snapshot().filter_traces(transient)
+    grown = sum(stat.size for stat in snapshot.statistics("filename"))
+    if grown >= bound + 4 * 1024 * 1024:
+        for stat in snapshot.statistics("lineno")[:12]:
+            print("heap:", stat)
     tracemalloc.stop()
     elapsed = time.perf_counter() - start
     print(f"soak: {N_ACTIONS} actions in {elapsed:.1f} s; {counts}; history {h.count} steps, "
