@@ -230,9 +230,9 @@ class HdMarker(QtWidgets.QWidget):
         if self.pair is None or w.session is None:
             return
         shape = w.session.shape
-        index, r1, c1 = screen_position(w.plane, self.pair.source, shape)
+        _, r1, c1 = screen_position(w.plane, self.pair.source, shape)
         _, r2, c2 = screen_position(w.plane, self.pair.target, shape)
-        w.set_slice(index)
+        w.views.set_cursor(self.pair.source)  # the three views through the farthest point
         centre_view_on(w.view, (r1 + r2) / 2.0, (c1 + c2) / 2.0)
         self._draw()
 

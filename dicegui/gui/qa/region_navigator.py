@@ -280,8 +280,8 @@ class RegionNavigator(QtWidgets.QWidget):
     def _move_to(self, region) -> None:
         w = self.window
         ijk = region.focus_voxel()
-        index, row, col = screen_position(w.plane, ijk, w.session.shape)
-        w.set_slice(index)
+        _, row, col = screen_position(w.plane, ijk, w.session.shape)
+        w.views.set_cursor(ijk)  # every view, not only the focused one, goes through the region
         _, _, r0, r1, c0, c1 = screen_box(w.plane, region.box, w.session.shape)
         frame_region(w.view, row, col, r1 - r0, c1 - c0)
 

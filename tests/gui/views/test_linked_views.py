@@ -217,3 +217,15 @@ def test_the_brush_outline_follows_the_mouse_into_another_view(views_window):
     # the outline (and every marker a panel put in the focused view) moved with the focus
     assert w.editor.cursor.parentItem() is sag.vb.childGroup
     assert w.editor.cursor.isVisible() and w.editor.cursor.pixel == (10, 12)
+
+
+def test_the_navigator_moves_every_view_to_the_region(views_window):
+    w = views_window
+    nav = w.qa.navigator
+    w.qa.wait()
+    assert nav.regions
+    nav.go_to(0)
+    ijk = nav.regions[0].focus_voxel()
+    assert w.views.state.cursor == tuple(int(v) for v in ijk)
+    for name in ("axial", "coronal", "sagittal"):
+        np.testing.assert_array_equal(w.views.views[name].image_item.image, _shown_slice(w, name))
