@@ -645,14 +645,17 @@ class MainWindow(QtWidgets.QMainWindow):
             if s.gt is None and s.pred is None:
                 text = "No scores: open a reference and a prediction mask to score this image."
             else:
-                missing = "prediction" if s.pred is None else "reference"
-                text = f"No scores: the {missing} is missing. Open one to score this case."
+                missing, present = ("prediction", "reference") if s.pred is None else ("reference", "prediction")
+                text = (f"No scores: the {missing} is missing. Load a {missing} to score this {present}; "
+                        f"its label volumes are below, and brush, eraser and fill edit it.")
             self.scores.set_message(text)
             self.scores.set_overlap("volume", None)
             self.scores.set_overlap("slice", None)
             self.scores.set_per_label(None, {}, s.size_per_voxel)
             self.scores.surface_box.setVisible(False)
+            self._update_label_volumes()
             return
+        self.scores.set_label_volumes(None, {}, s.size_unit)
         self.scores.set_message("")
         self.scores.surface_box.setVisible(True)
         vol = s.volume_scores(label)
@@ -661,6 +664,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores.set_scope(title, self._slice_title())
         self.scores.set_per_label(s.per_label(), s.case.label_names, s.size_per_voxel, self.label_palette(),
                                   changed=changed)
+
+    def _update_label_volumes(self) -> None:
+        """The one open mask's label volumes (from MaskStore's counts: no pass over the volume)."""
+        s = self.session
+        volumes = s.label_volumes()
+        if volumes is None:
+            self.scores.set_label_volumes(None, {}, s.size_unit)
+            return
+        title = "prediction" if s.pred is not None else "reference"
+        self.scores.set_label_volumes(volumes, s.case.label_names, s.size_unit, title, self.label_palette())
 
     def _slice_title(self) -> str:
         return "Slice" if self.session.grid.is_2d else f"{self.plane.title} {self.index}"

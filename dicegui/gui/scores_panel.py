@@ -208,6 +208,7 @@ class ScoresPanel(QtWidgets.QWidget):
         layout.addWidget(self.overlap)
         layout.addWidget(self.surface_box)
         layout.addWidget(self.labels_box, 1)
+        layout.insertWidget(layout.indexOf(self.last_change) + 1, self._build_volumes_box())
         layout.addStretch(0)  # keeps the boxes at the top when there is no per-label table
 
         self.per_label.cellClicked.connect(self._row_clicked)
@@ -365,6 +366,60 @@ class ScoresPanel(QtWidgets.QWidget):
         # Label colours depend on the label number only: same labels, same swatches.
         self._per_label_rows = (rows, dict(names), voxel_ml)
         self._set_mean(result, len(present))
+
+    # ------------------------------------------------- one mask: label volumes
+    def _build_volumes_box(self) -> QtWidgets.QGroupBox:
+        """Each label's size when only one mask is open (nothing to score it against)."""
+        self.volumes_box = QtWidgets.QGroupBox("Label volumes")
+        self.volumes = _table(0, 4, ("Label", "Name", "Voxels", "Volume"))
+        self.volumes.verticalHeader().setVisible(False)
+        self.volumes.horizontalHeader().setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.volumes.setToolTip("Voxel count and size of each label of the open mask, updated while you paint")
+        vl = QtWidgets.QVBoxLayout(self.volumes_box)
+        vl.setContentsMargins(4, 4, 4, 4)
+        vl.addWidget(self.volumes)
+        self.volumes_box.setVisible(False)
+        return self.volumes_box
+
+    def set_label_volumes(self, volumes: dict | None, names: dict, unit: str, title: str = "",
+                          palette=None) -> None:
+        """Show ``{label: (voxels, size)}`` of the one open mask (None hides the table).
+
+        ``title`` names the mask ("Prediction"); ``unit`` the size unit (mL, mm², voxels).
+        """
+        self.volumes_box.setVisible(volumes is not None)
+        if volumes is None:
+            return
+        self.volumes_box.setTitle(f"{title} label volumes".strip().capitalize() if title else "Label volumes")
+        t = self.volumes
+        t.setHorizontalHeaderItem(3, QtWidgets.QTableWidgetItem(f"Volume ({unit})"))
+        rows = sorted(volumes.items())
+        t.setRowCount(0)
+        if not rows:
+            t.setRowCount(1)
+            t.setSpan(0, 0, 1, 4)
+            t.setItem(0, 0, QtWidgets.QTableWidgetItem("empty mask: no label painted yet"))
+            return
+        t.clearSpans()
+        t.setRowCount(len(rows))
+        right = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+        for r, (label, (voxels, size)) in enumerate(rows):
+            first = QtWidgets.QTableWidgetItem(str(label))
+            if palette is not None and 0 <= int(label) < len(palette):
+                first.setIcon(swatch(tuple(int(c) for c in palette[int(label)])))
+            cells = [first, QtWidgets.QTableWidgetItem(names.get(int(label), "")),
+                     QtWidgets.QTableWidgetItem(f"{int(voxels):,}"),
+                     QtWidgets.QTableWidgetItem(format_value("gt_size", size))]
+            for c, item in enumerate(cells):
+                if c >= 2:
+                    item.setTextAlignment(right)
+                t.setItem(r, c, item)
+        t.setFixedHeight(min(8, max(1, len(rows))) * 20 + t.horizontalHeader().sizeHint().height() + 4)
+
+    def label_volume_rows(self) -> list[tuple[str, str, str, str]]:
+        """The label volumes table as shown: ``(label, name, voxels, volume)`` texts per row."""
+        t = self.volumes
+        return [tuple(t.item(r, c).text() if t.item(r, c) else "" for c in range(4)) for r in range(t.rowCount())]
 
     def _set_mean(self, result: dict, n: int) -> None:
         self.mean.setText(

@@ -28,6 +28,7 @@ from ..core.display import (
     voxel_volume_ml,
 )
 from ..core.live import LiveScore
+from ..core.mask_store import MaskStore
 
 ROLE_TITLES = {"image": "Image", "gt": "Reference (ground truth)", "pred": "Prediction"}
 
@@ -49,6 +50,10 @@ class Session:
         The case's arrays in view order (views sharing memory with the case).
     live : LiveScore or None
         Live counts when both masks are present.
+    edits : LiveScore or MaskStore or None
+        What the editor writes through: ``live`` when both masks are
+        present, a :class:`~dicegui.core.mask_store.MaskStore` of the one
+        mask when only one is, None without masks.
     """
 
     case: Case
@@ -65,6 +70,9 @@ class Session:
         self.gt = self.grid.view(case.gt_mask)
         self.pred = self.grid.view(case.pred_mask)
         self.live = LiveScore(self.gt, self.pred) if self.gt is not None and self.pred is not None else None
+        self.edits = self.live
+        if self.live is None and (self.gt is not None or self.pred is not None):
+            self.edits = MaskStore(gt=self.gt, pred=self.pred)
         self.voxel_ml = voxel_volume_ml(self.grid.affine)
         self.units: Units = case_units(vols, self.grid.is_2d)
         if case.image_array is not None:
@@ -84,6 +92,22 @@ class Session:
     @property
     def has_scores(self) -> bool:
         return self.live is not None
+
+    @property
+    def can_edit(self) -> bool:
+        """Whether a mask is open to edit (either one is enough)."""
+        return self.edits is not None
+
+    def label_volumes(self) -> dict | None:
+        """``{label: (voxels, size in size_unit)}`` of the one open mask; None when both or none are open.
+
+        Read from the :class:`~dicegui.core.mask_store.MaskStore` counts, so
+        it costs no pass over the volume while a person paints.
+        """
+        if not isinstance(self.edits, MaskStore):
+            return None
+        k = self.size_per_voxel
+        return {label: (n, n * k) for label, n in self.edits.label_counts().items()}
 
     @property
     def planes(self) -> tuple[Plane, ...]:

@@ -247,7 +247,8 @@ class Editor(QtCore.QObject):
 
     @property
     def live(self):
-        return self.window.session.live
+        """What edits write through: LiveScore with both masks, a MaskStore with one."""
+        return self.window.session.edits
 
     @property
     def target(self) -> str:
@@ -283,7 +284,7 @@ class Editor(QtCore.QObject):
 
     def can_edit(self) -> bool:
         s = self.session
-        return s is not None and s.live is not None
+        return s is not None and s.edits is not None
 
     def brush(self, erase: bool = False) -> Brush:
         """The core brush for the current settings."""
@@ -322,9 +323,10 @@ class Editor(QtCore.QObject):
             return {"axis": None, "slice_index": None}
         return {"axis": self.axis, "slice_index": self.slice_index}
 
-    def current_dice(self) -> float:
+    def current_dice(self) -> float | None:
+        """Volume Dice of the focus (foreground or the overlay's label); None with one mask."""
         scores = self.session.volume_scores(self.window.focus_label)
-        return float(scores["dice"])
+        return None if scores is None else float(scores["dice"])
 
     def report(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)
@@ -418,7 +420,7 @@ class Editor(QtCore.QObject):
         """
         region = self.screen_region(box)
         self.window.masks_changed(region, box, labels=labels)
-        if live and self._dice_before_stroke is not None:
+        if live and self._dice_before_stroke is not None and self.session.has_scores:
             self.window.scores.set_last_change(self.current_dice() - self._dice_before_stroke, "this stroke")
 
     def commit(self, delta) -> None:
@@ -562,7 +564,8 @@ class Editor(QtCore.QObject):
         self.region_changed(delta.box)
         self._note_labels(delta.old if undo else delta.new)
         word = "undo" if undo else "redo"
-        dice = None if self._dice_before_apply is None else self.current_dice() - self._dice_before_apply
+        now = self.current_dice()
+        dice = None if self._dice_before_apply is None or now is None else now - self._dice_before_apply
         detail = self.change_text(delta, dice, undo=undo, label_before=self._label_before)
         if dice is not None:
             self._last_change = (dice, word, detail)
@@ -598,7 +601,7 @@ class Editor(QtCore.QObject):
         title = self.window.windowTitle()
         if s is not None and "[*]" not in title:
             self.window.setWindowTitle(title + "[*]")  # where Qt shows the unsaved-changes mark
-        self.history.reset(s.live if s is not None else None)
+        self.history.reset(s.edits if s is not None else None)
         self.saver.reset()
         self._last_change = None
         self._show_last_change()
@@ -645,7 +648,7 @@ class Editor(QtCore.QObject):
             act.setEnabled(self.saver.has_mask(role) and self.history.is_modified(role))
         self.act_save_as.setEnabled(self.session is not None and self.saver.has_mask(self.target))
         if not editable and self.session is not None:
-            self.panel.setToolTip("Editing needs both a reference and a prediction mask")
+            self.panel.setToolTip("Nothing to edit: open a mask or start a new segmentation (File menu)")
         else:
             self.panel.setToolTip("")
 
@@ -674,7 +677,7 @@ class Editor(QtCore.QObject):
             view.set_tool_caption(None)
             return
         if not self.can_edit():
-            view.set_tool_caption(f"{tool.title}: open a reference and a prediction to edit", "#ffffff")
+            view.set_tool_caption(f"{tool.title}: open a mask or start a new segmentation to edit", "#ffffff")
             return
         label = self.label
         name = self.session.label_name(label) if self.session.is_label_map else ""

@@ -201,6 +201,8 @@ class EditPanel(QtWidgets.QGroupBox):
         self.protect.setEnabled(is_label_map)
         for which, button in self.target_buttons.items():
             button.setEnabled(which in targets)
+        if targets and self.target() not in targets:  # one mask open: edit that one
+            self.set_target(targets[0])
 
     def set_radius_text(self, text: str) -> None:
         self.radius_mm.setText(text)

@@ -101,12 +101,14 @@ def test_menus_and_toolbar_hold_the_editing_actions(edit_window):
     assert ed.history_dock.widget() is ed.undo_view
 
 
-def test_editing_is_disabled_without_both_masks(window, case_files):
-    assert window.open_paths({"image": case_files["image"], "gt": case_files["gt"]}, remember=False)
+def test_editing_is_disabled_without_any_mask(window, case_files):
+    # one mask is enough to edit (issue 10, tests/gui/editor/test_single_mask_editing.py); none is not
+    assert window.open_paths({"image": case_files["image"]}, remember=False)
     ed = window.editor
     assert not ed.act_tool["brush"].isEnabled()
     assert not ed.panel.fill_holes.isEnabled()
-    before = window.session.gt.copy()
+    assert "new segmentation" in ed.panel.toolTip()  # the reason is on screen
+    image = window.session.image.copy()
     ed.set_tool("brush")  # even if forced, a press does nothing
     assert not ed.press((5, 5), Qt.KeyboardModifier.NoModifier)
-    np.testing.assert_array_equal(window.session.gt, before)
+    np.testing.assert_array_equal(window.session.image, image)
