@@ -35,6 +35,7 @@ from .fill_tool import FillTool
 from .intensity_range import IntensityRangeWidget
 from .interpolate_effect import InterpolateEffect
 from .label_focus import LabelFocus
+from .new_segmentation import NewSegmentation
 from .saving import MASK_WORDS, MaskSaver
 from .undo import ROLES, EditHistory
 
@@ -89,6 +90,7 @@ class Editor(QtCore.QObject):
         self._build_menus()
         self._build_toolbar()
         self._build_correction_tools()
+        self.new_segmentation = NewSegmentation(self)  # File ▸ New segmentation, toolbar button
         self.label_focus = LabelFocus(self)  # brush label follows the review; eyedropper; visible strokes
         self._stroke_note = None  # what the overlay had to change to show the stroke
         self._label_before = None  # (label, Dice) of the edited label before the edit

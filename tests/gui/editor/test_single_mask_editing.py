@@ -124,3 +124,58 @@ def test_fill_fills_a_region_of_the_only_mask(one_mask_window, ui, qtbot):
     assert w.editor.history.count == 1
     assert w.editor.label == 1
     assert _volume_rows(w) == {1: _expected_row(400 + 100), 2: _expected_row(4)}
+
+
+# ------------------------------------------------------------ new segmentation
+def _dialog(monkeypatch, path, calls):
+    from PySide6 import QtWidgets
+
+    def ask(parent, caption, start, *args, **kwargs):
+        calls.append(start)
+        return str(path), ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(ask))
+
+
+@pytest.mark.parametrize("role", ["pred", "gt"])
+def test_new_segmentation_paints_and_saves_on_the_image_grid(window, ui, tmp_path, write_nifti, qtbot,
+                                                             monkeypatch, role):
+    import nibabel as nib
+
+    # every image voxel holds its own value: the saved voxel is found by the value shown under the click
+    image = np.arange(np.prod(SHAPE), dtype=np.int32).reshape(SHAPE)
+    image_path = write_nifti(tmp_path / "scan.nii.gz", image, AFFINE)
+    _open(window, {"image": image_path})
+    w = window
+    new = w.editor.new_segmentation
+    other = "gt" if role == "pred" else "pred"
+    assert new.actions[role].isEnabled() and new.toolbar_action.isEnabled()
+    new.actions[role].trigger()
+    assert getattr(w.session, role) is not None and getattr(w.session, other) is None
+    assert not new.actions[role].isEnabled() and "already has" in new.actions[role].toolTip()
+    assert new.actions[other].isEnabled()
+    np.testing.assert_allclose(getattr(w.session.case, role).affine, AFFINE)
+    assert w.scores.label_volume_rows()[0][0].startswith("empty mask")
+
+    w.set_slice(3)
+    qtbot.keyClick(w.view, Qt.Key.Key_B)
+    assert w.editor.target == role
+    w.editor.panel.radius.setValue(0)  # one voxel
+    ui.click((7, 11))
+    shown_value = int(ui.screen_slice("image")[7, 11])
+    label = w.editor.label
+    assert _volume_rows(w) == {label: _expected_row(1)}
+
+    calls = []
+    out_path = tmp_path / "out" / "drawn.nii.gz"
+    out_path.parent.mkdir()
+    _dialog(monkeypatch, out_path, calls)
+    qtbot.keyClick(w.view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert len(calls) == 1 and out_path.is_file()
+    img = nib.load(str(out_path))
+    assert img.shape == SHAPE
+    assert np.allclose(img.affine, AFFINE)
+    data = np.asarray(img.dataobj)
+    painted = np.argwhere(data != 0)
+    assert len(painted) == 1 and data[tuple(painted[0])] == label
+    assert image[tuple(painted[0])] == shown_value  # the voxel under the mouse, in file order
+    assert not w.isWindowModified()
