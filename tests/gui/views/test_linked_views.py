@@ -229,3 +229,28 @@ def test_the_navigator_moves_every_view_to_the_region(views_window):
     assert w.views.state.cursor == tuple(int(v) for v in ijk)
     for name in ("axial", "coronal", "sagittal"):
         np.testing.assert_array_equal(w.views.views[name].image_item.image, _shown_slice(w, name))
+
+
+def test_prediction_only_paint_in_coronal_shows_in_axial(window, views_case):
+    """The issue's case: an image and a prediction, no reference; paint in the coronal view."""
+    assert window.open_paths({"image": views_case["image"], "pred": views_case["pred"]}, remember=False)
+    w = window
+    st = w.views.state
+    w.views.set_cursor((8, 10, 5))  # outside the prediction: what is painted is new
+    w.editor.set_tool("brush")
+    w.editor.panel.radius.setValue(1)
+    QApplication.processEvents()
+    before = w.session.pred.copy()
+    coronal = w.views.views["coronal"]
+    _, row, col = voxel_to_plane(PLANES["coronal"], st.cursor, st.shape)
+    QTest.mouseClick(coronal.viewport(), LEFT, NOMOD, coronal.widget_pos_of(row, col))
+    changed = np.argwhere(w.session.pred != before)
+    assert (8, 10, 5) in {tuple(v) for v in changed}
+    assert set(changed[:, 1]) == {10}  # the coronal slice only
+    axial = w.views.views["axial"]
+    k = st.slice_of("axial")
+    shown = plane_image(w.session.pred, PLANES["axial"], k)
+    _, r, c = voxel_to_plane(PLANES["axial"], (8, 10, 5), st.shape)
+    assert shown[r, c] != 0 and axial.overlay_item.codes[r, c] != 0  # the axial view shows the new voxel
+    np.testing.assert_array_equal(np.asarray(axial.overlay_item.codes) != 0, shown != 0)
+    w.editor.history.mark_discarded()
