@@ -25,6 +25,7 @@ UNDO_LIMIT_KEY = "editing/undo_memory_mb"
 DEFAULT_UNDO_LIMIT_MB = 200
 RECOVERY_FOLDER = "recovery"
 PROTECT_KEY = "editing/protect_other_labels"
+SAVE_FOLDER_KEY = "editing/last_save_folder"
 
 
 def configure_from_environment() -> None:
@@ -92,6 +93,22 @@ def set_protect_other_labels(on: bool) -> None:
     """Remember the "Protect other labels" choice for the next windows."""
     s = settings()
     s.setValue(PROTECT_KEY, bool(on))
+    s.sync()
+
+
+def last_save_folder() -> Path | None:
+    """The folder a mask was last saved into (setting ``editing/last_save_folder``), if it still exists."""
+    raw = settings().value(SAVE_FOLDER_KEY, "")
+    if not raw or not isinstance(raw, str):
+        return None
+    folder = Path(raw)
+    return folder if folder.is_dir() else None
+
+
+def set_last_save_folder(folder) -> None:
+    """Remember where masks were saved: the next first save of a case starts there."""
+    s = settings()
+    s.setValue(SAVE_FOLDER_KEY, str(Path(folder)))
     s.sync()
 
 

@@ -38,6 +38,20 @@ def message_boxes(monkeypatch):
     return calls
 
 
+@pytest.fixture(autouse=True)
+def save_dialogs(monkeypatch):
+    """A Save dialog nobody patched answers Cancel (and is recorded) instead of blocking the run."""
+    from PySide6 import QtWidgets
+
+    calls = []
+
+    def cancel(parent, caption, start="", *args, **kwargs):
+        calls.append((caption, start))
+        return "", ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(cancel))
+    return calls
+
+
 @pytest.fixture
 def window(qtbot):
     from PySide6 import QtWidgets

@@ -600,9 +600,8 @@ class Editor(QtCore.QObject):
     def _session_changed(self) -> None:
         self.cancel_stroke()
         s = self.session
-        title = self.window.windowTitle()
-        if s is not None and "[*]" not in title:
-            self.window.setWindowTitle(title + "[*]")  # where Qt shows the unsaved-changes mark
+        # the case's title as the window set it; update_title adds the save target and Qt's [*] mark
+        self._base_title = self.window.windowTitle().replace("[*]", "")
         self.history.reset(s.edits if s is not None else None)
         self.saver.reset()
         self._last_change = None
@@ -649,6 +648,7 @@ class Editor(QtCore.QObject):
         for role, act in self.act_save_role.items():
             act.setEnabled(self.saver.has_mask(role) and self.history.is_modified(role))
         self.act_save_as.setEnabled(self.session is not None and self.saver.has_mask(self.target))
+        self.update_title()
         if not editable and self.session is not None:
             self.panel.setToolTip("Nothing to edit: open a mask or start a new segmentation (File menu)")
         else:
@@ -692,6 +692,16 @@ class Editor(QtCore.QObject):
         view.set_tool_caption("  ·  ".join(parts), TARGET_COLORS[self.target])
 
     # ============================================================ saving
+    def update_title(self) -> None:
+        """Window title: the case, the files its masks will be saved to, Qt's unsaved-edits mark."""
+        base = getattr(self, "_base_title", None)
+        if self.session is None or base is None:
+            return
+        where = self.saver.title_suffix()
+        title = f"{base} — {where}[*]" if where else f"{base}[*]"
+        if self.window.windowTitle() != title:
+            self.window.setWindowTitle(title)
+
     def save_modified(self) -> bool:
         return self.saver.save_modified()
 

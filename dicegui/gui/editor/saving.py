@@ -1,14 +1,20 @@
 """Saving corrected masks: where to, asking before replacing, errors as dialogs.
 
 Masks are written by :func:`dicegui.core.io.save_mask` (atomic, original
-grid, header, dtype and value coding). Defaults, as in ITK-SNAP's "save
-segmentation" but never replacing an original silently:
+grid, header, dtype and value coding). Saving one's work is done on purpose,
+never silently into the input's folder (which may be a shared, read-mostly
+one):
 
-* the first save of a mask goes to ``<stem>_corrected<ext>`` beside its file
-  (asking before replacing an existing file of that name); later saves of
-  the same mask go to the file it was last saved to;
-* demo cases and masks that were not read from a file ask for a path;
+* the first save of a mask in a case opens a Save dialog pre-filled with
+  ``<stem>_corrected<ext>`` in the folder masks were last saved to (a
+  setting), else beside the input; a new segmentation is offered as
+  ``<image stem>_<prediction|reference><ext>``; the demo starts in the home
+  folder, never the install folder;
+* later saves of the same mask go to the chosen file without asking, also
+  after File ▸ New segmentation re-opens the same case;
 * "Save as…" always asks (the file dialog confirms replacing).
+
+The window title names the files the masks will be saved to (:meth:`MaskSaver.title_suffix`).
 
 A failed save (read-only folder, full disk, …) shows a dialog naming the
 file and the reason; the edits stay in memory and the mask stays modified.
@@ -38,42 +44,70 @@ class MaskSaver:
     def __init__(self, editor):
         self.editor = editor
         self.saved_paths: dict[str, Path] = {}
+        self._case = None  # the case saved_paths belong to
 
     @property
     def window(self):
         return self.editor.window
 
     def reset(self) -> None:
-        self.saved_paths = {}
+        """A case was opened: forget the chosen files, unless it is the same case re-shown."""
+        s = self.window.session
+        case = s.case if s is not None else None
+        if case is None or case is not self._case:
+            self.saved_paths = {}
+        self._case = case
 
     def has_mask(self, role: str) -> bool:
         s = self.window.session
         return s is not None and getattr(s.case, f"{role}_mask", None) is not None
 
     def default_path(self, role: str) -> Path | None:
-        """Where "Save" writes ``role`` without asking, or None when it must ask."""
-        if role in self.saved_paths:
-            return self.saved_paths[role]
-        s = self.window.session
-        vol = getattr(s.case, role, None)
-        if s.demo or vol is None or vol.path is None:
-            return None  # never write into the shipped demo folder
-        from ...core.io import corrected_path
-
-        return corrected_path(vol.path)
+        """Where "Save" writes ``role`` without asking (the file chosen before), or None: ask."""
+        return self.saved_paths.get(role)
 
     def suggested_path(self, role: str) -> Path:
-        """Starting point of the "Save as" dialog."""
+        """What the Save dialog is pre-filled with: ``<last save folder or input's folder>/<name>_corrected<ext>``."""
+        if role in self.saved_paths:
+            return self.saved_paths[role]
+        return self._start_folder(role) / self._suggested_name(role)
+
+    def _suggested_name(self, role: str) -> str:
         from ...core.io import corrected_path
+        from ...core.new_segmentation import ROLE_WORDS, new_mask_suffix
 
         s = self.window.session
         vol = getattr(s.case, role, None)
-        if role in self.saved_paths:
-            return self.saved_paths[role]
         if vol is not None and vol.path is not None:
-            suggestion = corrected_path(vol.path)
-            return Path.home() / suggestion.name if s.demo else suggestion
-        return Path.home() / f"{role}_corrected.nii.gz"
+            return corrected_path(vol.path).name
+        image = s.paths.get("image")
+        stem = _stem(Path(image)) if image is not None else "segmentation"
+        return f"{stem}_{ROLE_WORDS[role]}{new_mask_suffix(s.case)}"
+
+    def _start_folder(self, role: str) -> Path:
+        from ..settings import last_save_folder
+
+        folder = last_save_folder()
+        if folder is not None:
+            return folder
+        s = self.window.session
+        if s.demo:
+            return Path.home()  # never the install folder
+        source = getattr(s.case, role, None)
+        for path in (getattr(source, "path", None), s.paths.get(role), s.paths.get("image")):
+            if path is not None:
+                return Path(path).parent
+        return Path.home()
+
+    def title_suffix(self) -> str:
+        """``"saves to pred_corrected.nii.gz"`` for the window title ("" before any file is chosen).
+
+        Masks with edits but no file yet read ``"prediction not saved yet"``.
+        """
+        parts = [f"saves to {self.saved_paths[r].name}" for r in ("gt", "pred") if r in self.saved_paths]
+        unsaved = [r for r in ("gt", "pred") if r not in self.saved_paths and self.editor.history.is_modified(r)]
+        parts += [f"{MASK_WORDS[r].split(' ')[0]} not saved yet" for r in unsaved]
+        return " · ".join(parts)
 
     def save(self, role: str, path=None, *, ask: bool = False) -> Path | None:
         """Save one mask; the file written, or None (cancelled or failed, with a dialog)."""
@@ -84,12 +118,7 @@ class MaskSaver:
         if path is None and not ask:
             path = self.default_path(role)
             if path is not None:
-                if role in self.saved_paths:
-                    overwrite = True  # the file this session wrote
-                elif path.exists():
-                    if not self._confirm_replace(path):
-                        return None
-                    overwrite = True
+                overwrite = True  # the file chosen for this mask in this case
         if path is None:
             path = self._ask_path(role)
             if path is None:
@@ -129,19 +158,25 @@ class MaskSaver:
                             f"{text}\nYour edits are still open; save them somewhere else.")
             return None
         self.saved_paths[role] = Path(out)
+        from ..settings import set_last_save_folder
+
+        set_last_save_folder(Path(out).parent)
         self.editor.history.mark_saved(role)
         w.statusBar().showMessage(f"Saved the {MASK_WORDS[role]} to {out}", 8000)
         self.editor.maskSaved.emit(role, Path(out))
+        self.editor.update_title()
         return Path(out)
-
-    def _confirm_replace(self, path: Path) -> bool:
-        box = QtWidgets.QMessageBox
-        answer = box.question(self.window, "Replace file?",
-                              f"{path.name} already exists in {path.parent}.\nReplace it?",
-                              box.StandardButton.Yes | box.StandardButton.No, box.StandardButton.No)
-        return answer == box.StandardButton.Yes
 
     def _ask_path(self, role: str) -> Path | None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.window, f"Save the {MASK_WORDS[role]} as", str(self.suggested_path(role)), FILE_FILTER)
         return Path(path) if path else None
+
+
+def _stem(path: Path) -> str:
+    """File name without its format suffix (``.nii.gz`` and ``.seg.nrrd`` whole)."""
+    name = path.name
+    for suffix in (".nii.gz", ".seg.nrrd"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem

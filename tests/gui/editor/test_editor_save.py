@@ -21,6 +21,15 @@ def _answer(monkeypatch, button, calls=None):
     monkeypatch.setattr(QtWidgets.QMessageBox, "question", staticmethod(question))
 
 
+def _accept_dialog(monkeypatch, calls=None, chosen=None):
+    """Make the Save dialog return ``chosen``, else the path it was pre-filled with (recording the starts)."""
+    def ask(parent, caption, start, *args, **kwargs):
+        if calls is not None:
+            calls.append(start)
+        return str(chosen if chosen is not None else start), ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(ask))
+
+
 def _paint(window, ui, target="pred", row=6):
     window.editor.panel.set_target(target)
     window.editor.set_tool("brush")
@@ -35,15 +44,21 @@ def _file(path):
     return np.asanyarray(img.dataobj), img.affine
 
 
-def test_save_prediction_to_a_corrected_copy_and_reload(edit_window, ui, case_files, qtbot):
+def test_save_prediction_to_a_corrected_copy_and_reload(edit_window, ui, case_files, qtbot, monkeypatch):
     w = edit_window
     original, original_affine = _file(case_files["pred"])
     _paint(w, ui, "pred")
     edited = w.session.case.pred_mask.copy()
     assert not np.array_equal(edited, original)
+    assert "prediction not saved yet" in w.windowTitle()
+    asked = []
+    _accept_dialog(monkeypatch, asked)
     qtbot.keyClick(w.view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     out = case_files["pred"].with_name("pred_corrected.nii.gz")
+    # the first save asks, pre-filled with <name>_corrected beside the input (no save folder yet)
+    assert asked == [str(out)]
     assert out.is_file()
+    assert w.windowTitle().endswith("saves to pred_corrected.nii.gz[*]")
     data, affine = _file(out)
     np.testing.assert_array_equal(data, edited)
     np.testing.assert_array_equal(affine, original_affine)
@@ -54,6 +69,7 @@ def test_save_prediction_to_a_corrected_copy_and_reload(edit_window, ui, case_fi
     # a later save goes to the same file, without asking
     _paint(w, ui, "pred", row=12)
     assert w.editor.saver.save("pred") == out
+    assert len(asked) == 1
     np.testing.assert_array_equal(_file(out)[0], w.session.case.pred_mask)
     # reopening the corrected file gives the edited array on the original grid
     assert w.open_paths({**case_files, "pred": out}, remember=False)
@@ -61,8 +77,9 @@ def test_save_prediction_to_a_corrected_copy_and_reload(edit_window, ui, case_fi
     np.testing.assert_array_equal(w.session.case.affine, original_affine)
 
 
-def test_save_reference_from_the_menu_action(edit_window, ui, case_files):
+def test_save_reference_from_the_menu_action(edit_window, ui, case_files, monkeypatch):
     w = edit_window
+    _accept_dialog(monkeypatch)
     _paint(w, ui, "gt")
     assert w.editor.act_save_role["gt"].isEnabled() and not w.editor.act_save_role["pred"].isEnabled()
     w.editor.act_save_role["gt"].trigger()
@@ -72,17 +89,16 @@ def test_save_reference_from_the_menu_action(edit_window, ui, case_files):
     assert not w.isWindowModified()
 
 
-def test_existing_corrected_file_is_replaced_only_when_confirmed(edit_window, ui, case_files, monkeypatch):
+def test_a_cancelled_save_dialog_writes_nothing(edit_window, ui, case_files, monkeypatch):
     w = edit_window
     target = case_files["pred"].with_name("pred_corrected.nii.gz")
     target.write_bytes(b"keep me")
     _paint(w, ui, "pred")
-    calls = []
-    _answer(monkeypatch, Button.No, calls)
+    _accept_dialog(monkeypatch, chosen="")  # Cancel: the dialog returns no path
     assert w.editor.saver.save("pred") is None
-    assert target.read_bytes() == b"keep me" and calls and "pred_corrected.nii.gz" in calls[0][1]
+    assert target.read_bytes() == b"keep me"
     assert w.isWindowModified()
-    _answer(monkeypatch, Button.Yes)
+    _accept_dialog(monkeypatch)  # the dialog itself asked before replacing
     assert w.editor.saver.save("pred") == target
     np.testing.assert_array_equal(_file(target)[0], w.session.case.pred_mask)
 
@@ -117,6 +133,7 @@ def test_failed_saves_show_a_dialog_and_keep_the_edits(edit_window, ui, tmp_path
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(io, "save_mask", full)
+    _accept_dialog(monkeypatch)
     assert w.editor.saver.save("pred") is None
     assert "No space left on device" in message_boxes[-1][2]
     assert w.isWindowModified()
@@ -152,6 +169,7 @@ def test_closing_with_unsaved_edits_asks(edit_window, ui, case_files, monkeypatc
     _paint(w, ui, "pred")
     calls = []
     _answer(monkeypatch, {"cancel": Button.Cancel, "discard": Button.Discard, "save": Button.Save}[answer], calls)
+    _accept_dialog(monkeypatch)
     w.close()
     assert len(calls) == 1 and "unsaved edits" in calls[0][1] and "prediction" in calls[0][1]
     corrected = case_files["pred"].with_name("pred_corrected.nii.gz")
@@ -186,3 +204,21 @@ def test_opening_another_case_with_unsaved_edits_asks(edit_window, ui, monkeypat
     assert w.open_demo("totalseg")
     assert w.session is not session and not w.isWindowModified()
     assert w.editor.history.count == 0
+
+
+def test_the_first_save_starts_in_the_last_save_folder(edit_window, ui, case_files, tmp_path, monkeypatch):
+    w = edit_window
+    elsewhere = tmp_path / "my_work"
+    elsewhere.mkdir()
+    _paint(w, ui, "pred")
+    _accept_dialog(monkeypatch, chosen=elsewhere / "first.nii.gz")
+    assert w.editor.saver.save("pred") == elsewhere / "first.nii.gz"
+    # the same case opened again: a fresh first save, pre-filled in the folder used last
+    assert w.open_paths(case_files, remember=False)
+    w.runner.cancel()
+    _paint(w, ui, "gt")
+    asked = []
+    _accept_dialog(monkeypatch, asked)
+    out = w.editor.saver.save("gt")
+    assert asked == [str(elsewhere / "gt_corrected.nii.gz")] and out == elsewhere / "gt_corrected.nii.gz"
+    assert not case_files["gt"].with_name("gt_corrected.nii.gz").exists()  # nothing beside the input
