@@ -3,7 +3,8 @@
 The journal itself (record format, locking, replay) is
 :mod:`dicegui.core.journal`; this module only wires it to the window:
 
-* when a case with both masks opens, a :class:`~dicegui.core.journal.RecoveryJournal`
+* when a case with a mask opens (one is enough: edits of a lone prediction
+  or of a new segmentation are journalled too), a :class:`~dicegui.core.journal.RecoveryJournal`
   starts in ``recovery/`` beside the settings file
   (:func:`dicegui.gui.settings.recovery_folder`);
 * every step pushed on the editor's history, and every undo and redo, is
@@ -100,14 +101,18 @@ class RecoveryManager(QtCore.QObject):
     def _start(self) -> None:
         s = self.window.session
         self._stale = False
-        if s is None or s.live is None:
+        if s is None or s.edits is None:
             return
-        live = s.live
+        masks = {w: m for w, m in (("gt", s.edits.gt), ("pred", s.edits.pred)) if m is not None}
         options = {"demo": s.demo} if s.demo else {}
+        saved = self.editor.saver.saved_paths
+        new = [w for w in masks if getattr(getattr(s.case, w), "meta", {}).get("new") and w not in saved]
+        if new:  # a new segmentation has no file: restore starts it empty again
+            options["new"] = new
         journal = RecoveryJournal(self.folder)
         try:
-            journal.start(self._base_paths(), shapes={"gt": live.gt.shape, "pred": live.pred.shape},
-                          dtypes={"gt": live.gt.dtype, "pred": live.pred.dtype}, options=options)
+            journal.start(self._base_paths(), shapes={w: m.shape for w, m in masks.items()},
+                          dtypes={w: m.dtype for w, m in masks.items()}, options=options)
         except (OSError, ValueError) as exc:  # RecoveryError is a ValueError
             journal.clear()
             self._warn(f"Edits of this case cannot be journalled for crash recovery: {exc}")
@@ -226,11 +231,12 @@ class RecoveryManager(QtCore.QObject):
             return False
         try:
             session = self._load(pending)
-            if session.live is None:
-                raise RecoveryError("the restored case has no reference or no prediction mask")
-            before = {which: (session.live.gt if which == "gt" else session.live.pred).copy()
+            edits = session.edits
+            if edits is None or any(getattr(edits, w) is None for w in pending.shapes):
+                raise RecoveryError("the restored case lacks a mask the journal edited")
+            before = {which: getattr(edits, which).copy()
                       for which in ("gt", "pred") if pending.steps_per_mask.get(which)}
-            replay(pending, session.live)
+            replay(pending, edits)
         except (LoadError, RecoveryError, ValueError, OSError, MemoryError) as exc:
             w._report_error("Could not restore the unsaved edits",
                             f"{exc}\nThe journal is kept; it is offered again at the next start.")
@@ -253,16 +259,25 @@ class RecoveryManager(QtCore.QObject):
         from ..core.io import load_case
         from .session import Session
 
+        from ..core.new_segmentation import new_label_map
+
         files = {r: Path(f.path) for r, f in pending.files.items() if f is not None}
         demo = pending.options.get("demo")
+        new = [w for w in pending.options.get("new", ()) if w in ("gt", "pred")]
         if demo:
             expected = {r: (DEMO_DIR / f).absolute() for r, f in DEMO_FILES.items()}
             if demo != "totalseg":
                 expected = {"image": expected["image"]}
             if files == expected:
-                return Session(build_demo(demo), paths=files, demo=demo)
-        return Session(load_case(image=files.get("image"), gt=files.get("gt"), pred=files.get("pred"),
-                                 sigmoid=bool(pending.options.get("sigmoid", False))), paths=files)
+                case = build_demo(demo)
+                for role in new:
+                    new_label_map(case, role)
+                return Session(case, paths=files, demo=demo)
+        case = load_case(image=files.get("image"), gt=files.get("gt"), pred=files.get("pred"),
+                         sigmoid=bool(pending.options.get("sigmoid", False)))
+        for role in new:  # new segmentations had no file: empty again, then the journal replays
+            new_label_map(case, role)
+        return Session(case, paths=files)
 
     def _push_restored(self, session, before: dict, pending: PendingRecovery) -> None:
         """The restored edits as one undo step per mask (which also marks them unsaved)."""
@@ -270,7 +285,7 @@ class RecoveryManager(QtCore.QObject):
         pushed = 0
         try:
             for which, old in before.items():
-                now = session.live.gt if which == "gt" else session.live.pred
+                now = getattr(session.edits, which)
                 index = np.nonzero(old != now)
                 delta = EditDelta.from_changes(which, index, old[index], now[index], label=None,
                                                tool="restore", scope="volume")
