@@ -179,3 +179,23 @@ def test_new_segmentation_paints_and_saves_on_the_image_grid(window, ui, tmp_pat
     assert len(painted) == 1 and data[tuple(painted[0])] == label
     assert image[tuple(painted[0])] == shown_value  # the voxel under the mouse, in file order
     assert not w.isWindowModified()
+
+
+def test_review_keys_label_focus_and_captions_work_with_one_mask(one_mask_window, ui, qtbot):
+    w, role = one_mask_window
+    mask = getattr(w.session, role)
+    w.set_slice(3)
+    for key, mod in ((Qt.Key.Key_N, Qt.KeyboardModifier.NoModifier),
+                     (Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)):
+        qtbot.keyClick(w.view, key, mod)  # no error regions without a pair: nothing to walk, no crash
+    w.overlay_panel.select_label(2)  # focus one label: no scores to show, nothing breaks
+    qtbot.keyClick(w.view, Qt.Key.Key_B)
+    from dicegui.gui.editor.edit_panel import TARGET_TITLES
+
+    caption = w.view.tool_caption.text()
+    assert caption.startswith("Brush") and f"→ {TARGET_TITLES[role]}" in caption
+    before = int(np.count_nonzero(mask))
+    ui.drag([(0, 0), (0, 6)])
+    assert int(np.count_nonzero(mask)) > before
+    assert not w.scores.last_change.isVisible()  # no ΔDice without a pair
+    assert w.editor.history.count == 1
