@@ -23,6 +23,8 @@ import numpy as np
 _WHICH = ("gt", "pred")
 # Integer value ranges up to this width are tallied with np.bincount (no sort).
 _BINCOUNT_RANGE = 1 << 16
+# Elements per slab of the constructor's count: bounds its temporaries.
+_CHUNK_ELEMENTS = 1 << 22
 
 
 class MaskStore:
@@ -72,7 +74,7 @@ class MaskStore:
         self.which = which
         self._mask = arr
         self._counts: dict = {}
-        _tally(self._counts, arr, +1)
+        _tally_in_chunks(self._counts, arr)
 
     # ------------------------------------------------------------------ access
     @property
@@ -176,6 +178,17 @@ def _once_per_position(shape, index, changed, old, new):
     if first.size == flat.size:
         return old, new
     return old[first], new[first]
+
+
+def _tally_in_chunks(counts: dict, arr: np.ndarray) -> None:
+    """:func:`_tally` of a whole mask, slab by slab: a CT-sized map would otherwise need
+    an index-sized (8 bytes per voxel) temporary."""
+    if arr.ndim == 1 or arr.size <= _CHUNK_ELEMENTS:
+        _tally(counts, arr, +1)
+        return
+    step = max(1, _CHUNK_ELEMENTS // max(1, arr.size // arr.shape[0]))
+    for start in range(0, arr.shape[0], step):
+        _tally(counts, arr[start:start + step], +1)
 
 
 def _tally(counts: dict, values: np.ndarray, sign: int) -> None:

@@ -91,3 +91,15 @@ def test_edits_through_a_transposed_view_reach_the_base():
     store.apply("gt", (0, 1, 1), 9)
     assert base[1, 1, 3] == 9
     assert store.label_counts() == {9: 1}
+
+
+def test_counts_of_a_map_larger_than_one_chunk_match_numpy(monkeypatch):
+    import dicegui.core.mask_store as ms
+
+    monkeypatch.setattr(ms, "_CHUNK_ELEMENTS", 50)  # force several slabs on a small array
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 5, size=(9, 7, 6)).astype(np.uint16)
+    view = labels.transpose(2, 0, 1)[:, ::-1]
+    store = MaskStore(pred=view)
+    values, counts = np.unique(labels, return_counts=True)
+    assert store.label_counts() == {int(v): int(n) for v, n in zip(values, counts) if v}
