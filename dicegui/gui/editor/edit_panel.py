@@ -201,6 +201,8 @@ class EditPanel(QtWidgets.QGroupBox):
         self.protect.setEnabled(is_label_map)
         for which, button in self.target_buttons.items():
             button.setEnabled(which in targets)
+            button.setToolTip(f"Brush, eraser and fill edit the {TARGET_WORDS[which]} mask" if which in targets
+                              else f"No {TARGET_WORDS[which]} is open: open one, or File ▸ New segmentation")
         if targets and self.target() not in targets:  # one mask open: edit that one
             self.set_target(targets[0])
 

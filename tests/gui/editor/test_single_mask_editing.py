@@ -58,6 +58,8 @@ def test_brush_eraser_and_undo_edit_the_only_mask(one_mask_window, ui, qtbot):
     other = "gt" if role == "pred" else "pred"
     assert getattr(w.session, other) is None
     assert w.editor.act_tool["brush"].isEnabled()
+    absent = w.editor.panel.target_buttons[other]  # greyed, with the reason
+    assert not absent.isEnabled() and "New segmentation" in absent.toolTip()
     w.set_slice(0)
     qtbot.keyClick(w.view, Qt.Key.Key_B)
     assert w.editor.tool is not None and w.editor.tool.name == "brush"
