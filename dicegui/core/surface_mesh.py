@@ -20,10 +20,19 @@ Coordinates are millimetres along the view-order voxel axes: voxel
 ``(i, j, k)`` has its centre at ``(i·sx, j·sy, k·sz)``, so a vertex maps back
 to a voxel by dividing by the spacing and rounding (:func:`vertex_voxel`).
 
-Large volumes are strided before meshing (every ``step``-th voxel along
-each axis, spacing multiplied by ``step``) so that the cropped box holds at
-most ``max_voxels``; the distances are then those of the coarser masks,
-which the view says ("1 in N voxels").
+Both masks are first cropped to the bounding box of their union, so a
+small organ in a large scan costs its own box, not the volume.
+
+Large boxes are downsampled by **block-any pooling** before meshing: the
+box is cut into ``step × step × step`` blocks and a coarse voxel is set when
+any voxel of its block is set, so that the coarse box holds at most
+``max_voxels``. Pooling, not striding (every ``step``-th voxel), because a
+stride can drop a thin structure or a small island of over-segmentation
+altogether, and in an error view the small errors are what one looks for;
+pooling keeps every one, grown outwards by less than one block. Both masks
+are pooled on the same blocks, so their surfaces stay comparable; the
+distances are then those of the coarse masks (spacing × ``step``), which the
+view says ("1 in N voxels"). A coarse voxel sits at the centre of its block.
 """
 from __future__ import annotations
 
@@ -34,7 +43,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from .surface import directed_distances
+from .surface import _box, directed_distances
 
 #: Default cap on the voxels of the cropped box that is meshed.
 MAX_VOXELS = 8_000_000
@@ -96,7 +105,37 @@ def mesh_step(box_shape, max_voxels: int = MAX_VOXELS) -> int:
     return step
 
 
-def mask_mesh(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
+def block_any(mask: np.ndarray, step: int) -> np.ndarray:
+    """Block-any pooling: coarse voxel ``(I, J, K)`` is set when any voxel of block ``[I·step, (I+1)·step)…`` is.
+
+    The last block along an axis may be partial (the mask is padded with background).
+    """
+    mask = np.asarray(mask, bool)
+    if step == 1:
+        return mask
+    pad = [(0, -n % step) for n in mask.shape]
+    blocks = np.pad(mask, pad)
+    a, b, c = (n // step for n in blocks.shape)
+    return blocks.reshape(a, step, b, step, c, step).any(axis=(1, 3, 5))
+
+
+def _march(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
+    """Level-0.5 surface of a (cropped) mask, voxel ``(i, j, k)`` at ``(i·sx, j·sy, k·sz)``; closed at the edges."""
+    from skimage.measure import marching_cubes
+
+    if not mask.any():
+        return _empty_mesh()
+    # one background voxel all round closes the surface where the mask touches the box
+    verts, faces, _, _ = marching_cubes(np.pad(mask.astype(np.uint8), 1), level=0.5, spacing=tuple(spacing))
+    return (verts - np.asarray(spacing)).astype(np.float32), faces.astype(np.int32)
+
+
+def _origin_mm(start, step: int, spacing) -> np.ndarray:
+    """Position in mm of coarse voxel (0, 0, 0): the centre of the block that starts at voxel ``start``."""
+    return (np.asarray(start, float) + (step - 1) / 2.0) * np.asarray(spacing, float)
+
+
+def mask_mesh(mask: np.ndarray, spacing, *, max_voxels: int = MAX_VOXELS) -> tuple[np.ndarray, np.ndarray]:
     """Marching-cubes surface (level 0.5) of a binary 3-D mask, in mm.
 
     Parameters
@@ -105,6 +144,9 @@ def mask_mesh(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
         3-D bool (or 0/1) array.
     spacing : sequence of 3 float
         Voxel size in mm along each axis.
+    max_voxels : int
+        Cap on the box that is meshed: a larger bounding box is downsampled
+        by block-any pooling (see the module notes and :func:`mesh_step`).
 
     Returns
     -------
@@ -115,23 +157,20 @@ def mask_mesh(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
 
     Notes
     -----
-    The mask is cropped to its bounding box padded by one background voxel,
-    so the surface is closed where the mask touches the volume's edge.
+    The mask is cropped to its bounding box and padded by one background
+    voxel, so the surface is closed where the mask touches the volume's edge.
     """
-    from skimage.measure import marching_cubes
-
     mask = np.asarray(mask)
     if mask.ndim != 3:
         raise ValueError(f"a surface needs a 3-D mask, got shape {mask.shape}")
-    spacing = np.asarray(spacing, float)
-    box = ndimage.find_objects(mask.astype(np.uint8, copy=False))
-    if not box or box[0] is None:
+    mask = mask if mask.dtype == np.bool_ else mask != 0
+    box = _box(mask)
+    if box is None:
         return _empty_mesh()
-    box = box[0]
-    crop = np.pad(mask[box].astype(np.uint8), 1)
-    verts, faces, _, _ = marching_cubes(crop, level=0.5, spacing=tuple(spacing))
-    offset = (np.array([s.start for s in box]) - 1) * spacing
-    return (verts + offset).astype(np.float32), faces.astype(np.int32)
+    step = mesh_step([s.stop - s.start for s in box], max_voxels)
+    spacing = np.asarray(spacing, float)
+    verts, faces = _march(block_any(mask[box], step), spacing * step)
+    return (verts + _origin_mm([s.start for s in box], step, spacing)).astype(np.float32), faces
 
 
 def border_voxels(mask: np.ndarray) -> np.ndarray:
@@ -173,6 +212,14 @@ def signed_vertex_distance(vertices: np.ndarray, prediction: np.ndarray, referen
     return np.where(inside, -dist[nearest], dist[nearest])
 
 
+def _select(mask, label):
+    """The binary mask shown: ``== label``, or any foreground; None stays None."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    return mask != 0 if label is None else mask == label
+
+
 def error_surface(reference, prediction, spacing, label=None, max_voxels: int = MAX_VOXELS) -> ErrorSurface:
     """Meshes and signed distances of one label (or any foreground) for the 3-D error view.
 
@@ -185,35 +232,44 @@ def error_surface(reference, prediction, spacing, label=None, max_voxels: int = 
     label : int, optional
         Show ``== label``; default any foreground (``!= 0``).
     max_voxels : int
-        Cap on the meshed box (see :func:`mesh_step`).
+        Cap on the meshed box: the union's bounding box is pooled above it
+        (see the module notes and :func:`mesh_step`).
+
+    Returns
+    -------
+    ErrorSurface
+        Vertices in mm of the volume's own grid (voxel ``(i, j, k)`` at
+        ``(i·sx, j·sy, k·sz)``) whatever the pooling.
+
+    Raises
+    ------
+    ValueError
+        Both masks None, or a 2-D image (an axis shorter than 2 voxels).
     """
-    masks = []
-    for m in (reference, prediction):
-        if m is None:
-            masks.append(None)
-        else:
-            masks.append(np.asarray(m) != 0 if label is None else np.asarray(m) == label)
-    present = [m for m in masks if m is not None]
+    ref, pred = _select(reference, label), _select(prediction, label)
+    present = [m for m in (ref, pred) if m is not None]
     if not present:
         raise ValueError("the 3-D view needs a reference or a prediction mask")
     if present[0].ndim != 3 or min(present[0].shape) < 2:
         raise ValueError(f"the 3-D view needs a volume, not a {present[0].shape} image")
-    union = present[0] if len(present) == 1 else present[0] | present[1]
-    box = ndimage.find_objects(union.astype(np.uint8))
-    shape = [s.stop - s.start for s in box[0]] if box and box[0] is not None else [1, 1, 1]
-    step = mesh_step(shape, max_voxels)
-    spacing = np.asarray(spacing, float) * step
-    if step > 1:
-        masks = [None if m is None else m[::step, ::step, ::step] for m in masks]
-    ref, pred = masks
-    ref_mesh = mask_mesh(ref, spacing) if ref is not None else _empty_mesh()
-    pred_mesh = mask_mesh(pred, spacing) if pred is not None else _empty_mesh()
+    spacing = np.asarray(spacing, float)
+    box = _box(present[0] if len(present) == 1 else present[0] | present[1])
+    if box is None:
+        nothing = _empty_mesh()
+        return ErrorSurface(*nothing, np.zeros(0), *nothing, tuple(float(s) for s in spacing), 1, label)
+    step = mesh_step([s.stop - s.start for s in box], max_voxels)
+    ref, pred = (None if m is None else block_any(m[box], step) for m in (ref, pred))
+    coarse = spacing * step
+    origin = _origin_mm([s.start for s in box], step, spacing)
+    ref_mesh = _march(ref, coarse) if ref is not None else _empty_mesh()
+    pred_mesh = _march(pred, coarse) if pred is not None else _empty_mesh()
     if ref is None:
         dist = np.full(len(pred_mesh[0]), np.nan)
-    else:
-        dist = signed_vertex_distance(pred_mesh[0], pred, ref, spacing)
-    return ErrorSurface(pred_mesh[0], pred_mesh[1], dist, ref_mesh[0], ref_mesh[1],
-                        tuple(float(s) for s in spacing), step, label)
+    else:  # on the crop, in its own mm: distances do not depend on where the box sits
+        dist = signed_vertex_distance(pred_mesh[0], pred, ref, coarse)
+    return ErrorSurface((pred_mesh[0] + origin).astype(np.float32), pred_mesh[1], dist,
+                        (ref_mesh[0] + origin).astype(np.float32), ref_mesh[1],
+                        tuple(float(s) for s in coarse), step, label)
 
 
 def default_limit(distance_mm: np.ndarray, spacing) -> float:

@@ -8,6 +8,7 @@ from scipy.spatial import cKDTree
 
 from dicegui.core.surface import directed_distances
 from dicegui.core.surface_mesh import (
+    block_any,
     border_voxels,
     default_limit,
     diverging_colors,
@@ -111,3 +112,89 @@ def test_colours_limit_and_picking():
     assert nearest_vertex_on_ray(verts, (0, 0, 0), (0, 0, -1), 0.5) is None  # behind the eye
     assert vertex_voxel((1.6, 2.4, 9.0), (0.8, 1.2, 3.0), (4, 4, 4)) == (2, 2, 3)
     assert border_voxels(np.ones((3, 3, 3), bool)).shape == (26, 3)
+
+
+def test_distances_match_the_analytic_distance_between_spheres_on_an_anisotropic_grid():
+    """Independent reference: |p - c_ref| - R_ref at each vertex p, within one voxel diagonal."""
+    spacing = np.array((0.8, 1.0, 1.5))
+    shape = (70, 56, 40)
+    centre = np.array((35, 28, 20)) * spacing
+    ref = _ball(shape, centre / spacing, 15.0, spacing)
+    for radius, sign in ((11.0, -1), (19.0, 1)):  # inside the reference, then around it
+        pred = _ball(shape, (centre + (3.0, 0, 0)) / spacing, radius, spacing)
+        s = error_surface(ref, pred, spacing)
+        analytic = np.linalg.norm(s.pred_vertices - centre, axis=1) - 15.0
+        assert np.all(np.abs(s.pred_distance_mm - analytic) <= np.linalg.norm(spacing))
+        assert np.median(np.abs(s.pred_distance_mm - analytic)) <= spacing.max() / 2
+        assert np.all(np.sign(s.pred_distance_mm) == sign)
+
+
+def test_crop_changes_nothing_but_the_offset():
+    """A case placed inside a larger volume gives the same meshes shifted by its offset in mm."""
+    spacing = (0.9, 1.1, 2.0)
+    small_ref = _ball((30, 30, 20), (15, 15, 10), 9.0, spacing)
+    small_pred = _ball((30, 30, 20), (17, 15, 10), 8.0, spacing)
+    offset = np.array((41, 7, 13))
+    big_ref = np.zeros((100, 60, 50), np.uint8)
+    big_pred = np.zeros((100, 60, 50), np.uint8)
+    window = tuple(slice(o, o + n) for o, n in zip(offset, small_ref.shape))
+    big_ref[window], big_pred[window] = small_ref, small_pred
+    small = error_surface(small_ref, small_pred, spacing)
+    big = error_surface(big_ref, big_pred, spacing)
+    shift = offset * np.array(spacing)
+    np.testing.assert_allclose(big.pred_vertices, small.pred_vertices + shift, atol=1e-4)
+    np.testing.assert_allclose(big.ref_vertices, small.ref_vertices + shift, atol=1e-4)
+    np.testing.assert_array_equal(big.pred_distance_mm, small.pred_distance_mm)
+    np.testing.assert_array_equal(big.pred_faces, small.pred_faces)
+
+
+def test_block_any_by_hand():
+    m = np.zeros((5, 4, 3), bool)
+    m[4, 0, 0] = True  # in the partial last block along axis 0
+    m[1, 3, 2] = True
+    coarse = block_any(m, 2)
+    expected = np.zeros((3, 2, 2), bool)
+    expected[2, 0, 0] = expected[0, 1, 1] = True
+    np.testing.assert_array_equal(coarse, expected)
+    assert block_any(m, 1) is not None and block_any(m, 1).sum() == 2
+
+
+def test_pooling_keeps_a_small_island_of_over_segmentation():
+    """A stride would drop a one-voxel false positive; the pooled mesh shows it, outside, where it is."""
+    spacing = np.array((1.0, 1.0, 1.0))
+    shape = (64, 64, 64)
+    ref = _ball(shape, (32, 32, 32), 20.0, spacing)
+    pred = ref.copy()
+    island = np.array((61, 5, 59))
+    pred[tuple(island)] = True
+    s = error_surface(ref, pred, spacing, max_voxels=5_000)
+    step = s.step
+    assert step >= 3
+    # the case is meaningful: every step-th voxel of the prediction misses the island
+    assert np.array_equal(pred[::step, ::step, ::step], ref[::step, ::step, ::step])
+    near = np.linalg.norm(s.pred_vertices - island * spacing, axis=1) <= step * np.sqrt(3)
+    assert near.any(), "the island has no surface"
+    # the island lies 19+ mm outside the reference's surface (analytic), the pooled figure within a block
+    analytic = np.linalg.norm(island - 32) - 20.0
+    assert np.all(s.pred_distance_mm[near] > 0)
+    assert np.abs(s.pred_distance_mm[near] - analytic).max() <= 2 * step * np.sqrt(3)
+    # the pooled mesh of one mask alone is the same grid: mask_mesh agrees with error_surface
+    verts, _ = mask_mesh(pred, spacing, max_voxels=5_000)
+    np.testing.assert_allclose(verts, s.pred_vertices, atol=1e-4)
+
+
+def test_pooled_vertices_stay_in_the_volume_mm_frame():
+    """Whatever the step, a ball's mesh is centred on the ball's centre in mm (anisotropic, off-origin box)."""
+    spacing = np.array((0.7, 0.9, 2.5))
+    shape = (120, 100, 40)
+    centre = np.array((70.0, 43.0, 22.0))
+    ball = _ball(shape, centre, 20.0, spacing)
+    for cap in (10**8, 40_000, 5_000):
+        verts, _ = mask_mesh(ball, spacing, max_voxels=cap)
+        mid = (verts.min(0) + verts.max(0)) / 2
+        assert np.all(np.abs(mid - centre * spacing) <= spacing), (cap, mid, centre * spacing)
+
+
+def test_both_masks_empty_give_empty_surfaces():
+    s = error_surface(np.zeros((6, 6, 6)), np.zeros((6, 6, 6)), (1, 1, 1))
+    assert s.empty and s.pred_distance_mm.shape == (0,) and s.pred_faces.shape == (0, 3)
