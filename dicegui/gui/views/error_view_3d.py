@@ -30,6 +30,8 @@ from ..background import BackgroundJob, JobSignals
 REBUILD_MS = 600
 _SHELL = (0.75, 0.75, 0.75, 0.18)
 _NEUTRAL = (0.85, 0.75, 0.3, 1.0)  # one mask alone: no distances to colour by
+#: A press and release closer than this (pixels) is a click (moves the cursor); farther, a rotation.
+_CLICK_SLOP_PX = 4
 
 
 def gl_unavailable_reason() -> str | None:
@@ -62,14 +64,20 @@ def _gl_view_class():
         clickedRay = QtCore.Signal(object, object)
 
         def mousePressEvent(self, ev):
-            self._press = ev.position()
+            self._press, self._dragged = ev.position(), False
             super().mousePressEvent(ev)
 
-        def mouseReleaseEvent(self, ev):
+        def mouseMoveEvent(self, ev):
             press = getattr(self, "_press", None)
+            if press is not None and (ev.position() - press).manhattanLength() >= _CLICK_SLOP_PX:
+                self._dragged = True  # a rotation, even if it ends where it began
+            super().mouseMoveEvent(ev)
+
+        def mouseReleaseEvent(self, ev):
+            press, self._press = getattr(self, "_press", None), None
             super().mouseReleaseEvent(ev)
-            if press is not None and ev.button() == QtCore.Qt.MouseButton.LeftButton \
-                    and (ev.position() - press).manhattanLength() < 4:
+            if press is not None and ev.button() == QtCore.Qt.MouseButton.LeftButton and not self._dragged \
+                    and (ev.position() - press).manhattanLength() < _CLICK_SLOP_PX:
                 self.clickedRay.emit(*self.ray_at(ev.position()))
 
         def ray_at(self, pos):
@@ -193,7 +201,15 @@ class ErrorView3D(QtWidgets.QWidget):
         if not shapes:
             self.caption.setText("3-D: no mask to show")
             return
+        if self._flat():
+            self.caption.setText(f"3-D: a 2-D image ({' × '.join(map(str, self._shape))}) has no surface to show")
+            self.legend.setText("")
+            return
         self.request_rebuild(now=True)
+
+    def _flat(self) -> bool:
+        """A 2-D image (an axis shorter than 2 voxels): nothing to mesh."""
+        return len(self._shape) != 3 or min(self._shape) < 2
 
     def set_label(self, label) -> None:
         if label != self._label:
@@ -202,7 +218,7 @@ class ErrorView3D(QtWidgets.QWidget):
 
     def masks_edited(self) -> None:
         """The masks changed: rebuild once the hand rests."""
-        if self._gt is None and self._pred is None:
+        if (self._gt is None and self._pred is None) or self._flat():
             return
         self._stale = True
         self._set_caption(updating=True)
@@ -222,7 +238,7 @@ class ErrorView3D(QtWidgets.QWidget):
     def rebuild(self) -> None:
         """Start computing the meshes of the current masks and label (if the pane is on screen)."""
         self.timer.stop()
-        if (self._gt is None and self._pred is None) or not self.isVisible():
+        if (self._gt is None and self._pred is None) or self._flat() or not self.isVisible():
             return
         if self._busy:
             # one build at a time: the next starts when this one is done, so requests never

@@ -98,6 +98,100 @@ def test_hidden_pane_builds_nothing(views_window):
     assert ev.wait_for_mesh() and ev._generation > generation
 
 
+def _spheres(shape=(40, 40, 30)):
+    i, j, k = np.ogrid[:shape[0], :shape[1], :shape[2]]
+    ref = (((i - 20) ** 2 + (j - 20) ** 2 + (k - 15) ** 2) <= 10 ** 2).astype(np.uint8)
+    pred = (((i - 23) ** 2 + (j - 20) ** 2 + (k - 15) ** 2) <= 9 ** 2).astype(np.uint8) * 2
+    return ref, pred
+
+
+@pytest.fixture
+def error_view(qtbot):
+    from dicegui.gui.views.error_view_3d import ErrorView3D
+
+    view = ErrorView3D()
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.show()
+    yield view
+    view.shutdown()
+
+
+def test_standalone_view_label_switch_and_missing_masks(error_view, qtbot):
+    """The widget alone (as the layout places it): a label map, a label switch, one mask, no mask."""
+    ev = error_view
+    spacing = (0.9, 1.1, 2.0)
+    ref, pred = _spheres()
+    labels = ref.copy()
+    labels[:, :, :4] = 3  # a slab of label 3 in the reference only
+    assert "No OpenGL" in ev.message.text()
+    ev.set_case(labels, pred, spacing)
+    assert "updating" in ev.caption.text()
+    assert ev.wait_for_mesh()
+    expected = error_surface(labels, pred, spacing)
+    np.testing.assert_array_equal(ev.surface.pred_distance_mm, expected.pred_distance_mm)
+    assert "all foreground" in ev.caption.text() and "updating" not in ev.caption.text()
+    ev.set_label(3)  # the prediction has no label 3: a shell alone
+    assert ev.wait_for_mesh()
+    assert ev.surface.label == 3 and len(ev.surface.pred_vertices) == 0 and len(ev.surface.ref_vertices) > 0
+    assert "label 3" in ev.caption.text()
+    ev.set_label(None)
+    ev.set_case(None, pred, spacing)  # prediction only: its surface in one colour, no distances
+    assert ev.wait_for_mesh()
+    assert len(ev.surface.ref_vertices) == 0 and np.all(np.isnan(ev.surface.pred_distance_mm))
+    assert np.all(ev.colors == ev.colors[0]) and "One mask only" in ev.legend.text()
+    ev.set_case(ref, None, spacing)  # reference only: the shell
+    assert ev.wait_for_mesh()
+    assert len(ev.surface.pred_vertices) == 0 and len(ev.surface.ref_vertices) > 0
+    ev.set_case(None, None, spacing)
+    assert ev.surface is None and "no mask" in ev.caption.text()
+
+
+def test_colours_are_the_diverging_map_of_the_surface_distances(error_view):
+    ev = error_view
+    spacing = (1.0, 1.0, 1.0)
+    ref, pred = _spheres()
+    ev.set_case(ref, pred, spacing)
+    assert ev.wait_for_mesh()
+    d = ev.surface.pred_distance_mm
+    assert d.min() < 0 < d.max()  # shifted and smaller: both signs
+    # the limit is the 95th percentile of |d| (numpy, independently), at least one voxel
+    limit = max(float(np.percentile(np.abs(d), 95)), 1.0)
+    assert ev.limit_mm == pytest.approx(limit)
+    np.testing.assert_allclose(ev.colors, diverging_colors(d, limit))
+    assert f"{limit:.1f} mm" in ev.legend.text()
+
+
+def test_edits_are_debounced_into_one_rebuild(error_view, qtbot):
+    ev = error_view
+    ev.timer.setInterval(150)
+    ref, pred = _spheres()
+    ev.set_case(ref, pred, (1.0, 1.0, 1.0))
+    assert ev.wait_for_mesh()
+    generation = ev._generation
+    pred[2:6, 2:6, 2:6] = 2  # an island of over-segmentation, written in place as the editor does
+    for _ in range(5):  # a burst of dabs
+        ev.masks_edited()
+        qtbot.wait(20)
+    assert ev._generation == generation and "updating" in ev.caption.text()  # nothing started mid-burst
+    with qtbot.waitSignal(ev.meshReady, timeout=20000):
+        pass
+    assert ev._generation == generation + 1  # one rebuild for the whole burst
+    island = np.linalg.norm(ev.surface.pred_vertices - 3.5, axis=1) < 4
+    assert island.any() and np.all(ev.surface.pred_distance_mm[island] > 0)
+
+
+def test_a_2d_image_says_there_is_no_surface(error_view):
+    ev = error_view
+    mask = np.zeros((30, 30, 1), np.uint8)
+    mask[5:20, 5:20] = 1
+    ev.set_case(mask, mask, (1.0, 1.0, 1.0))
+    assert ev.wait_for_mesh()
+    assert ev.surface is None and "2-D image" in ev.caption.text()
+    ev.masks_edited()
+    assert not ev.timer.isActive()
+
+
 _XVFB_SCRIPT = textwrap.dedent('''
     import numpy as np
     from PySide6 import QtCore, QtWidgets
