@@ -14,8 +14,9 @@ from dicegui.core.surface_mesh import (
     diverging_colors,
     error_surface,
     mask_mesh,
+    hit_voxel,
     mesh_step,
-    nearest_vertex_on_ray,
+    ray_mesh_hit,
     vertex_voxel,
 )
 
@@ -107,9 +108,6 @@ def test_colours_limit_and_picking():
     np.testing.assert_allclose(zero, [235 / 255] * 3)
     np.testing.assert_allclose(rgba[1, :3], zero + (inside - zero) * 0.25)  # linear in between
     assert default_limit(np.array([0.0, 0.1, 0.2]), (0.7, 0.7, 3.0)) == 3.0  # at least a voxel
-    verts = np.array([[0, 0, 10], [0, 0, 5], [3, 0, 2]], float)
-    assert nearest_vertex_on_ray(verts, (0, 0, 0), (0, 0, 1), 0.5) == 1  # nearest along the ray
-    assert nearest_vertex_on_ray(verts, (0, 0, 0), (0, 0, -1), 0.5) is None  # behind the eye
     assert vertex_voxel((1.6, 2.4, 9.0), (0.8, 1.2, 3.0), (4, 4, 4)) == (2, 2, 3)
     assert border_voxels(np.ones((3, 3, 3), bool)).shape == (26, 3)
 
@@ -198,3 +196,55 @@ def test_pooled_vertices_stay_in_the_volume_mm_frame():
 def test_both_masks_empty_give_empty_surfaces():
     s = error_surface(np.zeros((6, 6, 6)), np.zeros((6, 6, 6)), (1, 1, 1))
     assert s.empty and s.pred_distance_mm.shape == (0,) and s.pred_faces.shape == (0, 3)
+
+
+def test_ray_hits_the_first_triangle_by_hand():
+    # two unit squares (two triangles each) facing the ray, at z = 5 and z = 2
+    verts = np.array([[0, 0, 5], [1, 0, 5], [1, 1, 5], [0, 1, 5],
+                      [0, 0, 2], [1, 0, 2], [1, 1, 2], [0, 1, 2]], float)
+    faces = np.array([[0, 1, 2], [0, 2, 3], [4, 5, 6], [4, 6, 7]])
+    t, point = ray_mesh_hit(verts, faces, (0.25, 0.5, 0.0), (0, 0, 2.0))
+    assert t == pytest.approx(1.0) and point == pytest.approx([0.25, 0.5, 2.0])  # the nearer square
+    t, point = ray_mesh_hit(verts, faces, (0.25, 0.5, 3.0), (0, 0, 1.0))  # starts between them
+    assert point == pytest.approx([0.25, 0.5, 5.0])
+    assert ray_mesh_hit(verts, faces, (0.25, 0.5, 0.0), (0, 0, -1.0)) is None  # behind the eye
+    assert ray_mesh_hit(verts, faces, (1.5, 0.5, 0.0), (0, 0, 1.0)) is None  # beside the squares
+    assert ray_mesh_hit(verts, faces, (0.5, 0.5, 3.0), (1.0, 0, 0)) is None  # edge-on
+
+
+def test_a_click_on_a_sphere_lands_on_its_front_border_voxel():
+    """Independent: the analytic first crossing of the ray with the ball, and the ball's own voxels."""
+    spacing = np.array((0.8, 1.0, 1.5))
+    shape = (50, 40, 30)
+    centre_idx = np.array((25, 20, 15))
+    ball = _ball(shape, centre_idx, 12.0, spacing)
+    verts, faces = mask_mesh(ball, spacing)
+    centre = centre_idx * spacing
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        d = rng.normal(size=3)
+        d /= np.linalg.norm(d)
+        origin = centre - 60 * d + np.cross(d, rng.normal(size=3)) * 0.4  # off-centre rays
+        t, point = ray_mesh_hit(verts, faces, origin, d)
+        # the pruned search (corners within one voxel diagonal of the line) finds the same point
+        pruned = ray_mesh_hit(verts, faces, origin, d, max_edge=float(np.linalg.norm(spacing)))
+        assert pruned[0] == t and np.array_equal(pruned[1], point)
+        # analytic entry into the 12 mm sphere: the mesh's entry is within one voxel side of it
+        oc = origin - centre
+        b = oc @ d
+        t_sphere = -b - np.sqrt(b * b - (oc @ oc - 144.0))
+        assert abs(t - t_sphere) <= spacing.max()
+        ijk = hit_voxel(point, ball.astype(np.uint8) * 4, spacing)
+        assert ball[ijk], "the picked voxel must be inside the ball"
+        # ...and the nearest such voxel to the hit point (brute force over the whole ball)
+        inside = np.argwhere(ball)
+        best = np.min(np.linalg.norm(inside * spacing - point, axis=1))
+        assert np.linalg.norm(np.array(ijk) * spacing - point) == pytest.approx(best)
+        assert best <= np.linalg.norm(spacing)  # a voxel diagonal at most: on the front border
+    lab = np.zeros(shape, np.uint8)
+    lab[ball] = 2  # along (25, 20, k) the ball spans k = 7..23 (|k - 15| * 1.5 mm <= 12 mm)
+    lab[25, 20, 3:6] = 5  # another label between the eye and the ball
+    point = (25 * 0.8, 20.0, 2.5 * 1.5)  # halfway between voxels k = 2 and 3
+    assert hit_voxel(point, lab, spacing, label=5) == (25, 20, 3)
+    assert hit_voxel(point, lab, spacing, label=2, reach=8) == (25, 20, 7)
+    assert hit_voxel(point, lab, spacing, label=2) == (25, 20, 2)  # none in reach: the rounded point

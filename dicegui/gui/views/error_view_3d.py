@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...core.surface_mesh import default_limit, diverging_colors, error_surface, nearest_vertex_on_ray, vertex_voxel
+from ...core.surface_mesh import default_limit, diverging_colors, error_surface, hit_voxel, ray_mesh_hit
 from ..background import BackgroundJob, JobSignals
 
 #: Quiet time after the last edit before the meshes are rebuilt.
@@ -353,15 +353,21 @@ class ErrorView3D(QtWidgets.QWidget):
             item.setData(pos=pos[None])
 
     def _clicked(self, origin, direction) -> None:
+        """Move the cursor to the mask voxel under a click: the first surface the line of sight meets."""
         s = self.surface
         if s is None:
             return
-        verts = np.concatenate([v for v in (s.pred_vertices, s.ref_vertices)]) if len(s.ref_vertices) \
-            else s.pred_vertices
-        i = nearest_vertex_on_ray(verts, origin, direction, tolerance=2.0 * max(s.spacing))
-        if i is not None:
-            # the meshes' grid may be strided: map back with the volume's own spacing
-            self.voxelPicked.emit(vertex_voxel(verts[i], self._spacing, self._shape))
+        hits = []
+        for verts, faces, mask in ((s.pred_vertices, s.pred_faces, self._pred),
+                                   (s.ref_vertices, s.ref_faces, self._gt)):
+            hit = ray_mesh_hit(verts, faces, origin, direction, max_edge=float(np.linalg.norm(s.spacing))) \
+                if mask is not None else None
+            if hit is not None:
+                hits.append((hit[0], hit[1], mask))
+        if hits:
+            _, point, mask = min(hits, key=lambda h: h[0])
+            # the mesh's grid may be pooled: look as far as one block for the mask's voxel
+            self.voxelPicked.emit(hit_voxel(point, mask, self._spacing, self._label, reach=s.step))
 
     def _set_caption(self, updating: bool = False) -> None:
         label = self._label

@@ -195,9 +195,9 @@ def test_a_2d_image_says_there_is_no_surface(error_view):
 _XVFB_SCRIPT = textwrap.dedent('''
     import numpy as np
     from PySide6 import QtCore, QtWidgets
+    from PySide6.QtTest import QTest
     app = QtWidgets.QApplication([])
     from dicegui.gui.views.error_view_3d import ErrorView3D
-    from dicegui.core.surface_mesh import vertex_voxel
     i, j, k = np.ogrid[:48, :48, :48]
     ref = ((i - 24) ** 2 + (j - 24) ** 2 + (k - 24) ** 2 <= 12 ** 2).astype(np.uint8)
     view = ErrorView3D()
@@ -223,18 +223,52 @@ _XVFB_SCRIPT = textwrap.dedent('''
     print("PIXELS smaller", red, blue)
     assert blue > 200 and red < blue / 20, (red, blue)
     pred = ((i - 27) ** 2 + (j - 24) ** 2 + (k - 24) ** 2 <= 12 ** 2).astype(np.uint8)
-    drawn(pred)
-    # picking: a click through the widget centre hits the surface; the voxel lies on a mask's border
+    spacing = np.array((1.0, 0.8, 1.5))  # anisotropic: mm and voxels differ on every axis
+    view.set_case(ref, pred, tuple(spacing))
+    assert view.wait_for_mesh()
+    for _ in range(5):
+        app.processEvents()
+    # picking: project the mesh with the view's own matrices, take the front-most vertex near a
+    # point off the centre (what the depth test shows there), and click on its pixel with a real
+    # mouse click: the cursor must go to a mask voxel beside that vertex
+    gl = view.gl
+    w, h = gl.width(), gl.height()
+    m = gl.projectionMatrix((0, 0, w, h), (0, 0, w, h)) * gl.viewMatrix()
+    M = np.array(m.data(), float).reshape(4, 4).T  # QMatrix4x4.data() is column-major
+    s = view.surface
+    verts = np.concatenate([s.pred_vertices, s.ref_vertices]).astype(float)
+    clip = np.c_[verts, np.ones(len(verts))] @ M.T
+    ndc = clip[:, :3] / clip[:, 3:]
+    px, py = (ndc[:, 0] + 1) / 2 * w, (1 - ndc[:, 1]) / 2 * h
+    union = (pred | ref).astype(bool)
     picked = []
     view.voxelPicked.connect(picked.append)
-    centre = QtCore.QPointF(view.gl.width() / 2, view.gl.height() / 2)
-    view._clicked(*view.gl.ray_at(centre))
-    assert picked, "no surface under the centre"
-    v = picked[0]
-    near = np.zeros_like(pred)
-    near[max(v[0]-1,0):v[0]+2, max(v[1]-1,0):v[1]+2, max(v[2]-1,0):v[2]+2] = 1
-    assert ((pred | ref) & near).any() and (~(pred | ref).astype(bool) & near.astype(bool)).any(), v
-    print("PICKED", v)
+    for fx, fy in ((0.38, 0.42), (0.6, 0.55), (0.5, 0.3)):
+        near = np.flatnonzero(np.hypot(px - fx * w, py - fy * h) < 12)
+        assert near.size, (fx, fy)
+        front = near[np.argmin(ndc[near, 2])]
+        v = verts[front]
+        pos = QtCore.QPoint(int(round(px[front])), int(round(py[front])))
+        QTest.mouseClick(gl, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier, pos)
+        app.processEvents()
+        assert picked, ("no pick", fx, fy)
+        got = np.array(picked.pop())
+        assert union[tuple(got)], ("picked voxel outside both masks", got)
+        # beside the vertex: the vertex lies halfway between an inside and an outside voxel centre
+        assert np.all(np.abs(got - v / spacing) <= 1.0 + 1e-6), ("picked", got, "vertex", v / spacing)
+        print("PICKED", got, "vertex", v / spacing)
+    # a drag rotates and never moves the cursor, even when it comes back to where it began
+    azimuth = gl.opts["azimuth"]
+    QTest.mousePress(gl, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier, pos)
+    for dx in (10, 20, 30):
+        QTest.mouseMove(gl, pos + QtCore.QPoint(dx, 0))
+    turned = gl.opts["azimuth"]
+    for dx in (20, 10, 0):
+        QTest.mouseMove(gl, pos + QtCore.QPoint(dx, 0))
+    QTest.mouseRelease(gl, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier, pos)
+    app.processEvents()
+    assert turned != azimuth and not picked, (azimuth, turned, picked)
+    print("DRAGGED", azimuth, turned, gl.opts["azimuth"])
 ''')
 
 
@@ -249,4 +283,4 @@ def test_draws_and_picks_under_xvfb(tmp_path):
     out = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1024x768x24", sys.executable, str(script)],
                          capture_output=True, text=True, timeout=180, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "PIXELS" in out.stdout and "PICKED" in out.stdout
+    assert "PIXELS" in out.stdout and "PICKED" in out.stdout and "DRAGGED" in out.stdout
