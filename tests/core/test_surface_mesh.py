@@ -17,6 +17,7 @@ from dicegui.core.surface_mesh import (
     hit_voxel,
     mesh_step,
     ray_mesh_hit,
+    vertex_normals,
     vertex_voxel,
 )
 
@@ -248,3 +249,22 @@ def test_a_click_on_a_sphere_lands_on_its_front_border_voxel():
     assert hit_voxel(point, lab, spacing, label=5) == (25, 20, 3)
     assert hit_voxel(point, lab, spacing, label=2, reach=8) == (25, 20, 7)
     assert hit_voxel(point, lab, spacing, label=2) == (25, 20, 2)  # none in reach: the rounded point
+
+
+def test_vertex_normals_by_hand_and_on_a_sphere():
+    # a unit square folded along its diagonal: two triangles, normals +z and +x
+    verts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [5, 5, 5]], float)
+    faces = np.array([[0, 1, 2], [0, 2, 3]])
+    n = vertex_normals(verts, faces)
+    np.testing.assert_allclose(n[1], [0, 0, 1])  # only in the first triangle
+    np.testing.assert_allclose(n[3], [1, 0, 0])  # only in the second
+    np.testing.assert_allclose(n[0], np.array([1, 0, 1]) / np.sqrt(2), rtol=1e-6)  # equal areas: halfway
+    np.testing.assert_array_equal(n[4], 0)  # in no triangle
+    # on a ball's mesh the normals point away from the centre (analytic: (v - c) / |v - c|)
+    spacing = np.array((0.8, 1.0, 1.5))
+    verts, faces = mask_mesh(_ball((50, 40, 30), (25, 20, 15), 12.0, spacing), spacing)
+    n = vertex_normals(verts, faces)
+    radial = verts - np.array((25, 20, 15)) * spacing
+    radial /= np.linalg.norm(radial, axis=1, keepdims=True)
+    cos = np.sum(n * radial, axis=1)
+    assert np.median(cos) > 0.95 and cos.min() > 0.4  # a voxelised sphere: its steps tilt some facets

@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...core.surface_mesh import default_limit, diverging_colors, error_surface, hit_voxel, ray_mesh_hit
+from ...core.surface_mesh import (default_limit, diverging_colors, error_surface, hit_voxel, ray_mesh_hit,
+                                  vertex_normals)
 from ..background import BackgroundJob, JobSignals
 
 #: Quiet time after the last edit before the meshes are rebuilt.
@@ -53,6 +54,47 @@ def gl_unavailable_reason() -> str | None:
 class _Request:
     def __init__(self, generation: int, label):
         self.generation, self.label = generation, label
+
+
+class _Built:
+    """What the worker hands back: the surfaces and all the per-vertex arrays drawing needs.
+
+    Everything that grows with the mesh is computed here, in the worker, so
+    that showing a new mesh costs the GUI thread little more than handing
+    arrays to pyqtgraph.
+    """
+
+    def __init__(self, surface):
+        self.surface = surface
+        d = surface.pred_distance_mm
+        if np.isfinite(d).any():
+            self.limit_mm = default_limit(d, surface.spacing)
+            self.colors = diverging_colors(d, self.limit_mm)
+        else:
+            self.limit_mm = None
+            self.colors = np.tile(np.array(_NEUTRAL), (len(surface.pred_vertices), 1))
+        self.pred_normals = vertex_normals(surface.pred_vertices, surface.pred_faces)
+        self.ref_normals = vertex_normals(surface.ref_vertices, surface.ref_faces)
+
+
+def _build(gt, pred, spacing, label) -> _Built:
+    """Worker thread: meshes, distances, colours and normals of the current masks."""
+    return _Built(error_surface(gt, pred, spacing, label))
+
+
+def _mesh_data(vertices, faces, normals, colors=None):
+    """A pyqtgraph MeshData whose vertex normals are the ones given (see :func:`vertex_normals`)."""
+    import pyqtgraph.opengl as gl
+
+    # pyqtgraph's 'shaded' shader lights normals that point away from the viewer (its light
+    # vector is (1, -1, -1) in eye space), so it is handed the inward normals of the surface
+    inward = -np.asarray(normals, np.float32)
+
+    class _Given(gl.MeshData):
+        def vertexNormals(self, indexed=None):
+            return inward if indexed is None else inward[self.faces()]
+
+    return _Given(vertexes=vertices, faces=faces, vertexColors=colors)
 
 
 def _gl_view_class():
@@ -124,6 +166,7 @@ class ErrorView3D(QtWidgets.QWidget):
         super().__init__(parent)
         self.surface = None
         self.colors = None
+        self._built = None
         self.limit_mm = 1.0
         self._gt = self._pred = None
         self._spacing = (1.0, 1.0, 1.0)
@@ -251,7 +294,7 @@ class ErrorView3D(QtWidgets.QWidget):
         gt, pred, spacing, label = self._gt, self._pred, self._spacing, self._label
         self._busy = True
         self._set_caption(updating=True)
-        self.pool.start(BackgroundJob(req, lambda: error_surface(gt, pred, spacing, label), self._signals))
+        self.pool.start(BackgroundJob(req, lambda: _build(gt, pred, spacing, label), self._signals))
 
     def wait_for_mesh(self, msecs: int = 30000) -> bool:
         """Finish a pending rebuild and show it (tests, screenshots)."""
@@ -284,18 +327,17 @@ class ErrorView3D(QtWidgets.QWidget):
             QtCore.QTimer.singleShot(0, self.rebuild)
 
     # ============================================================= results
-    def _done(self, req, surface) -> None:
+    def _done(self, req, built) -> None:
         self._busy = False
         if self._stale:
             QtCore.QTimer.singleShot(0, self.rebuild)  # the masks changed while it was built
         if req.generation != self._generation:
             return  # a request of an earlier case
-        self.surface = surface
-        if np.isfinite(surface.pred_distance_mm).any():
-            self.limit_mm = default_limit(surface.pred_distance_mm, surface.spacing)
-            self.colors = diverging_colors(surface.pred_distance_mm, self.limit_mm)
-        else:
-            self.colors = np.tile(np.array(_NEUTRAL), (len(surface.pred_vertices), 1))
+        self._built = built
+        self.surface = built.surface
+        self.colors = built.colors
+        if built.limit_mm is not None:
+            self.limit_mm = built.limit_mm
         self._draw()
         self._set_caption()
         self._set_legend()
@@ -323,14 +365,15 @@ class ErrorView3D(QtWidgets.QWidget):
         s = self.surface
         # the opaque prediction first: the translucent shell drawn after it blends over it
         # instead of hiding it behind its depth
+        b = self._built
         if len(s.pred_vertices):
-            mesh = gl.GLMeshItem(vertexes=s.pred_vertices, faces=s.pred_faces, vertexColors=self.colors,
+            mesh = gl.GLMeshItem(meshdata=_mesh_data(s.pred_vertices, s.pred_faces, b.pred_normals, self.colors),
                                  smooth=True, shader="shaded", glOptions="opaque")
             self.gl.addItem(mesh)
             self._items["pred"] = mesh
         if len(s.ref_vertices):
-            shell = gl.GLMeshItem(vertexes=s.ref_vertices, faces=s.ref_faces, color=_SHELL, smooth=True,
-                                  shader="balloon", glOptions="translucent")
+            shell = gl.GLMeshItem(meshdata=_mesh_data(s.ref_vertices, s.ref_faces, b.ref_normals), color=_SHELL,
+                                  smooth=True, shader="balloon", glOptions="translucent")
             self.gl.addItem(shell)
             self._items["ref"] = shell
         self._draw_cursor()

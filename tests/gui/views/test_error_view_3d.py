@@ -192,6 +192,21 @@ def test_a_2d_image_says_there_is_no_surface(error_view):
     assert not ev.timer.isActive()
 
 
+def test_normals_handed_to_pyqtgraph_are_its_own_computed_off_the_gui_thread():
+    """pyqtgraph's MeshData loops over vertices in Python (seconds on a big case at the first paint);
+    the view hands it normals computed in the worker: the same vectors as pyqtgraph's own loop
+    on skimage's triangle winding (the picture before the change)."""
+    gl = pytest.importorskip("pyqtgraph.opengl", reason="PyOpenGL not installed")
+    from dicegui.core.surface_mesh import mask_mesh, vertex_normals
+    from dicegui.gui.views.error_view_3d import _mesh_data
+
+    ref, _ = _spheres()
+    verts, faces = mask_mesh(ref, (0.9, 1.1, 2.0))
+    given = _mesh_data(verts, faces, vertex_normals(verts, faces)).vertexNormals()
+    theirs = gl.MeshData(vertexes=verts, faces=faces[:, ::-1]).vertexNormals()
+    np.testing.assert_allclose(given, theirs, atol=1e-5)
+
+
 _XVFB_SCRIPT = textwrap.dedent('''
     import numpy as np
     from PySide6 import QtCore, QtWidgets
