@@ -480,6 +480,10 @@ class SliceView(pg.GraphicsView):
         self.window_caption.adjustSize()
         self.window_caption.move(m, h - self.window_caption.height() - m)
         tc = self.tool_caption
+        # a view of a 2 × 2 layout is narrow: the caption wraps rather than running off the left edge
+        tc.setMaximumWidth(max(w - 2 * m, 40))
+        tc.setWordWrap(tc.sizeHint().width() > w - 2 * m)
+        tc.adjustSize()
         tc.move(w - tc.width() - m, m)
         if top.text() and not top.isHidden() and tc.x() < top.x() + top.width() + 4:
             tc.move(tc.x(), top.y() + top.height() + 2)  # keep the orientation letter readable

@@ -491,6 +491,7 @@ class LinkedViews(QtCore.QObject):
         if slot == old:
             return
         self._focus_slot = slot
+        self.views[old].set_tool_caption(None)  # the tool acts on the focused view: its caption goes there
         self._move_focus_items(self.views[old], self.views[slot])
         if self.state is not None and self.state.layout == "1x1":
             self._place("1x1")

@@ -254,3 +254,17 @@ def test_prediction_only_paint_in_coronal_shows_in_axial(window, views_case):
     assert shown[r, c] != 0 and axial.overlay_item.codes[r, c] != 0  # the axial view shows the new voxel
     np.testing.assert_array_equal(np.asarray(axial.overlay_item.codes) != 0, shown != 0)
     w.editor.history.mark_discarded()
+
+
+def test_the_tool_caption_is_on_the_focused_view_only(views_window):
+    w = views_window
+    w.views.focus("coronal")
+    w.editor.set_tool("brush")
+    QApplication.processEvents()
+    assert not w.views.views["coronal"].tool_caption.isHidden()
+    w.views.focus("sagittal")
+    QApplication.processEvents()
+    assert w.views.views["coronal"].tool_caption.isHidden()
+    sag = w.views.views["sagittal"]
+    assert not sag.tool_caption.isHidden() and "Brush" in sag.tool_caption.text()
+    assert sag.tool_caption.x() >= 0  # wraps inside a narrow view instead of running off its left edge
