@@ -181,6 +181,13 @@ def test_new_segmentation_paints_and_saves_on_the_image_grid(window, ui, tmp_pat
     assert len(painted) == 1 and data[tuple(painted[0])] == label
     assert image[tuple(painted[0])] == shown_value  # the voxel under the mouse, in file order
     assert not w.isWindowModified()
+    assert "saves to drawn.nii.gz" in w.windowTitle()
+    # the saved file opens again as the case's mask, on the image's grid, without reorientation
+    _open(w, {"image": image_path, role: out_path})
+    assert not w.session.case.reorientations
+    reopened = getattr(w.session.case, f"{role}_mask")
+    np.testing.assert_array_equal(reopened, data)
+    assert _volume_rows(w) == {label: _expected_row(1)}
 
 
 def test_review_keys_label_focus_and_captions_work_with_one_mask(one_mask_window, ui, qtbot):
