@@ -40,6 +40,7 @@ from .saving import MASK_WORDS, MaskSaver
 from .undo import ROLES, EditHistory
 
 AXIS_NAMES = {plane.axis: name for name, plane in PLANES.items()}
+NOTHING_TO_EDIT = "nothing to edit: open a mask or start a new segmentation (File ▸ New segmentation)"
 
 
 class Editor(QtCore.QObject):
@@ -133,7 +134,7 @@ class Editor(QtCore.QObject):
                                          "Navigate (Esc): left-drag pans, no editing", True, "")
         self.act_tool = {"": self.act_navigate}
         for name, tool in self.tools.items():
-            self.act_tool[name] = self._action(tool.title, lambda _=False, n=name: self.set_tool(n),
+            self.act_tool[name] = self._action(tool.title, lambda _=False, n=name: self.choose_tool(n),
                                                (tool.shortcut,), tool.tip, True, name)
         for act in self.act_tool.values():
             self.tool_group.addAction(act)
@@ -352,6 +353,15 @@ class Editor(QtCore.QObject):
         else:
             vp.setCursor(self.tool.cursor)
         self._settings_changed()
+
+    def choose_tool(self, name: str) -> bool:
+        """A tool picked by its key or button: refused with the reason in the status bar when nothing is editable."""
+        if self.session is not None and not self.can_edit():
+            self.act_tool[self.tool.name if self.tool is not None else ""].setChecked(True)
+            self.report(f"{self.tools[name].title}: {NOTHING_TO_EDIT}")
+            return False
+        self.set_tool(name)
+        return True
 
     def finish_stroke(self) -> None:
         """Record a stroke in progress (before undo, save, slice change...)."""
@@ -631,8 +641,12 @@ class Editor(QtCore.QObject):
         if not all(shiboken6.isValid(o) for o in parts):  # the window is being destroyed
             return
         editable = self.can_edit()
-        for act in self.act_tool.values():
-            act.setEnabled(editable or act is self.act_navigate)
+        for name, act in self.act_tool.items():
+            # open case, nothing to edit: the key still answers (choose_tool says why), the tip too
+            act.setEnabled(editable or act is self.act_navigate or self.session is not None)
+            if name:
+                tip = self.tools[name].tip
+                act.setToolTip(tip if editable or self.session is None else f"{tip}\n{NOTHING_TO_EDIT}")
         for w in (self.panel.fill_holes, self.panel.remove_islands):
             w.setEnabled(editable)
         self.act_fill_holes.setEnabled(editable)
@@ -650,7 +664,7 @@ class Editor(QtCore.QObject):
         self.act_save_as.setEnabled(self.session is not None and self.saver.has_mask(self.target))
         self.update_title()
         if not editable and self.session is not None:
-            self.panel.setToolTip("Nothing to edit: open a mask or start a new segmentation (File menu)")
+            self.panel.setToolTip(NOTHING_TO_EDIT)
         else:
             self.panel.setToolTip("")
 

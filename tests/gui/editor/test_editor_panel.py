@@ -101,11 +101,16 @@ def test_menus_and_toolbar_hold_the_editing_actions(edit_window):
     assert ed.history_dock.widget() is ed.undo_view
 
 
-def test_editing_is_disabled_without_any_mask(window, case_files):
+def test_editing_is_disabled_without_any_mask(window, case_files, qtbot):
     # one mask is enough to edit (issue 10, tests/gui/editor/test_single_mask_editing.py); none is not
     assert window.open_paths({"image": case_files["image"]}, remember=False)
     ed = window.editor
-    assert not ed.act_tool["brush"].isEnabled()
+    # B answers with the reason instead of doing nothing silently, and the tool stays Navigate
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_B)
+    assert ed.tool is None and ed.act_navigate.isChecked() and not ed.act_tool["brush"].isChecked()
+    assert "new segmentation" in window.statusBar().currentMessage()
+    assert "new segmentation" in ed.act_tool["brush"].toolTip()
     assert not ed.panel.fill_holes.isEnabled()
     assert "new segmentation" in ed.panel.toolTip()  # the reason is on screen
     image = window.session.image.copy()
