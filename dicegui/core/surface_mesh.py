@@ -47,6 +47,8 @@ from .surface import _box, directed_distances
 
 #: Default cap on the voxels of the cropped box that is meshed.
 MAX_VOXELS = 8_000_000
+#: Voxels per marching-cubes call (about 7 ms holding the GIL; see :func:`_march`).
+SLAB_VOXELS = 250_000
 # Okabe–Ito blue (inside, under-segmentation) and vermillion (outside,
 # over-segmentation) either side of a light grey: a diverging map that
 # colour-blind viewers read the same way.
@@ -120,16 +122,54 @@ def block_any(mask: np.ndarray, step: int) -> np.ndarray:
 
 
 def _march(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
-    """Level-0.5 surface of a (cropped) mask, voxel ``(i, j, k)`` at ``(i·sx, j·sy, k·sz)``; closed at the edges."""
+    """Level-0.5 surface of a (cropped) mask, voxel ``(i, j, k)`` at ``(i·sx, j·sy, k·sz)``; closed at the edges.
+
+    Meshed in slabs of at most :data:`SLAB_VOXELS` along the first axis:
+    scikit-image's marching cubes holds the GIL for the whole call (250 ms
+    on a 300×512×512 case's foreground), which would stall the window's
+    thread; between slabs the GIL is released. Slabs overlap by one plane, so
+    every cell is meshed exactly once and the result is the single call's
+    mesh: the vertices on the shared planes, made by both slabs, are welded.
+    """
     from skimage.measure import marching_cubes
 
     if not mask.any():
         return _empty_mesh()
     # one background voxel all round closes the surface where the mask touches the box
-    verts, faces, _, _ = marching_cubes(np.pad(mask.astype(np.uint8), 1), level=0.5, spacing=tuple(spacing))
+    padded = np.pad(mask.astype(np.uint8), 1)
+    rows = max(1, SLAB_VOXELS // (padded.shape[1] * padded.shape[2]))
+    starts = range(0, padded.shape[0] - 1, rows)
+    verts, faces, count = [], [], 0
+    for s in starts:
+        slab = padded[s:s + rows + 1]
+        if slab.min() == slab.max():
+            continue  # all outside or all inside: no surface crosses it
+        v, f, _, _ = marching_cubes(slab, level=0.5)
+        v[:, 0] += s
+        verts.append(v)
+        faces.append(f + count)
+        count += len(v)
+    v, f = _weld(np.concatenate(verts), np.concatenate(faces), np.array(starts[1:], float))
     # skimage winds the triangles clockwise seen from outside; reversed, (v1 - v0) × (v2 - v0)
     # points out of the mask, the direction lighting expects of a normal
-    return (verts - np.asarray(spacing)).astype(np.float32), faces[:, ::-1].astype(np.int32)
+    return ((v - 1.0) * np.asarray(spacing)).astype(np.float32), f[:, ::-1].astype(np.int32)
+
+
+def _weld(verts: np.ndarray, faces: np.ndarray, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge the vertices that two slabs made on their shared planes (first axis at ``planes``).
+
+    Both slabs put such a vertex at the same point, bit for bit: in voxel
+    units a binary mask's level-0.5 vertex sits at an integer or a half.
+    """
+    seam = np.flatnonzero(np.isin(verts[:, 0], planes))
+    if seam.size == 0:
+        return verts, faces
+    _, first, which = np.unique(verts[seam], axis=0, return_index=True, return_inverse=True)
+    same = np.arange(len(verts))
+    same[seam] = seam[first][which.ravel()]
+    keep = same == np.arange(len(verts))
+    renumber = np.cumsum(keep) - 1
+    return verts[keep], renumber[same[faces]]
 
 
 def _origin_mm(start, step: int, spacing) -> np.ndarray:

@@ -268,3 +268,27 @@ def test_vertex_normals_by_hand_and_on_a_sphere():
     radial /= np.linalg.norm(radial, axis=1, keepdims=True)
     cos = np.sum(n * radial, axis=1)
     assert np.median(cos) > 0.95 and cos.min() > 0.4  # a voxelised sphere: its steps tilt some facets
+
+
+def _triangles(verts, faces):
+    """Triangles as sorted rows of corner coordinates, each turned to start at its smallest corner."""
+    tri = np.round(verts[faces].astype(float), 4)  # (m, 3, 3)
+    keys = [tuple(map(tuple, t)) for t in tri]
+    turned = [k[k.index(min(k)):] + k[:k.index(min(k))] for k in keys]  # same winding
+    return sorted(turned)
+
+
+def test_meshing_in_slabs_gives_the_single_call_mesh(monkeypatch):
+    """Independent reference: skimage's marching cubes in one call on the padded mask."""
+    import dicegui.core.surface_mesh as surface_mesh
+    from skimage.measure import marching_cubes
+
+    spacing = np.array((0.8, 1.0, 1.5))
+    mask = _ball((30, 26, 20), (14, 13, 10), 9.0, spacing)
+    mask[3:6, 2:20, 4:8] = True  # a slab-crossing block touching the ball
+    monkeypatch.setattr(surface_mesh, "SLAB_VOXELS", 3 * 28 * 22)  # 3 planes per slab: many seams
+    verts, faces = mask_mesh(mask, spacing)
+    v, f, _, _ = marching_cubes(np.pad(mask.astype(np.uint8), 1), 0.5, spacing=tuple(spacing))
+    v -= spacing
+    assert len(verts) == len(v) and len(faces) == len(f)  # welded: no duplicate on the seams
+    assert _triangles(verts, faces) == _triangles(v, f[:, ::-1])  # same triangles, wound outward
