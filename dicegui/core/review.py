@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import numbers
 import re
 from dataclasses import dataclass, field
@@ -51,6 +50,10 @@ import numpy as np
 
 from . import cohort as cohort_mod
 from .io.atomic import atomic_write
+# Metrics for which a larger value is worse (distances, error counts), with
+# any ``label<L>_`` / ``region<NAME>_`` scope and NSD tolerance: one rule,
+# shared with the worklist window.
+from .metric_columns import LOWER_IS_BETTER, order_worst_first, parse_column
 
 #: Review statuses, in the order a status column sorts by.
 REVIEW_STATUSES = ("unreviewed", "approved", "corrected", "rejected")
@@ -63,15 +66,11 @@ SIDECAR_VERSION = 1
 PATH_COLUMNS = ("gt", "pred", "image")
 #: Columns added by :meth:`Cohort.export` (and read back by :meth:`Cohort.from_csv`).
 REVIEW_COLUMNS = ("review_status", "review_note")
-#: Metrics for which a larger value is worse (distances, error counts); the
-#: ``label<L>_`` versions follow their base metric.
-LOWER_IS_BETTER = frozenset({"hd", "hd95", "assd", "hd95_pooled", "fp", "fn"})
 # Refuse sidecars larger than this: a review of 100 000 cases with notes is
 # a few MB; anything far larger is not a sidecar.
 _MAX_SIDECAR_BYTES = 64 << 20
 _TEXT_COLUMNS = frozenset(cohort_mod.NON_METRIC_COLUMNS) | set(PATH_COLUMNS) | set(REVIEW_COLUMNS)
 _INT_RE = re.compile(r"^[+-]?\d+$")
-_LABEL_PREFIX = re.compile(r"^label\d+_")
 # Spreadsheet programs run cells starting with these as formulas.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -220,7 +219,13 @@ def _resolve(text: str, role: str, base: Path, allow_absolute: bool) -> tuple[Pa
 
 
 def _metric_base(metric: str) -> str:
-    return _LABEL_PREFIX.sub("", metric)
+    """The metric without its label/region scope or NSD tolerance (``regionET_nsd_1mm`` → ``nsd``)."""
+    return parse_column(metric).base
+
+
+def _is_text_column(col: str) -> bool:
+    # A label or region name is text even when it reads as a number ("5").
+    return col in _TEXT_COLUMNS or parse_column(col).key == "name"
 
 
 def _now() -> str:
@@ -403,7 +408,7 @@ class Cohort:
                 setattr(case, col, path)
                 if problem:
                     case.problems.append(problem)
-            elif col in _TEXT_COLUMNS:
+            elif _is_text_column(col):
                 case.fields[col] = text
             else:
                 value = _parse_cell(text)
@@ -521,15 +526,18 @@ class Cohort:
             Default: :meth:`default_metric` (by name when nothing is scored).
         descending : bool, optional
             Default worst first: ascending for scores where larger is better
-            (Dice, IoU, ...), descending for distances and error counts
-            (:data:`LOWER_IS_BETTER`, also as ``label<L>_`` columns); ascending
-            for ``case`` and ``review``.
+            (Dice, IoU, NSD, PQ, ...), descending for distances and error
+            counts (:data:`LOWER_IS_BETTER`, also as ``label<L>_`` and
+            ``region<NAME>_`` columns); ascending for ``case`` and ``review``.
+            An infinite distance is the worst value (first, worst first).
 
         Returns
         -------
         list of str
-            The new :attr:`order`. Ties (and the missing/nan tail) are in
-            name order.
+            The new :attr:`order`: valued cases, then nan (undefined), then
+            cases without the column, in either direction
+            (:func:`dicegui.core.metric_columns.order_worst_first`). Ties
+            and the tail are in name order.
         """
         if metric is None:
             metric = self.default_metric() or "case"
@@ -543,13 +551,8 @@ class Cohort:
             order = sorted(names, key=lambda n: rank[self._cases[n].review], reverse=desc)
         else:
             desc = (_metric_base(metric) in LOWER_IS_BETTER) if descending is None else bool(descending)
-            valued, missing = [], []
-            for n in names:
-                v = self._cases[n].score(metric)
-                (missing if math.isnan(v) else valued).append((v, n))
-            # stable sorts: by name first (the input), then by value
-            valued.sort(key=lambda vn: vn[0], reverse=desc)
-            order = [n for _, n in valued] + [n for _, n in missing]
+            values = {n: self._cases[n].scores.get(metric) for n in names}
+            order = order_worst_first(values, metric, descending=desc)
         self.order = order
         self.sort_metric = metric
         self.sort_descending = desc

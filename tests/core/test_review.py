@@ -282,3 +282,58 @@ def test_unwritable_sidecar_is_a_save_error_naming_it(table, tmp_path):
     with pytest.raises(SaveError, match="r.review.json"):
         cohort.set_review("a", "approved")
     assert cohort["a"].review == "approved"  # kept in memory; the GUI can retry elsewhere
+
+
+FAMILY_HEADER = ["case", "status", "error", "dice", "nsd_2mm", "label2_name", "label2_dice", "label2_nsd_3mm",
+                 "regionWT_dice", "regionET_hd95", "regionET_lesion_dice", "regionET_num_fn", "pq",
+                 "swapped_voxels"]
+
+
+@pytest.fixture
+def family_table(tmp_path):
+    """A table with the new column families: inf (empty ET prediction), nan, and a case without them."""
+    rows = [
+        # regionET_hd95: p has a finite distance, q an empty ET mask (inf), r undefined, s not scored for ET
+        {"case": "p", "status": "ok", "dice": "0.80", "nsd_2mm": "0.90", "label2_name": "5", "label2_dice": "0.70",
+         "label2_nsd_3mm": "0.95", "regionWT_dice": "0.85", "regionET_hd95": "4.5", "regionET_lesion_dice": "0.6",
+         "regionET_num_fn": "1", "pq": "0.5", "swapped_voxels": "120"},
+        {"case": "q", "status": "ok", "dice": "0.90", "nsd_2mm": "0.40", "label2_name": "5", "label2_dice": "0.10",
+         "label2_nsd_3mm": "0.30", "regionWT_dice": "0.95", "regionET_hd95": "inf", "regionET_lesion_dice": "0",
+         "regionET_num_fn": "3", "pq": "0.2", "swapped_voxels": "0"},
+        {"case": "r", "status": "ok", "dice": "0.60", "nsd_2mm": "nan", "label2_name": "5", "label2_dice": "nan",
+         "label2_nsd_3mm": "nan", "regionWT_dice": "0.50", "regionET_hd95": "nan", "regionET_lesion_dice": "nan",
+         "regionET_num_fn": "0", "pq": "nan", "swapped_voxels": "2373"},
+        {"case": "s", "status": "ok", "dice": "0.70", "nsd_2mm": "0.80", "regionWT_dice": "0.75"},
+        {"case": "t", "status": "ok", "dice": "0.75", "nsd_2mm": "0.85", "label2_name": "5", "label2_dice": "0.90",
+         "label2_nsd_3mm": "0.99", "regionWT_dice": "0.65", "regionET_hd95": "12.0", "regionET_lesion_dice": "0.9",
+         "regionET_num_fn": "0", "pq": "0.9", "swapped_voxels": "7"},
+    ]
+    path = tmp_path / "families.csv"
+    write_table(path, rows, FAMILY_HEADER)
+    return path
+
+
+def test_sort_new_column_families_worst_first_inf_worst_nan_then_missing_last(family_table):
+    cohort = Cohort.from_csv(family_table)
+    # a distance with a region prefix: larger is worse, inf the worst of all, then nan (r), then missing (s)
+    assert cohort.sort("regionET_hd95") == ["q", "t", "p", "r", "s"]
+    assert cohort.sort_descending
+    # reversed (best first): the values turn round, nan and missing stay last
+    assert cohort.sort("regionET_hd95", descending=False) == ["p", "t", "q", "r", "s"]
+    # region Dice: smaller is worse
+    assert cohort.sort("regionWT_dice") == ["r", "t", "s", "p", "q"]
+    # NSD with a tolerance in its name, per label: higher is better
+    assert cohort.sort("label2_nsd_3mm") == ["q", "p", "t", "r", "s"]
+    assert cohort.sort("nsd_2mm") == ["q", "s", "t", "p", "r"]
+    # lesion counts and swapped voxels: larger is worse; ties (0, 0) in name order
+    assert cohort.sort("regionET_num_fn") == ["q", "p", "r", "t", "s"]
+    assert cohort.sort("swapped_voxels") == ["r", "p", "t", "q", "s"]
+    assert cohort.sort("regionET_lesion_dice") == ["q", "p", "t", "r", "s"]
+    assert cohort.sort("pq") == ["q", "p", "t", "r", "s"]
+
+
+def test_label_name_reads_as_text_even_when_it_looks_like_a_number(family_table):
+    cohort = Cohort.from_csv(family_table)
+    assert cohort["p"].fields["label2_name"] == "5"
+    assert "label2_name" not in cohort.metrics()
+    assert cohort["q"].scores["regionET_hd95"] == math.inf
