@@ -422,12 +422,12 @@ def _tally_staged(g: np.ndarray, p: np.ndarray, tally: _LabelTally) -> None:
 class _Stager:
     """Collects the foreground blocks of both maps and tallies them in batches."""
 
-    def __init__(self, gdtype, pdtype, capacity: int, tally: _LabelTally):
+    def __init__(self, gdtype, pdtype, capacity: int, count):
         self.g = np.empty(capacity, gdtype)
         self.p = np.empty(capacity, pdtype)
         self.capacity = capacity
         self.used = 0
-        self.tally = tally
+        self.count = count
 
     def _room(self, n: int) -> slice:
         if self.used + n > self.capacity:
@@ -449,7 +449,7 @@ class _Stager:
 
     def drain(self) -> None:
         if self.used:
-            _tally_staged(self.g[:self.used], self.p[:self.used], self.tally)
+            self.count(self.g[:self.used], self.p[:self.used])
             self.used = 0
 
 
@@ -468,10 +468,23 @@ def _block_rows(bits: np.ndarray, nblocks: int) -> np.ndarray:
 
 def _tally_labels(gt: np.ndarray, pred: np.ndarray) -> _LabelTally:
     tally = _LabelTally()
+    _walk_foreground(gt, pred, lambda g, p: _tally_staged(g, p, tally))
+    return tally
+
+
+def _walk_foreground(gt: np.ndarray, pred: np.ndarray, count) -> None:
+    """Call ``count(g, p)`` on paired 1-D pieces of two equally shaped maps
+    that hold every element nonzero in either map (and some background).
+
+    Blocks of ``_BLOCK`` elements that are zero in both maps are skipped:
+    they can only hold (0, 0) pairs, whose number follows from the total
+    size minus the elements counted. The pieces are raw values (validate
+    them with `_label_values`) and buffers reused after ``count`` returns.
+    """
     if gt.size == 0:
-        return tally
+        return
     chunk = max(_BLOCK, (_LABEL_CHUNK // _BLOCK) * _BLOCK)
-    stager = _Stager(gt.dtype, pred.dtype, max(_STAGE, chunk), tally)
+    stager = _Stager(gt.dtype, pred.dtype, max(_STAGE, chunk), count)
     gbuf = np.empty(min(chunk, gt.size), gt.dtype)
     pbuf = np.empty(min(chunk, gt.size), pred.dtype)
     same_width = gt.dtype.itemsize == pred.dtype.itemsize
@@ -492,14 +505,13 @@ def _tally_labels(gt: np.ndarray, pred: np.ndarray) -> _LabelTally:
             rows = np.flatnonzero(any_fg) if any_fg is not None else ()
             if 2 * len(rows) > nblocks:
                 # mostly foreground: counting in place beats gathering
-                _tally_staged(g, p, tally)
+                count(g, p)
                 continue
             if len(rows):
                 stager.add_blocks(g[:head].reshape(nblocks, _BLOCK), p[:head].reshape(nblocks, _BLOCK), rows)
         if head < g.size:
             stager.add(g[head:], p[head:])
     stager.drain()
-    return tally
 
 
 def _requested_labels(labels) -> list[int]:
