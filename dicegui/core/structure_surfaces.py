@@ -50,14 +50,17 @@ def _union(boxes) -> tuple[slice, ...] | None:
                  for i in range(len(boxes[0])))
 
 
-def _measure(gt_crop, pred_crop, members, spacing, tolerance: float) -> dict:
+def _measure(gt_crop, pred_crop, members, spacing, tolerance: float, flat: bool) -> dict:
     if len(members) == 1:
         g, p = gt_crop == members[0], pred_crop == members[0]
     else:
         g, p = region_mask(gt_crop, members), region_mask(pred_crop, members)
-    if g.ndim == 3 and g.shape[2] == 1 and spacing is not None:
-        # a 2-D image stored as one slice: measure its 2-D contours
-        g, p, spacing = g[:, :, 0], p[:, :, 0], tuple(spacing)[:2]
+    if flat:
+        # a 2-D image stored as one slice: measure its 2-D contours. Decided
+        # on the whole image, not the crop: a structure one slice thick in a
+        # 3-D volume has a crop of depth 1 too, and is a 3-D surface there.
+        g, p = g[:, :, 0], p[:, :, 0]
+        spacing = None if spacing is None else tuple(spacing)[:2]
     d = surface_distances(g, p, spacing=spacing, tolerance=tolerance)
     d["nsd_tolerance_mm"] = float(tolerance)
     return d
@@ -107,6 +110,7 @@ def structure_surfaces(gt, pred, structures: dict, spacing=None, tolerances=1.0)
         raise ValueError(f"shapes differ: gt {gt.shape} vs pred {pred.shape}")
     tol = parse_tolerances(tolerances) if not isinstance(tolerances, Tolerances) else tolerances
     boxes = (_boxes(gt), _boxes(pred))
+    flat = gt.ndim == 3 and gt.shape[2] == 1
     out = {}
     for key, members in structures.items():
         members = tuple(int(m) for m in members)
@@ -118,7 +122,7 @@ def structure_surfaces(gt, pred, structures: dict, spacing=None, tolerances=1.0)
             d["nsd_tolerance_mm"] = float(tolerance)
             out[key] = d
             continue
-        out[key] = _measure(gt[box], pred[box], members, spacing, tolerance)
+        out[key] = _measure(gt[box], pred[box], members, spacing, tolerance, flat)
     return out
 
 
