@@ -6,6 +6,15 @@ case, with its size, place and how much Dice would rise if that region alone
 were fixed; :func:`fix_region` fixes one region through
 :class:`~dicegui.core.live.LiveScore` and returns an undo delta. Qt-free.
 
+Label swaps
+-----------
+On the nonzero view a voxel where both masks hold a label, but different
+ones, is no error: foreground Dice counts it as right. With ``swaps=True``
+those voxels are listed too, as connected regions of a third kind,
+``"swap"`` (both foreground, different label), each with the (reference,
+prediction) label pairs it holds. Fixing one changes no foreground count
+(its ``dice_gain`` is 0); it repairs the per-label Dice of both labels.
+
 Binary view
 -----------
 With ``label=None`` foreground is every nonzero element (the view of
@@ -65,7 +74,9 @@ from scipy import ndimage
 from .edits.delta import EditDelta, record_edit
 from .edits.stroke import check_label_fits
 
-KINDS = ("FN", "FP")
+KINDS = ("FN", "FP", "swap")
+# Order of kinds among regions of equal gain and size.
+_KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
 # Cells of the coarse difference map: slices along the slowest axis, and
 # elements along each other axis (a multiple of the 8 elements a word holds).
 _CELL_SLABS = 4
@@ -88,13 +99,14 @@ class _LabelImage:
 
 @dataclass(frozen=True, eq=False)
 class ErrorRegion:
-    """One connected false-positive or false-negative region.
+    """One connected false-positive, false-negative or label-swap region.
 
     Attributes
     ----------
-    kind : {"FP", "FN"}
-        False positive (predicted, not in the ground truth) or false negative
-        (in the ground truth, missed by the prediction).
+    kind : {"FP", "FN", "swap"}
+        False positive (predicted, not in the ground truth), false negative
+        (in the ground truth, missed by the prediction) or swap (both
+        foreground, different label; nonzero view only).
     voxels : int
         Number of voxels.
     volume_ml : float
@@ -110,13 +122,16 @@ class ErrorRegion:
     dice_gain : float
         ``dice_after - dice_before``: > 0, except 0 for a false positive
         while nothing is found (TP = 0 keeps Dice at 0 until the last false
-        positive goes).
+        positive goes) and 0 for a swap (no foreground count changes).
     label : int or None
         The label of the view (None: any nonzero value is foreground).
     connectivity : int
         Connectivity the region was found with.
     shape : tuple of int
         Shape of the volume it belongs to.
+    pairs : tuple of (int, int, int)
+        Swaps only: ``(reference label, predicted label, voxels)`` of every
+        pair in the region, most voxels first; empty for FP / FN.
     """
 
     kind: str
@@ -132,6 +147,7 @@ class ErrorRegion:
     shape: tuple
     _image: _LabelImage = field(repr=False)
     _id: int = field(repr=False)
+    pairs: tuple = ()
 
     @property
     def slice_range(self) -> tuple:
@@ -177,7 +193,18 @@ class ErrorRegion:
         size = f"{self.voxels} voxel" + ("" if self.voxels == 1 else "s")
         if math.isfinite(self.volume_ml):
             size += f" ({self.volume_ml:.3g} mL)"
+        if self.kind == "swap":
+            return f"swap {size}, {where}, {self.pair_text()}"
         return f"{self.kind} {size}, {where}, Dice +{self.dice_gain:.4f}"
+
+    def pair_text(self) -> str:
+        """Swaps: ``"reference 2 → prediction 4"`` (largest pair; ``+1 more pair`` when mixed)."""
+        if not self.pairs:
+            return ""
+        g, p, _ = self.pairs[0]
+        more = len(self.pairs) - 1
+        tail = f" (+{more} more pair{'s' if more > 1 else ''})" if more else ""
+        return f"reference {g} \u2192 prediction {p}{tail}"
 
 
 # ---------------------------------------------------------------------------
@@ -390,6 +417,7 @@ class _Found:
     start: np.ndarray
     stop: np.ndarray
     centroid: np.ndarray
+    pairs: list | None = None  # swaps: per region, tuple of (gt label, pred label, voxels)
 
 
 def _bool_box(mask: np.ndarray) -> tuple | None:
@@ -442,8 +470,36 @@ def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple
     return _Found(kind, _LabelImage(labels, offset), sizes, start[1:], stop[1:], centroid)
 
 
+def _swapped(g: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Both foreground, different values (raw label values of one box)."""
+    out = np.not_equal(g, p)
+    out &= g != 0
+    out &= p != 0
+    return out
+
+
+def _swap_pairs(found: _Found, g: np.ndarray, p: np.ndarray, box: tuple) -> _Found:
+    """``found`` with the (reference, prediction) label pairs of each swap region.
+
+    ``g`` / ``p`` are the masks' values in ``box`` (the box ``found`` was
+    measured in); the pairs are read at the region voxels only.
+    """
+    image = found.image
+    local = tuple(slice(o - b.start, o - b.start + n) for o, b, n in zip(image.offset, box, image.labels.shape))
+    where = image.labels != 0
+    ids = image.labels[where].astype(np.int64)
+    gv = g[local][where].astype(np.int64)
+    pv = p[local][where].astype(np.int64)
+    triples, counts = np.unique(np.stack([ids, gv, pv]), axis=1, return_counts=True)
+    pairs = [[] for _ in range(found.sizes.size)]
+    for (i, a, b), n in zip(triples.T.tolist(), counts.tolist()):
+        pairs[i - 1].append((a, b, n))
+    pairs = [tuple(sorted(ps, key=lambda t: (-t[2], t[0], t[1]))) for ps in pairs]
+    return _Found(found.kind, found.image, found.sizes, found.start, found.stop, found.centroid, pairs)
+
+
 def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int | None = None,
-                  limit: int | None = None) -> list[ErrorRegion]:
+                  limit: int | None = None, swaps: bool = False) -> list[ErrorRegion]:
     """Connected false-positive and false-negative regions, most Dice to gain first.
 
     Parameters
@@ -462,12 +518,16 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
     limit : int, optional
         Return only the ``limit`` regions with the largest gain (all are
         still found and ranked).
+    swaps : bool, optional
+        Also list label-swap regions (kind ``"swap"``: both masks
+        foreground, different label). Only on the nonzero view: with a
+        ``label`` those voxels are already its FN / FP, and this is ignored.
 
     Returns
     -------
     list of ErrorRegion
-        Sorted by ``dice_gain`` descending, then size descending, then FN
-        before FP, then scan order. Empty when the views agree. Regions of
+        Sorted by ``dice_gain`` descending, then size descending, then FN,
+        FP, swap, then scan order. Empty when the views agree. Regions of
         one box share its label array (int32, the size of the box), which
         they keep alive.
 
@@ -504,6 +564,14 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
             f = _measure(kind, errors, structure, offset)
             if f is not None:
                 found.append(f)
+        if swaps and label is None:
+            g, p = gt[box], pred[box]
+            swapped = _swapped(g, p)
+            if only is not None:
+                swapped &= only
+            f = _measure("swap", swapped, structure, offset)
+            if f is not None:
+                found.append(_swap_pairs(f, g, p, box))
     if not found:  # values differed, views did not (e.g. labels 1 and 2 on the nonzero view)
         return []
 
@@ -513,14 +581,15 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
     before = float(_dice(tp, n_fp, n_fn))
 
     sizes = np.concatenate([f.sizes for f in found])
-    is_fp = np.concatenate([np.full(f.sizes.size, f.kind == "FP") for f in found])
+    rank = np.concatenate([np.full(f.sizes.size, _KIND_RANK[f.kind]) for f in found])
     source = np.concatenate([np.full(f.sizes.size, i) for i, f in enumerate(found)])
     ids = np.concatenate([np.arange(f.sizes.size) for f in found])
-    after = np.where(is_fp, _dice(tp, n_fp - sizes, n_fn), _dice(tp + sizes, n_fp, n_fn - sizes))
+    after = np.select([rank == _KIND_RANK["FP"], rank == _KIND_RANK["FN"]],
+                      [_dice(tp, n_fp - sizes, n_fn), _dice(tp + sizes, n_fp, n_fn - sizes)], before)
     gain = after - before
     # lexsort sorts by the last key first. Ties end in scan order: boxes in
     # scan order of their cells, labels in scan order within a box.
-    order = np.lexsort((ids, source, is_fp, -sizes, -gain))
+    order = np.lexsort((ids, source, rank, -sizes, -gain))
     if limit is not None:
         order = order[:limit]
 
@@ -548,6 +617,7 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
             shape=shape,
             _image=f.image,
             _id=j + 1,
+            pairs=() if f.pairs is None else f.pairs[j],
         ))
     return regions
 
@@ -556,11 +626,23 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
 # fixing one region
 
 
+def _truth_values(value: np.ndarray, pred: np.ndarray):
+    """The reference's values of a region to write into ``pred`` (every label
+    of the region right), and the edit's metadata."""
+    top = value.max()
+    biggest = 1 if pred.dtype == np.bool_ else np.iinfo(pred.dtype).max if pred.dtype.kind in "iu" else None
+    if biggest is not None and top > biggest:
+        raise ValueError(f"ground-truth label {top} does not fit the pred mask's dtype {pred.dtype}")
+    labels = np.unique(value)
+    return value, {"tool": "fill", "label": int(labels[0]) if labels.size == 1 else None}
+
+
 def fix_region(live, region: ErrorRegion, label: int | None = None) -> EditDelta:
     """Fix one error region in the prediction, as one undoable edit.
 
     A false-negative region is added to the prediction, a false-positive
-    region is deleted (set to 0). The write goes
+    region is deleted (set to 0), a swap region takes the reference's
+    labels. The write goes
     through :meth:`LiveScore.apply <dicegui.core.live.LiveScore.apply>`, so
     the live counts stay exact; undo with
     ``apply_delta(live, delta, undo=True)`` and redo with
@@ -573,7 +655,8 @@ def fix_region(live, region: ErrorRegion, label: int | None = None) -> EditDelta
     region : ErrorRegion
         From :func:`error_regions` on ``live.gt`` and ``live.pred``.
     label : int, optional
-        Value written for a false-negative region. Default: the region's
+        Value written for a false-negative region (a swap always takes the
+        reference's own labels). Default: the region's
         label when it was found on one label's view; on the nonzero view,
         the ground truth's own values there (1 for binary masks; the right
         labels of a label map, so the fix repairs the per-label scores too).
@@ -581,7 +664,7 @@ def fix_region(live, region: ErrorRegion, label: int | None = None) -> EditDelta
     Returns
     -------
     EditDelta
-        Tool ``"fill"`` (FN) or ``"erase"`` (FP), whole-volume scope.
+        Tool ``"fill"`` (FN, swap) or ``"erase"`` (FP), whole-volume scope.
 
     Raises
     ------
@@ -597,16 +680,21 @@ def fix_region(live, region: ErrorRegion, label: int | None = None) -> EditDelta
             f"the region belongs to a volume of shape {region.shape}, the masks have shape {pred.shape}"
         )
     index = region.index()
-    g = _view(gt[index], region.label)
-    p = _view(pred[index], region.label)
-    still = (g & ~p) if region.kind == "FN" else (p & ~g)
+    if region.kind == "swap":
+        still = _swapped(gt[index], pred[index])
+    else:
+        g = _view(gt[index], region.label)
+        p = _view(pred[index], region.label)
+        still = (g & ~p) if region.kind == "FN" else (p & ~g)
     if not still.all():
         raise StaleRegionError(
             f"the masks changed since this {region.kind} region was found "
             f"({region.voxels - int(np.count_nonzero(still))} of its {region.voxels} voxels are no "
             "longer errors); list the error regions again"
         )
-    if region.kind == "FN":
+    if region.kind == "swap":
+        value, meta = _truth_values(gt[index], pred)
+    elif region.kind == "FN":
         if label is not None or region.label is not None:
             value = label if label is not None else region.label
             check_label_fits(pred, value, "pred")
@@ -614,12 +702,7 @@ def fix_region(live, region: ErrorRegion, label: int | None = None) -> EditDelta
         elif pred.dtype == np.bool_:
             value, meta = True, {"tool": "fill", "label": 1}
         else:
-            value = gt[index]  # copy the truth: every label of the region right
-            top = value.max()
-            if pred.dtype.kind in "iu" and top > np.iinfo(pred.dtype).max:
-                raise ValueError(f"ground-truth label {top} does not fit the pred mask's dtype {pred.dtype}")
-            labels = np.unique(value)
-            meta = {"tool": "fill", "label": int(labels[0]) if labels.size == 1 else None}
+            value, meta = _truth_values(gt[index], pred)
     else:
         value = 0
         meta = {"tool": "erase", "label": region.label}

@@ -413,3 +413,99 @@ def test_fix_on_bool_masks_and_labels_that_do_not_fit():
     with pytest.raises(ValueError, match="does not fit"):
         fix_region(live8, error_regions(gt, pred)[0], label=300)
     assert np.array_equal(pred, hand_case()[1])  # nothing written
+
+
+# ------------------------------------------------------------------ label swaps
+def test_swap_regions_hand_case():
+    """Two swap islands (2 called 1: a 2×2 patch; 3 called 1 and 3 called 2 in one
+    3-voxel bar), one FP voxel; the label view is unchanged by ``swaps``."""
+    gt = np.zeros((2, 6, 6), np.uint8)
+    pred = np.zeros_like(gt)
+    gt[0, 0:2, 0:2] = 2
+    pred[0, 0:2, 0:2] = 1
+    gt[1, 4, 1:4] = 3
+    pred[1, 4, 1:3] = 1
+    pred[1, 4, 3] = 2
+    gt[0, 5, 5] = pred[0, 5, 5] = 4  # agrees: no region
+    pred[1, 0, 5] = 4  # FP
+    plain = error_regions(gt, pred)
+    assert [(r.kind, r.voxels) for r in plain] == [("FP", 1)]
+    regions = error_regions(gt, pred, swaps=True)
+    # the FP has Dice to gain (16/17 -> 1); swaps gain none and follow, largest first
+    assert [(r.kind, r.voxels) for r in regions] == [("FP", 1), ("swap", 4), ("swap", 3)]
+    fp, patch, bar = regions
+    # a swap moves no foreground count: Dice of the nonzero view stays
+    o = metrics.overlap(gt, pred)
+    assert patch.dice_before == patch.dice_after == o["dice"] and patch.dice_gain == 0.0
+    assert patch.pairs == ((2, 1, 4),) and patch.box == (slice(0, 1), slice(0, 2), slice(0, 2))
+    assert bar.pairs == ((3, 1, 2), (3, 2, 1)) and bar.focus_voxel() == (1, 4, 2)
+    assert bar.describe(axis=0) == "swap 3 voxels, slice 1, reference 3 \u2192 prediction 1 (+1 more pair)"
+    # on a label's view the swapped voxels are that label's FN / FP already
+    assert [r.kind for r in error_regions(gt, pred, label=2, swaps=True)] == ["FN", "FP"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_swap_regions_match_scipy_components_and_fix_to_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    shape = (6, 20, 20)
+    gt = np.zeros(shape, np.uint8)
+    pred = np.zeros(shape, np.uint8)
+    for k in (1, 2, 3):
+        gt[blobs(rng, shape, 3)] = k
+        pred[blobs(rng, shape, 3)] = k
+    regions = error_regions(gt, pred, swaps=True)
+    structure = ndimage.generate_binary_structure(3, 1)
+    swapped = (gt != 0) & (pred != 0) & (gt != pred)
+    labels, n = ndimage.label(swapped, structure=structure)
+    swaps = [r for r in regions if r.kind == "swap"]
+    assert n > 0 and Counter(r.voxels for r in swaps) == Counter(np.bincount(labels.ravel())[1:].tolist())
+    # FP / FN are those of the plain listing
+    plain = [(r.kind, r.voxels, r.box) for r in error_regions(gt, pred)]
+    assert [(r.kind, r.voxels, r.box) for r in regions if r.kind != "swap"] == plain
+    live = LiveScore(gt, pred)
+    pred0 = pred.copy()
+    before = metrics.per_label(gt, pred)
+    for r in swaps:
+        component = labels[r.focus_voxel()]
+        assert np.array_equal(labels[r.index()], np.full(r.voxels, component))
+        pairs = Counter(zip(gt[r.index()].tolist(), pred[r.index()].tolist()))
+        assert sorted(r.pairs) == sorted((a, b, c) for (a, b), c in pairs.items())
+        delta = fix_region(live, r)
+        assert np.array_equal(pred[r.index()], gt[r.index()])
+        assert metrics.overlap(gt, pred)["dice"] == r.dice_after == r.dice_before
+        after = metrics.per_label(gt, pred)
+        # the reference label of each pair gains its voxels as TP, the predicted one loses them as FP
+        gained, dropped = Counter(), Counter()
+        for a, b, c in r.pairs:
+            gained[a] += c
+            dropped[b] += c
+        for k in (1, 2, 3):
+            assert after["labels"][k]["tp"] == before["labels"][k]["tp"] + gained[k]
+            assert after["labels"][k]["fp"] == before["labels"][k]["fp"] - dropped[k]
+        assert_same_scores(live.per_label(), after)
+        apply_delta(live, delta, undo=True)
+        assert np.array_equal(pred, pred0)
+    with pytest.raises(StaleRegionError):
+        pred2 = pred.copy()
+        live2 = LiveScore(gt, pred2)
+        pred2[swaps[0].index()] = gt[swaps[0].index()]
+        fix_region(live2, swaps[0])
+
+
+def test_brats_swap_regions_cover_every_swapped_voxel(shared_data):
+    """xfeng against the fused reference of TCGA-DU-7294: 2,373 swapped voxels (issue 11)."""
+    from dicegui.core.io import load_case
+
+    base = shared_data / "brats_toolkit" / "TCGA-DU-7294"
+    if not base.is_dir():
+        pytest.skip("BraTS toolkit case absent")
+    case = load_case(gt=base / "fusionator" / "simple.nii.gz", pred=base / "segmentor" / "xfeng.nii.gz")
+    gt, pred = case.gt_mask, case.pred_mask
+    swapped = (gt != 0) & (pred != 0) & (gt != pred)
+    regions = [r for r in error_regions(gt, pred, case.spacing, swaps=True) if r.kind == "swap"]
+    cover = np.zeros(gt.shape, bool)
+    for r in regions:
+        cover[r.index()] = True
+    assert np.array_equal(cover, swapped) and sum(r.voxels for r in regions) == 2373
+    n = ndimage.label(swapped, structure=ndimage.generate_binary_structure(3, 1))[1]
+    assert len(regions) == n
