@@ -30,8 +30,15 @@ single case:
   and "mean_iou" (means over those labels, leaving out labels absent from both
   masks, which are flagged "absent"); for a probability-map prediction also
   "soft_dice" (hard metrics threshold it at 0.5); with --surface the keys hd, hd95,
-  assd, nsd, hd95_pooled in mm (spacing read from the files; per label too;
-  a 2-D image is measured on its 2-D contours).
+  assd, nsd, hd95_pooled in mm (spacing read from the files; per label and region
+  too; a 2-D image is measured on its 2-D contours) and "nsd_tolerance_mm"; in CSV
+  NSD is written under its tolerance: nsd_1mm, label2_nsd_1.5mm.
+  --regions adds "regions" {"<NAME>": {...}} (CSV region<NAME>_<key>); --lesion-wise
+  adds lesion_dice, lesion_hd95, num_tp, num_fp, num_fn and a "lesions" list per
+  region (else per label, else for the foreground); --instances adds
+  instance_precision/recall/f1, pq, sq, rq; label maps get "confusion" (reference
+  label x predicted label voxels) and swapped_voxels (both foreground, different
+  label). The README states every rule with worked examples.
   How each mask's values were read, and any geometry fix, is printed on stderr.
 
 label names:
@@ -50,9 +57,12 @@ cohort:
   by folder name. Unmatched files are listed on stderr and not scored.
   The table has one row per case, sorted by name (status ok | bad_input |
   internal_error, error message, metrics; per-label columns are label<L>_<key>),
-  then summary rows (case = mean, median, std, min, max, n; status = summary)
-  over the cases with status ok: NaN values are left out, infinite ones kept;
-  std is the sample standard deviation (ddof=1); n counts the values used.
+  then summary rows (case = mean, median, std, min, max, n, n_inf, n_undefined;
+  status = summary) over the cases with status ok: the statistics use finite
+  values only (n counts them); n_inf counts infinite distances (an empty mask;
+  --hd-cap MM replaces them) and n_undefined NaN values (0/0); std is the
+  sample standard deviation (ddof=1). --empty skip marks a case whose masks are
+  both empty status empty (not a failure, not summarised).
   With --out the table goes to that file and the report (summary, worst cases,
   failures) to stdout; without --out the table goes to stdout and the report
   to stderr. In a table written with --out the gt/pred paths are relative to
@@ -103,8 +113,32 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: every nonzero label, for label maps)")
     p.add_argument("--surface", action="store_true",
                    help="add surface distances hd, hd95, assd, nsd, hd95_pooled (mm)")
-    p.add_argument("--tolerance", type=_parse_tolerance, default=None, metavar="MM",
-                   help="NSD tolerance in mm (default 1.0; implies --surface)")
+    p.add_argument("--tolerance", type=_parse_tolerance, default=None, metavar="MM|TABLE",
+                   help="NSD tolerance in mm (default 1.0; implies --surface): one number, a table "
+                        "per label/region such as \"*=2;1=3.0;WT=1\", or a JSON file")
+    p.add_argument("--regions", type=_parse_regions, default=None, metavar="SPEC",
+                   help="score region groups (unions of labels): \"WT=1,2,4;TC=1,4;ET=4\", a preset "
+                        "(brats2021: 1,2,4; brats2023: 1,2,3) or a JSON file; columns region<NAME>_<key>")
+    p.add_argument("--lesion-wise", action="store_true",
+                   help="lesion-wise Dice and HD95 (BraTS 2023) of each region, else each label, "
+                        "else the foreground")
+    p.add_argument("--dilation", type=_parse_dilation, default=3, metavar="K",
+                   help="lesion-wise: dilations that merge nearby lesions and match predictions (default 3)")
+    p.add_argument("--min-lesion-voxels", type=_parse_min_voxels, default=50, metavar="V",
+                   help="lesion-wise: reference lesions of at most V voxels are listed but not "
+                        "averaged (default 50)")
+    p.add_argument("--lesion-hd-penalty", type=_parse_mm, default=374.0, metavar="MM",
+                   help="lesion-wise: HD95 of a missed or spurious lesion (default 374)")
+    p.add_argument("--instances", action="store_true",
+                   help="instance detection (precision, recall, F1) and panoptic quality: "
+                        "connected components matched one-to-one at IoU > 0.5")
+    p.add_argument("--instance-labels", action="store_true",
+                   help="with --instances: each nonzero value is one instance (not components)")
+    p.add_argument("--empty", choices=("one", "nan", "skip"), default="one",
+                   help="a structure absent from both masks: one = Dice 1 / distances 0 (default), "
+                        "nan = undefined (left out of means), skip = left out (a case: status empty)")
+    p.add_argument("--hd-cap", type=_parse_mm, default=None, metavar="MM",
+                   help="replace infinite distances (an empty mask) by MM, e.g. 374 as BraTS")
     p.add_argument("--sigmoid", action="store_true",
                    help="apply a sigmoid to a prediction holding logits instead of refusing it")
     p.add_argument("--label-names", type=Path, default=None, metavar="FILE",
@@ -147,7 +181,7 @@ def _parse_labels(text: str) -> tuple:
     return tuple(labels)
 
 
-def _parse_tolerance(text: str) -> float:
+def _parse_mm(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -155,6 +189,33 @@ def _parse_tolerance(text: str) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
     return value
+
+
+def _parse_tolerance(text: str):
+    from .core.tolerances import parse_tolerances
+
+    try:
+        table = parse_tolerances(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return table.default if not table.by_key else table
+
+
+def _parse_regions(text: str) -> dict:
+    from .core.region_groups import parse_regions
+
+    try:
+        return parse_regions(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parse_dilation(text: str) -> int:
+    return _parse_positive(text, "--dilation", 0)
+
+
+def _parse_min_voxels(text: str) -> int:
+    return _parse_positive(text, "--min-lesion-voxels", 0)
 
 
 def _parse_positive(text: str, what: str, minimum: int) -> int:
@@ -278,7 +339,7 @@ class Progress:
         self._t0 = time.perf_counter()
 
     def __call__(self, done: int, total: int, row: dict) -> None:
-        if row.get("status") not in (None, "ok"):
+        if row.get("status") not in (None, "ok", "empty"):
             self.failed += 1
         if not self.enabled:
             return
@@ -315,12 +376,23 @@ def _options(args):
         read_label_table(args.label_names)  # a bad file is bad input (exit 2) before any case is scored
         # absolute: workers (a Dask cluster) may run in another folder
         label_names = os.path.abspath(args.label_names)
+    if args.instance_labels and not args.instances:
+        raise UsageError("--instance-labels applies with --instances")
     return ScoreOptions(
         labels=args.labels,
         surface=surface,
         tolerance=1.0 if args.tolerance is None else args.tolerance,
         sigmoid=args.sigmoid,
         label_names=label_names,
+        regions=args.regions,
+        lesion_wise=args.lesion_wise,
+        dilation=args.dilation,
+        min_lesion_voxels=args.min_lesion_voxels,
+        lesion_hd_penalty=args.lesion_hd_penalty,
+        instances=args.instances,
+        instance_labels=args.instance_labels,
+        empty=args.empty,
+        hd_cap=args.hd_cap,
     )
 
 
@@ -373,11 +445,15 @@ def _fmt(v) -> str:
 
 
 def _report(stream, rows, summary, ranking, worst, n_workers, elapsed, dest) -> None:
-    from .core.cohort import STATUS_OK
+    from .core.cohort import STATUS_EMPTY, STATUS_OK
 
     ok = [r for r in rows if r["status"] == STATUS_OK]
-    failed = [r for r in rows if r["status"] != STATUS_OK]
+    empty = [r for r in rows if r["status"] == STATUS_EMPTY]
+    failed = [r for r in rows if r["status"] not in (STATUS_OK, STATUS_EMPTY)]
     stream.write(f"scored {len(ok)} of {len(rows)} cases in {elapsed:.1f} s ({n_workers}) -> {dest}\n")
+    if empty:
+        stream.write(f"{len(empty)} case(s) with both masks empty left out (--empty skip): "
+                     + ", ".join(r["case"] for r in empty[:10]) + (" ..." if len(empty) > 10 else "") + "\n")
     if failed:
         stream.write(f"{len(failed)} case(s) failed:\n")
         for r in failed:
@@ -388,15 +464,21 @@ def _report(stream, rows, summary, ranking, worst, n_workers, elapsed, dest) -> 
         for r in warned[:3]:
             stream.write(f"  {r['case']}: {r['warnings']}\n")
     stats = {s["case"]: s for s in summary}
-    keys = [k for k in ("dice", "iou", "mean_dice", "mean_iou", "hd95", "assd", "nsd")
-            if k in stats["n"]]
+    keys = _report_keys(stats["n"])
     if ok and keys:
-        stream.write("summary (mean ± std, median, [min, max], n):\n")
+        width = max(10, *(len(k) for k in keys))
+        stream.write("summary over finite values (mean ± std, median, [min, max], n):\n")
         for k in keys:
+            left = []
+            if stats["n_inf"].get(k):
+                left.append(f"{stats['n_inf'][k]} infinite (an empty mask; --hd-cap sets a value)")
+            if stats["n_undefined"].get(k):
+                left.append(f"{stats['n_undefined'][k]} undefined (0/0)")
             stream.write(
-                f"  {k:<10} {_fmt(stats['mean'].get(k))} ± {_fmt(stats['std'].get(k))}, "
+                f"  {k:<{width}} {_fmt(stats['mean'].get(k))} ± {_fmt(stats['std'].get(k))}, "
                 f"median {_fmt(stats['median'].get(k))}, "
-                f"[{_fmt(stats['min'].get(k))}, {_fmt(stats['max'].get(k))}], n={stats['n'][k]}\n"
+                f"[{_fmt(stats['min'].get(k))}, {_fmt(stats['max'].get(k))}], n={stats['n'][k]}"
+                + (f"; left out: {', '.join(left)}" if left else "") + "\n"
             )
     if worst:
         stream.write(f"worst {len(worst)} case(s) by {ranking}:\n")
@@ -404,6 +486,17 @@ def _report(stream, rows, summary, ranking, worst, n_workers, elapsed, dest) -> 
         for i, r in enumerate(worst, 1):
             extra = "".join(f"  {k} {_fmt(r[k])}" for k in ("dice", "hd95") if k != ranking and k in r)
             stream.write(f"  {i}. {r['case']:<{width}}  {ranking} {_fmt(r[ranking])}{extra}\n")
+
+
+def _report_keys(present: dict) -> list[str]:
+    """Columns worth a summary line: headline overlap, NSD at each tolerance, region Dice, lesion-wise."""
+    import re
+
+    head = [k for k in ("dice", "iou", "mean_dice", "mean_iou", "hd95", "assd") if k in present]
+    nsd = [k for k in present if re.fullmatch(r"nsd(_[0-9.e+-]+mm)?", k)]
+    regions = [k for k in present if re.fullmatch(r"region[A-Za-z0-9-]+_(dice|hd95|lesion_dice|lesion_hd95)", k)]
+    lesion = [k for k in ("lesion_dice", "lesion_hd95", "pq", "instance_f1", "swapped_voxels") if k in present]
+    return head + nsd + regions + lesion
 
 
 def _run_cohort(args, stdout, stderr) -> int:
@@ -471,7 +564,7 @@ def _run_cohort(args, stdout, stderr) -> int:
         stderr.write(f"{PROG}: unexpected error in some cases (status internal_error); "
                      "please report it with the error column\n")
         return 1
-    failed = sum(r["status"] != cohort.STATUS_OK for r in rows)
+    failed = sum(r["status"] not in (cohort.STATUS_OK, cohort.STATUS_EMPTY) for r in rows)
     unmatched = len(pairing.unmatched_gt) + len(pairing.unmatched_pred)
     if args.strict and (failed or unmatched):
         stderr.write(f"{PROG}: --strict: {failed} case(s) failed, {unmatched} file(s) unmatched\n")

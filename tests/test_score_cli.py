@@ -456,7 +456,7 @@ def test_cohort_rows_summary_worst_unmatched_and_broken_case(tmp_path):
         assert float(r["dice"]) == pytest.approx(sitk_dice(gt, pred), abs=1e-12)
         assert r["gt_kind"] == "binary" and r["error"] == ""
     dice = np.array([float(r["dice"]) for r in ok])
-    assert list(summary) == ["mean", "median", "std", "min", "max", "n"]
+    assert list(summary) == ["mean", "median", "std", "min", "max", "n", "n_inf", "n_undefined"]
     assert float(summary["mean"]["dice"]) == pytest.approx(dice.mean(), abs=1e-15)
     assert float(summary["median"]["dice"]) == pytest.approx(np.median(dice), abs=1e-15)
     assert float(summary["std"]["dice"]) == pytest.approx(dice.std(ddof=1), abs=1e-15)
@@ -495,7 +495,7 @@ def test_cohort_two_workers_equal_one(tmp_path):
     assert rc1 == 0 and rc2 == 0, err1 + err2
     assert a.read_bytes() == b.read_bytes()
     rows, summary = read_table(a)
-    assert {"label1_dice", "label2_hd95", "label4_nsd", "mean_dice"} <= set(rows[0])
+    assert {"label1_dice", "label2_hd95", "label4_nsd_1mm", "mean_dice"} <= set(rows[0])
     ok = [r for r in rows if r["status"] == "ok"]
     assert len(ok) == 4
     md = np.array([float(r["mean_dice"]) for r in ok])

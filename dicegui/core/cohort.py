@@ -29,6 +29,9 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from . import metrics
+from .case_scoring import (  # noqa: F401 - re-exported: cohort is the scoring API's old home
+    INSTANCE_KEYS, LESION_KEYS, SURFACE_KEYS, ScoreOptions, flatten, score_case,
+)
 
 #: File endings recognised as images or masks; the longest match is stripped.
 KNOWN_EXTENSIONS = (
@@ -41,18 +44,21 @@ ROLE_SUFFIXES = (
     "_gt", "_pred", "_seg", "_label", "_labels", "_mask",
     "_prediction", "_segmentation", "_groundtruth",
 )
-#: Keys of ``surface.surface_distances`` in the order they are written.
-SURFACE_KEYS = ("hd", "hd95", "assd", "nsd", "hd95_pooled")
 #: Non-metric columns, first in every row (``gt``/``pred`` paths go last).
 ID_COLUMNS = ("case", "status", "error", "gt_kind", "pred_kind")
 TAIL_COLUMNS = ("warnings", "gt", "pred")
 #: Statistics of the summary rows, in order (``n`` = values that entered them).
-SUMMARY_STATS = ("mean", "median", "std", "min", "max", "n")
+#: ``n`` counts the finite values the statistics use; ``n_inf`` the infinite
+#: ones (a distance to an empty mask) and ``n_undefined`` the nan ones, both
+#: left out of the statistics and reported instead.
+SUMMARY_STATS = ("mean", "median", "std", "min", "max", "n", "n_inf", "n_undefined")
 
 STATUS_OK = "ok"
 STATUS_BAD_INPUT = "bad_input"
 STATUS_INTERNAL = "internal_error"
 STATUS_SUMMARY = "summary"
+#: Both masks empty under ``--empty skip``: not scored, not summarised, not a failure.
+STATUS_EMPTY = "empty"
 
 _EXT_SORTED = sorted(KNOWN_EXTENSIONS, key=len, reverse=True)
 _SUFFIX_RE = re.compile("(" + "|".join(re.escape(s) for s in ROLE_SUFFIXES) + ")$", re.IGNORECASE)
@@ -175,102 +181,6 @@ def pair_files(gt_dir: str | os.PathLike, pred_dir: str | os.PathLike) -> Pairin
 # --------------------------------------------------------------------------- one case
 
 
-@dataclass(frozen=True)
-class ScoreOptions:
-    """What to compute for each case.
-
-    Attributes
-    ----------
-    labels : tuple of int or None
-        Labels scored one by one; None = every nonzero label of either mask
-        when one of them is a label map (binary pairs then get no per-label part).
-    surface : bool
-        Add surface distances (mm, spacing from the files). A single-slice
-        case (a 2-D image) is measured on its 2-D contours.
-    tolerance : float
-        NSD tolerance in mm.
-    sigmoid : bool
-        Passed to ``load_case``: apply a sigmoid to a logit prediction.
-    label_names : str or None
-        A label file (ITK-SNAP, Slicer colour table, dicegui JSON) passed to
-        ``load_case``; its names win over those of the masks' own files.
-    """
-
-    labels: tuple | None = None
-    surface: bool = False
-    tolerance: float = 1.0
-    sigmoid: bool = False
-    label_names: str | None = None
-
-
-def _label_maps(case) -> bool:
-    kinds = {getattr(case.gt_info, "kind", None), getattr(case.pred_info, "kind", None)}
-    return "labels" in kinds
-
-
-def _surface(gt_bool: np.ndarray, pred_bool: np.ndarray, spacing, tolerance: float) -> dict:
-    from .surface import surface_distances
-
-    if gt_bool.ndim == 3 and gt_bool.shape[2] == 1:
-        # A 2-D image is stored as one slice; in 3-D every pixel of it would
-        # be border (nothing above or below), so measure its 2-D contours.
-        gt_bool, pred_bool, spacing = gt_bool[:, :, 0], pred_bool[:, :, 0], spacing[:2]
-    d = surface_distances(gt_bool, pred_bool, spacing=spacing, tolerance=tolerance)
-    return {k: float(d[k]) for k in SURFACE_KEYS if k in d} | {
-        k: float(v) for k, v in d.items() if k not in SURFACE_KEYS
-    }
-
-
-def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
-    """All metrics of one loaded case, nested as ``dicegui score`` prints them.
-
-    Parameters
-    ----------
-    case : dicegui.core.case.Case
-        With ``gt_mask`` and ``pred_mask`` on one grid (from ``load_case``).
-    options : ScoreOptions
-
-    Returns
-    -------
-    dict
-        The ``overlap()`` keys of the foreground (any nonzero label) at the top
-        level; ``soft_dice`` when the prediction is a probability map; the
-        ``surface_distances()`` keys (mm) with ``options.surface``; for label
-        maps (or explicit ``options.labels``) ``per_label`` ``{label: {...}}``
-        (``metrics.per_label`` entries, with their ``absent`` flag, plus the
-        surface keys of that label, led by the label's ``name`` where
-        ``case.label_names`` knows it) and ``mean_dice``/``mean_iou``
-        (``metrics.per_label``'s means: labels absent from both masks are
-        left out; nan when no label is present).
-    """
-    gt, pred = case.gt_mask, case.pred_mask
-    result = dict(metrics.overlap(gt, pred))
-    prob = getattr(case, "pred_prob", None)
-    if prob is not None:
-        result["soft_dice"] = float(metrics.soft_dice(prob, gt != 0))
-    spacing = tuple(float(s) for s in case.spacing)
-    if options.surface:
-        result.update(_surface(gt != 0, pred != 0, spacing, options.tolerance))
-    if options.labels is not None or _label_maps(case):
-        labels = list(options.labels) if options.labels is not None else None
-        table = metrics.per_label(gt, pred, labels=labels)
-        per = {}
-        names = getattr(case, "label_names", None) or {}
-        for label, scores in table["labels"].items():
-            name = names.get(int(label))
-            entry = ({"name": str(name)} if name else {}) | dict(scores)
-            if options.surface:
-                entry.update(_surface(gt == label, pred == label, spacing, options.tolerance))
-            per[int(label)] = entry
-        result["per_label"] = per
-        # the core's means: labels absent from both masks are left out
-        result["mean_dice"] = float(table["mean_dice"])
-        result["mean_iou"] = float(table["mean_iou"])
-    if options.surface:
-        result["spacing_mm"] = list(spacing)
-    return result
-
-
 def case_notes(case) -> tuple[list, list]:
     """Value-rule messages and other warnings of a loaded case, without repeats.
 
@@ -290,26 +200,6 @@ def case_notes(case) -> tuple[list, list]:
             seen.add(w)
             warnings.append(str(w))
     return notes, warnings
-
-
-def flatten(result: dict) -> dict:
-    """One flat row from :func:`score_case`'s nested result.
-
-    Per-label entries become ``label<L>_<key>`` columns (``label2_dice``,
-    ``label2_name`` for a named label);
-    ``spacing_mm`` becomes text such as ``"0.8x0.8x2.5"``.
-    """
-    row = {}
-    for key, value in result.items():
-        if key == "per_label":
-            for label, entry in value.items():
-                for k, v in entry.items():
-                    row[f"label{label}_{k}"] = v
-        elif key == "spacing_mm":
-            row[key] = "x".join(repr(float(s)) for s in value)
-        else:
-            row[key] = value
-    return row
 
 
 def score_files(name: str, gt_path, pred_path, options: ScoreOptions = ScoreOptions()) -> dict:
@@ -339,7 +229,9 @@ def score_files(name: str, gt_path, pred_path, options: ScoreOptions = ScoreOpti
         row["gt_kind"] = getattr(case.gt_info, "kind", "")
         row["pred_kind"] = getattr(case.pred_info, "kind", "")
         row.update(flatten(result))
-        row["warnings"] = " | ".join(warnings)
+        row["warnings"] = " | ".join(warnings + result.get("label_warnings", []))
+        if result.get("empty") and options.empty == "skip":
+            row.update(status=STATUS_EMPTY, error="both masks are empty (--empty skip)")
     except (ValueError, OSError) as exc:
         # LoadError is a ValueError; OSError covers unreadable/missing files
         row.update(status=STATUS_BAD_INPUT, error=_one_line(exc))
@@ -506,21 +398,36 @@ def _run_dask(tasks, address: str, collect) -> None:
 # --------------------------------------------------------------------------- tables
 
 
+_REGION_COL_RE = re.compile(r"^region([A-Za-z0-9-]+)_(.+)$")
+_NSD_COL_RE = re.compile(r"^nsd_[0-9.e+-]+mm$")
+
+
+def _key_rank(key: str, base: tuple) -> int:
+    if _NSD_COL_RE.match(key):
+        key = "nsd"
+    return base.index(key) if key in base else len(base)
+
+
 def _column_rank(col: str):
     if col in ID_COLUMNS:
         return (0, ID_COLUMNS.index(col), 0, "")
     if col in TAIL_COLUMNS:
-        return (4, TAIL_COLUMNS.index(col), 0, "")
-    base = metrics.OVERLAP_KEYS + ("soft_dice",) + SURFACE_KEYS + ("mean_dice", "mean_iou", "spacing_mm")
-    if col in base:
-        return (1, base.index(col), 0, "")
+        return (5, TAIL_COLUMNS.index(col), 0, "")
+    base = (metrics.OVERLAP_KEYS + ("soft_dice",) + SURFACE_KEYS + ("mean_dice", "mean_iou")
+            + LESION_KEYS + INSTANCE_KEYS + ("swapped_voxels", "spacing_mm", "hd_cap_mm", "empty"))
+    if col in base or _NSD_COL_RE.match(col):
+        return (1, _key_rank(col, base), 0, col)
     m = _LABEL_COL_RE.match(col)
     if m:
         key = m.group(2)
         # a label's name leads its columns: label2_name, label2_dice, ...
-        pos = -1 if key == "name" else base.index(key) if key in base else len(base)
-        return (2, int(m.group(1)), pos, key)
-    return (3, 0, 0, col)
+        pos = -1 if key == "name" else _key_rank(key, base)
+        return (3, int(m.group(1)), pos, key)
+    m = _REGION_COL_RE.match(col)
+    if m:
+        # regions come before labels: they are what a challenge ranks by
+        return (2, m.group(1), _key_rank(m.group(2), base), m.group(2))
+    return (4, 0, 0, col)
 
 
 #: Columns of a row holding file paths (rewritten by :func:`paths_relative_to`).
@@ -586,7 +493,7 @@ def columns_of(rows: Iterable[dict]) -> list[str]:
     return sorted(cols, key=_column_rank)
 
 
-NON_METRIC_COLUMNS = frozenset(ID_COLUMNS + TAIL_COLUMNS + ("spacing_mm",))
+NON_METRIC_COLUMNS = frozenset(ID_COLUMNS + TAIL_COLUMNS + ("spacing_mm", "hd_cap_mm", "empty"))
 
 
 def _is_number(v) -> bool:
@@ -594,19 +501,22 @@ def _is_number(v) -> bool:
 
 
 def summarize(rows: Sequence[dict], columns: Sequence[str] | None = None) -> list[dict]:
-    """Summary rows (mean, median, std, min, max, n) of every metric column.
+    """Summary rows of every metric column over the finite values.
 
-    Only cases with ``status == "ok"`` count. NaN values (undefined metrics,
-    e.g. precision of an empty prediction) are left out; infinite values
-    (a distance to an empty mask) are kept, so one such case makes the mean
-    infinite rather than hiding the failure. ``std`` is the sample standard
-    deviation (ddof=1, like pandas); ``n`` is the number of values used.
+    Only cases with ``status == "ok"`` count. The statistics (mean, median,
+    std, min, max) use the finite values only, and ``n`` counts them;
+    ``n_inf`` counts infinite values (a distance to an empty mask: the case
+    is not averaged in, it is reported, and ``--hd-cap`` can turn it into a
+    number) and ``n_undefined`` NaN values (0/0, e.g. precision of an empty
+    prediction). So one empty prediction no longer makes a mean "inf ± nan";
+    the row says how many cases it left out and why. ``std`` is the sample
+    standard deviation (ddof=1, like pandas).
 
     Returns
     -------
     list of dict
-        One row per statistic, with ``case`` = the statistic's name and
-        ``status = "summary"``.
+        One row per statistic of :data:`SUMMARY_STATS`, with ``case`` = the
+        statistic's name and ``status = "summary"``.
     """
     columns = list(columns) if columns is not None else columns_of(rows)
     ok = [r for r in rows if r.get("status") == STATUS_OK]
@@ -618,16 +528,17 @@ def summarize(rows: Sequence[dict], columns: Sequence[str] | None = None) -> lis
         if not values:
             continue
         arr = np.asarray(values, dtype=np.float64)
-        arr = arr[~np.isnan(arr)]
-        out["n"][col] = int(arr.size)
-        if arr.size == 0:
+        finite = arr[np.isfinite(arr)]
+        out["n"][col] = int(finite.size)
+        out["n_inf"][col] = int(np.count_nonzero(np.isinf(arr)))
+        out["n_undefined"][col] = int(np.count_nonzero(np.isnan(arr)))
+        if finite.size == 0:
             continue
-        with np.errstate(invalid="ignore"):
-            out["mean"][col] = float(np.mean(arr))
-            out["median"][col] = float(np.median(arr))
-            out["std"][col] = float(np.std(arr, ddof=1)) if arr.size > 1 else float("nan")
-            out["min"][col] = float(np.min(arr))
-            out["max"][col] = float(np.max(arr))
+        out["mean"][col] = float(np.mean(finite))
+        out["median"][col] = float(np.median(finite))
+        out["std"][col] = float(np.std(finite, ddof=1)) if finite.size > 1 else float("nan")
+        out["min"][col] = float(np.min(finite))
+        out["max"][col] = float(np.max(finite))
     return [out[s] for s in SUMMARY_STATS]
 
 

@@ -190,7 +190,7 @@ def test_summarize_against_numpy():
             for i, (d, h, p) in enumerate(zip(dice, hd, prec))]
     rows.append({"case": "broken", "status": "bad_input", "error": "x.nii.gz: corrupt"})
     summary = {s["case"]: s for s in cohort.summarize(rows)}
-    assert list(summary) == ["mean", "median", "std", "min", "max", "n"]
+    assert list(summary) == ["mean", "median", "std", "min", "max", "n", "n_inf", "n_undefined"]
     assert all(s["status"] == "summary" for s in summary.values())
     d = np.array(dice)
     assert summary["mean"]["dice"] == pytest.approx(np.mean(d), abs=1e-15)
@@ -200,11 +200,14 @@ def test_summarize_against_numpy():
     assert summary["n"]["dice"] == 4
     # NaN left out: 3 values
     p = np.array([0.5, 1.0, 0.25])
-    assert summary["n"]["precision"] == 3
+    assert summary["n"]["precision"] == 3 and summary["n_undefined"]["precision"] == 1
     assert summary["mean"]["precision"] == pytest.approx(p.mean(), abs=1e-15)
-    # inf kept: the mean says one case is infinitely far off
-    assert summary["mean"]["hd"] == math.inf and summary["max"]["hd"] == math.inf
-    assert summary["min"]["hd"] == 1.0 and summary["median"]["hd"] == 2.5
+    # inf counted, not averaged: statistics of the finite 1, 2, 3
+    assert summary["n_inf"]["hd"] == 1 and summary["n"]["hd"] == 3
+    assert summary["mean"]["hd"] == 2.0 and summary["max"]["hd"] == 3.0
+    assert summary["min"]["hd"] == 1.0 and summary["median"]["hd"] == 2.0
+    assert summary["std"]["hd"] == pytest.approx(1.0, abs=1e-15)
+    assert summary["n_inf"]["dice"] == 0 and summary["n_undefined"]["dice"] == 0
     assert summary["mean"]["tp"] == pytest.approx(15.0)
     assert "case" not in [k for k in summary["mean"] if k == "error"]
 
