@@ -4,7 +4,17 @@ A cohort opens from the CSV table ``dicegui score --out`` wrote, or from two
 folders (paired and scored as ``dicegui score`` does, in a worker thread).
 The table is :class:`dicegui.core.review.Cohort` in its current order: a
 click on a column header sorts by that column, worst first (a second click
-reverses it). A double-click (or Enter) opens the case in the main window;
+reverses it); an infinite distance (a mask without surface, shown ``∞``) is
+the worst value, undefined and missing values (``—``) go last.
+
+Which score columns are shown is chosen in the "Columns…" menu (also View ▸
+Columns): foreground, per label, per region, lesion-wise and instance
+columns, grouped (:mod:`.column_menu`). The defaults are the usual
+foreground scores, every region's Dice and the lesion-wise Dice
+(:func:`dicegui.core.metric_columns.default_columns`); choices are
+remembered for the next tables (:mod:`.column_memory`). What a column name
+means (scope, NSD tolerance, whether larger is worse, its title) is decided
+in :mod:`dicegui.core.metric_columns`, the rule the core's sort uses too. A double-click (or Enter) opens the case in the main window;
 Ctrl+→ / Ctrl+← (also Alt+N / Alt+P) open the next / previous case, here and
 in the main window.
 
@@ -22,25 +32,21 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ...core.metric_columns import cell_text as score_cell_text
+from ...core.metric_columns import column_tip, default_columns, display_order, label_names_of
+from ...core.metric_columns import column_title as score_column_title
 from ...core.review import REVIEW_STATUSES, Cohort, CohortError
-from ..scores_panel import format_value
+from . import column_memory
+from .column_menu import ColumnMenu
 
-#: Score columns shown when present, in this order (the export has every column).
-SHOWN_METRICS = ("mean_dice", "dice", "mean_iou", "iou", "hd95", "assd", "nsd", "hd", "fp", "fn")
 STATUS_TITLES = {"unreviewed": "Unreviewed", "approved": "Approved", "corrected": "Corrected",
                  "rejected": "Rejected"}
 STATUS_COLOURS = {"unreviewed": None, "approved": QtGui.QColor(214, 240, 222),
                   "corrected": QtGui.QColor(255, 240, 204), "rejected": QtGui.QColor(250, 220, 214)}
-COLUMN_TITLES = {"case": "Case", "review": "Review", "note": "Note", "status": "Scoring",
-                 "mean_dice": "Mean Dice", "dice": "Dice", "mean_iou": "Mean IoU", "iou": "IoU",
-                 "hd95": "HD95", "assd": "ASSD", "nsd": "NSD", "hd": "HD", "fp": "FP", "fn": "FN"}
+#: Titles and tips of the columns that are not scores (scores: :mod:`dicegui.core.metric_columns`).
+COLUMN_TITLES = {"case": "Case", "review": "Review", "note": "Note", "status": "Scoring"}
 COLUMN_TIPS = {"case": "Case name", "review": "Review status", "note": "Review note",
-               "status": "Result of the scoring run (ok, bad_input, internal_error)",
-               "mean_dice": "Mean Dice over the labels", "dice": "Dice of the foreground",
-               "mean_iou": "Mean IoU over the labels", "iou": "IoU (Jaccard) of the foreground",
-               "hd95": "HD95 in mm", "assd": "Average symmetric surface distance in mm",
-               "nsd": "Normalised surface Dice", "hd": "Hausdorff distance (maximum) in mm",
-               "fp": "False-positive voxels", "fn": "False-negative voxels"}
+               "status": "Result of the scoring run (ok, bad_input, internal_error)"}
 NEXT_KEYS = ("Ctrl+Right", "Alt+N")
 PREVIOUS_KEYS = ("Ctrl+Left", "Alt+P")
 _OUTSIDE = "leads outside the table's folder"
@@ -136,6 +142,7 @@ class CohortWindow(QtWidgets.QMainWindow):
         self.cohort: Cohort | None = None
         self.current: str | None = None
         self.columns: list[str] = []
+        self.label_names: dict = {}
         self.dialogs_enabled = True
         self.last_error: str | None = None
         self.pool = QtCore.QThreadPool(self)
@@ -147,6 +154,17 @@ class CohortWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("dicegui — cohort")
         self.resize(1100, 640)
 
+        self._build_table()
+        split = QtWidgets.QSplitter()
+        split.addWidget(self._build_centre())
+        split.addWidget(self._build_review_panel())
+        split.setStretchFactor(0, 1)
+        self.setCentralWidget(split)
+        self._build_status_bar()
+        self._build_actions()
+        self._set_case_enabled(False)
+
+    def _build_table(self) -> None:
         self.table = QtWidgets.QTableWidget(0, 0)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -161,7 +179,29 @@ class CohortWindow(QtWidgets.QMainWindow):
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_case(self._name_at(r)))
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
-        # review panel
+    def _build_centre(self) -> QtWidgets.QWidget:
+        """The source line, the "Columns…" button and the table."""
+        self.source_label = QtWidgets.QLabel("Open a cohort: File ▸ Open table (CSV)… or Open folders…")
+        self.source_label.setWordWrap(True)
+        self.column_menu = ColumnMenu("&Columns", self)
+        self.column_menu.columnToggled.connect(self.set_column_shown)
+        self.column_menu.resetRequested.connect(self.reset_columns)
+        self.columns_button = QtWidgets.QPushButton("Columns…")
+        self.columns_button.setToolTip("Choose the score columns: per label, per region, lesion-wise, instances")
+        # popup(), not a button menu: exec() would block the event loop (and a test driving it)
+        self.columns_button.clicked.connect(self.show_column_menu)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.source_label, 1)
+        top.addWidget(self.columns_button, 0, QtCore.Qt.AlignmentFlag.AlignBottom)
+        centre = QtWidgets.QWidget()
+        cl = QtWidgets.QVBoxLayout(centre)
+        cl.setContentsMargins(4, 4, 4, 4)
+        cl.addLayout(top)
+        cl.addWidget(self.table, 1)
+        return centre
+
+    def _build_review_panel(self) -> QtWidgets.QWidget:
+        """The selected case: its name, scores, review status, note and open button."""
         self.case_title = QtWidgets.QLabel("No case selected")
         f = self.case_title.font()
         f.setBold(True)
@@ -199,28 +239,15 @@ class CohortWindow(QtWidgets.QMainWindow):
         side_l.addStretch(1)
         side.setMinimumWidth(260)
         side.setMaximumWidth(340)
+        return side
 
-        self.source_label = QtWidgets.QLabel("Open a cohort: File ▸ Open table (CSV)… or Open folders…")
-        self.source_label.setWordWrap(True)
-        centre = QtWidgets.QWidget()
-        cl = QtWidgets.QVBoxLayout(centre)
-        cl.setContentsMargins(4, 4, 4, 4)
-        cl.addWidget(self.source_label)
-        cl.addWidget(self.table, 1)
-        split = QtWidgets.QSplitter()
-        split.addWidget(centre)
-        split.addWidget(side)
-        split.setStretchFactor(0, 1)
-        self.setCentralWidget(split)
-
+    def _build_status_bar(self) -> None:
         self.counts_label = QtWidgets.QLabel("")
         self.progress = QtWidgets.QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
         self.statusBar().addWidget(self.counts_label, 1)
         self.statusBar().addPermanentWidget(self.progress)
-        self._build_actions()
-        self._set_case_enabled(False)
 
     # ------------------------------------------------------------ actions
     def _build_actions(self) -> None:
@@ -256,6 +283,8 @@ class CohortWindow(QtWidgets.QMainWindow):
         go = self.menuBar().addMenu("&Go")
         for a in (self.act_open_case, self.act_next, self.act_previous):
             go.addAction(a)
+        view = self.menuBar().addMenu("&View")
+        view.addMenu(self.column_menu)
         tb = self.addToolBar("Cohort")
         tb.setObjectName("cohort_toolbar")
         tb.setMovable(False)
@@ -354,38 +383,88 @@ class CohortWindow(QtWidgets.QMainWindow):
             self.set_cohort(cohort)
 
     def set_cohort(self, cohort: Cohort) -> None:
-        """Show a cohort (worst first by its default metric)."""
+        """Show a cohort (worst first by its default metric) with the chosen columns."""
         self.cohort = cohort
         keep = self.current if self.current in cohort else None
         self.current = None
-        metrics = cohort.metrics()
-        shown = [m for m in SHOWN_METRICS if m in metrics]
-        # Label maps only: the mean over labels is what ranks them, so the
-        # foreground Dice is left out. A cohort mixing binary masks and label
-        # maps is ranked by the foreground Dice (binary cases have no mean),
-        # which must then stay visible.
-        if "mean_dice" in shown and "dice" in shown and cohort.default_metric() == "mean_dice":
-            shown.remove("dice")
-            if "mean_iou" in shown and "iou" in shown:
-                shown.remove("iou")
-        failed = any(c.score_status not in ("", "ok") for c in cohort)
-        self.columns = ["case", "review", *shown, *(["status"] if failed else []), "note"]
-        self.table.setColumnCount(len(self.columns))
-        self.table.setHorizontalHeaderLabels([COLUMN_TITLES.get(c, c) for c in self.columns])
-        for i, c in enumerate(self.columns):
-            self.table.horizontalHeaderItem(i).setToolTip(COLUMN_TIPS.get(c, c) + "; click to sort, worst first")
+        self.label_names = label_names_of(c.fields for c in cohort)
+        available = self.available_columns()
+        shown = column_memory.chosen_columns(available, self.default_columns())
+        self.column_menu.set_columns(available, shown, self.label_names)
+        self._set_columns(shown)
         unmatched = len(cohort.unmatched_gt) + len(cohort.unmatched_pred)
         extra = f"; {unmatched} file(s) without a partner were left out" if unmatched else ""
         self.source_label.setText(f"<b>{cohort.source}</b> — {len(cohort)} cases; review kept in "
                                   f"{cohort.sidecar.name}{extra}.")
         self.setWindowTitle(f"dicegui — cohort {cohort.source.name}")
-        self._fill()
-        self.table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(self.columns.index("note"),
-                                                           QtWidgets.QHeaderView.ResizeMode.Stretch)
         if len(cohort):
             self.select(keep if keep is not None else cohort.order[0])
         self.cohortChanged.emit()
+
+    # -------------------------------------------------------------- columns
+    def available_columns(self) -> list[str]:
+        """Every score column of the cohort, in the worklist's order (what the Columns menu lists)."""
+        return [] if self.cohort is None else display_order(self.cohort.metrics())
+
+    def default_columns(self) -> list[str]:
+        """The score columns shown before anyone chooses (:func:`dicegui.core.metric_columns.default_columns`)."""
+        if self.cohort is None:
+            return []
+        return default_columns(self.cohort.metrics(), self.cohort.default_metric())
+
+    def shown_metrics(self) -> list[str]:
+        """The score columns now shown, in table order."""
+        return [c for c in self.columns if c not in COLUMN_TITLES]
+
+    def set_column_shown(self, column: str, shown: bool = True) -> bool:
+        """Show or hide a score column, and remember the choice for the next tables.
+
+        Returns
+        -------
+        bool
+            False when the cohort has no such column (nothing changes).
+        """
+        available = self.available_columns()
+        if column not in available:
+            return False
+        column_memory.remember(column, shown)
+        now = set(self.shown_metrics())
+        now = now | {column} if shown else now - {column}
+        self._set_columns([c for c in available if c in now])
+        return True
+
+    def reset_columns(self) -> None:
+        """Back to the default columns, forgetting the choices made (here and for the next tables)."""
+        column_memory.forget()
+        if self.cohort is not None:
+            self._set_columns(self.default_columns())
+
+    def show_column_menu(self) -> None:
+        """Open the "Columns…" menu under its button (not modal: the table stays live)."""
+        button = self.columns_button
+        self.column_menu.popup(button.mapToGlobal(QtCore.QPoint(0, button.height())))
+
+    def column_title(self, column: str) -> str:
+        """The header a column is shown under."""
+        return COLUMN_TITLES.get(column) or score_column_title(column, self.label_names)
+
+    def _set_columns(self, metrics) -> None:
+        failed = any(c.score_status not in ("", "ok") for c in self.cohort)
+        self.columns = ["case", "review", *metrics, *(["status"] if failed else []), "note"]
+        self.column_menu.set_shown(metrics)
+        self.table.setColumnCount(len(self.columns))
+        self.table.setHorizontalHeaderLabels([self.column_title(c) for c in self.columns])
+        for i, c in enumerate(self.columns):
+            tip = COLUMN_TIPS.get(c) or column_tip(c, self.label_names)
+            sortable = c not in ("note", "status")
+            self.table.horizontalHeaderItem(i).setToolTip(tip + ("; click to sort, worst first" if sortable else ""))
+        keep = self.current
+        self._fill()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.columns.index("note"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        if keep is not None:
+            self.select(keep)
 
     # ---------------------------------------------------------------- table
     def _fill(self) -> None:
@@ -415,11 +494,10 @@ class CohortWindow(QtWidgets.QMainWindow):
                 if case.fields.get("error"):
                     item.setToolTip(case.fields["error"])
             else:
-                value = case.scores.get(key)
-                text = "—" if value is None else format_value(key, value)
-                if key in ("fp", "fn") and value is not None:
-                    text = f"{int(value):,}"
+                text, tip = score_cell_text(key, case.scores.get(key))
                 item = _Item(text, align_right=True)
+                if tip:
+                    item.setToolTip(tip)
             colour = STATUS_COLOURS[case.review]
             if colour is not None:
                 item.setBackground(colour)
@@ -497,10 +575,10 @@ class CohortWindow(QtWidgets.QMainWindow):
         case = self.cohort[name]
         self.case_title.setText(case.name)
         parts = []
-        for key in self.columns:
+        for key in self.shown_metrics():
             v = case.scores.get(key)
             if v is not None:
-                parts.append(f"{key} {format_value(key, v)}")
+                parts.append(f"{self.column_title(key)} {score_cell_text(key, v)[0]}")
         self.case_scores.setText(" · ".join(parts) or "not scored")
         for status, b in self.status_buttons.items():
             blocker = QtCore.QSignalBlocker(b)

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from dicegui.core.metrics import overlap
 from dicegui.gui.cohort.cohort_window import CohortWindow
@@ -176,3 +176,161 @@ def test_mixed_binary_and_label_map_cohort_shows_the_ranking_dice(qtbot, tmp_pat
     assert cw.cell_text("bin", "dice") == f"{2 / 3:.4f}"
     assert cw.cell_text("lab", "dice") == f"{60 / 102:.4f}"
     assert cw.shown_order() == ["lab", "bin"]  # worst first by the visible Dice column
+
+
+# --------------------------------------------------------------------------- column families
+
+FAMILY_HEADER = ["case", "status", "error", "tp", "fp", "fn", "dice", "iou", "hd95", "nsd_2mm", "mean_dice",
+                 "label2_name", "label2_dice", "label2_hd95", "regionWT_dice", "regionET_dice", "regionET_hd95",
+                 "lesion_dice", "regionET_lesion_dice", "regionET_num_fn", "pq", "instance_fn", "swapped_voxels"]
+# regionET_hd95 worked out by hand: q's ET prediction is empty (inf: worst), r's is undefined (nan),
+# s has no ET columns at all (scored before regions existed); t 12 mm, p 4.5 mm.
+FAMILY_ROWS = {
+    "p": {"dice": "0.80", "regionWT_dice": "0.85", "regionET_dice": "0.70", "regionET_hd95": "4.5",
+          "label2_dice": "0.70", "label2_hd95": "3.0"},
+    "q": {"dice": "0.90", "regionWT_dice": "0.95", "regionET_dice": "0.0", "regionET_hd95": "inf",
+          "label2_dice": "0.10", "label2_hd95": "inf"},
+    "r": {"dice": "0.60", "regionWT_dice": "0.50", "regionET_dice": "nan", "regionET_hd95": "nan",
+          "label2_dice": "nan", "label2_hd95": "nan"},
+    "s": {"dice": "0.70", "regionWT_dice": "0.75"},
+    "t": {"dice": "0.75", "regionWT_dice": "0.65", "regionET_dice": "0.40", "regionET_hd95": "12.0",
+          "label2_dice": "0.90", "label2_hd95": "1.0"},
+}
+
+
+def _write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for name, row in rows.items():
+            w.writerow([{"case": name, "status": "ok"}.get(c, row.get(c, "")) for c in header])
+    return path
+
+
+@pytest.fixture
+def family_csv(tmp_path):
+    rows = {}
+    for name, values in FAMILY_ROWS.items():
+        common = {"tp": "100", "fp": "10", "fn": "20", "iou": "0.5", "hd95": "2.0", "nsd_2mm": "0.9",
+                  "mean_dice": "0.6", "lesion_dice": "0.8", "pq": "0.7", "instance_fn": "1", "swapped_voxels": "0"}
+        if "regionET_hd95" in values:
+            common |= {"label2_name": "liver", "regionET_lesion_dice": "0.5", "regionET_num_fn": "1"}
+        rows[name] = common | values
+    return _write_csv(tmp_path / "families.csv", FAMILY_HEADER, rows)
+
+
+def _click_menu_item(qtbot, menu, text):
+    """Click the entry of an open menu whose text is ``text`` (a sub-menu opens, a check box toggles)."""
+    qtbot.waitUntil(menu.isVisible, timeout=3000)
+    action = next(a for a in menu.actions() if a.text() == text)
+    centre = menu.actionGeometry(action).center()
+    qtbot.mouseMove(menu, centre)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=centre)
+    return action
+
+
+def _click_header(qtbot, cw, column):
+    header = cw.table.horizontalHeader()
+    i = cw.columns.index(column)
+    cw.table.scrollTo(cw.table.model().index(0, i))
+    x = header.sectionViewportPosition(i) + header.sectionSize(i) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def _header_text(cw, column):
+    return cw.table.horizontalHeaderItem(cw.columns.index(column)).text()
+
+
+def test_region_column_shown_from_the_menu_sorts_inf_worst_and_is_remembered(qtbot, family_csv, private_settings):
+    cw = CohortWindow()
+    qtbot.addWidget(cw)
+    cw.resize(1800, 600)
+    cw.show()
+    qtbot.waitExposed(cw)
+    assert cw.open_csv(family_csv)
+    # defaults: today's columns (mean Dice ranks, so the foreground Dice is left out), region Dice, lesion Dice
+    shown = cw.shown_metrics()
+    # foreground first (no mean IoU in this table, so the IoU stays), then regions, then lesion-wise
+    assert shown[:6] == ["mean_dice", "iou", "hd95", "nsd_2mm", "fp", "fn"]
+    assert set(shown[6:8]) == {"regionWT_dice", "regionET_dice"}
+    assert shown[8:] == ["lesion_dice", "regionET_lesion_dice"]
+    assert "regionET_hd95" not in shown and "label2_dice" not in shown and "pq" not in shown
+    assert _header_text(cw, "nsd_2mm") == "NSD 2 mm" and _header_text(cw, "regionWT_dice") == "WT Dice"
+
+    # Columns… ▸ Per region ▸ Region ET ▸ HD95, with real clicks; the menu stays open after the tick
+    qtbot.mouseClick(cw.columns_button, Qt.MouseButton.LeftButton)
+    _click_menu_item(qtbot, cw.column_menu, "Per region")
+    regions = cw.column_menu.group_menu("Per region")
+    et = _click_menu_item(qtbot, regions, "Region ET").menu()
+    ticked = _click_menu_item(qtbot, et, "HD95")
+    assert ticked.isChecked() and et.isVisible()
+    assert "regionET_hd95" in cw.columns and _header_text(cw, "regionET_hd95") == "ET HD95"
+    # ... and untick the WT Dice in the same open menu
+    regions_wt = _click_menu_item(qtbot, regions, "Region WT").menu()
+    _click_menu_item(qtbot, regions_wt, "Dice")
+    assert "regionWT_dice" not in cw.columns
+    qtbot.keyClick(regions_wt, Qt.Key.Key_Escape)
+
+    # clicking its header: a distance, so worst = largest; inf worst of all; nan, then missing, last
+    _click_header(qtbot, cw, "regionET_hd95")
+    assert cw.shown_order() == ["q", "t", "p", "r", "s"]
+    q = cw.table.item(cw.row_of("q"), cw.columns.index("regionET_hd95"))
+    assert q.text() == "∞" and q.toolTip() == "a mask is empty: no surface"
+    r = cw.table.item(cw.row_of("r"), cw.columns.index("regionET_hd95"))
+    s = cw.table.item(cw.row_of("s"), cw.columns.index("regionET_hd95"))
+    assert r.text() == "—" and "undefined" in r.toolTip()
+    assert s.text() == "—" and "not computed" in s.toolTip()
+    assert cw.cell_text("t", "regionET_hd95") == "12.00" and cw.cell_text("p", "regionET_hd95") == "4.50"
+    # a second click: best first, the undefined and missing cases still last
+    _click_header(qtbot, cw, "regionET_hd95")
+    assert cw.shown_order() == ["p", "t", "q", "r", "s"]
+    # a region Dice, shown again by the API: smaller is worse
+    assert cw.set_column_shown("regionWT_dice", True)
+    _click_header(qtbot, cw, "regionWT_dice")
+    assert cw.shown_order() == ["r", "t", "s", "p", "q"]  # 0.50, 0.65, 0.75, 0.85, 0.95
+    cw.set_column_shown("regionWT_dice", False)
+
+    # remembered (in the test's own settings folder) for the next window and table
+    again = CohortWindow()
+    qtbot.addWidget(again)
+    assert again.open_csv(family_csv)
+    assert "regionET_hd95" in again.columns and "regionWT_dice" not in again.columns
+    assert any("worklist" in p.read_text() for p in private_settings.rglob("*.ini"))
+    # Default columns forgets the choice
+    again.reset_columns()
+    assert again.shown_metrics() == again.default_columns() and "regionWT_dice" in again.columns
+
+
+def test_label_columns_carry_the_label_name_and_inf_sorts_worst(qtbot, family_csv):
+    cw = CohortWindow()
+    qtbot.addWidget(cw)
+    cw.resize(1800, 600)
+    cw.show()
+    qtbot.waitExposed(cw)
+    assert cw.open_csv(family_csv)
+    qtbot.mouseClick(cw.columns_button, Qt.MouseButton.LeftButton)
+    _click_menu_item(qtbot, cw.column_menu, "Per label")
+    liver = _click_menu_item(qtbot, cw.column_menu.group_menu("Per label"), "Label 2: liver").menu()
+    _click_menu_item(qtbot, liver, "HD95")
+    qtbot.keyClick(liver, Qt.Key.Key_Escape)
+    assert _header_text(cw, "label2_hd95") == "liver HD95"
+    _click_header(qtbot, cw, "label2_hd95")
+    assert cw.shown_order() == ["q", "p", "t", "r", "s"]  # inf, 3.0, 1.0, nan, missing
+    # groups the table has nothing of are listed, greyed out
+    cw.column_menu.set_columns(["dice"], ["dice"])
+    texts = {a.text(): a.isEnabled() for a in cw.column_menu.actions() if a.text()}
+    assert texts["Foreground"] and not texts["Instances (none in this table)"]
+
+
+def test_old_table_plain_nsd_column_is_titled_nsd(qtbot, tmp_path):
+    table = _write_csv(tmp_path / "old.csv", ["case", "status", "dice", "hd95", "nsd"],
+                       {"a": {"dice": "0.9", "hd95": "1.0", "nsd": "0.8"},
+                        "b": {"dice": "0.5", "hd95": "inf", "nsd": "0.3"}})
+    cw = CohortWindow()
+    qtbot.addWidget(cw)
+    assert cw.open_csv(table)
+    assert _header_text(cw, "nsd") == "NSD"
+    tip = cw.table.horizontalHeaderItem(cw.columns.index("nsd")).toolTip()
+    assert "tolerance not recorded" in tip
+    cw.sort_by("nsd")
+    assert cw.shown_order() == ["b", "a"]
