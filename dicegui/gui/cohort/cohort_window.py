@@ -84,7 +84,15 @@ class _Item(QtWidgets.QTableWidgetItem):
 
 
 class OpenFoldersDialog(QtWidgets.QDialog):
-    """Choose the reference and prediction folders (and optionally images) of a cohort."""
+    """Choose the reference and prediction folders (and optionally images) of a cohort, and what to score.
+
+    The scoring choices are those of ``dicegui score``: surface distances
+    with the NSD tolerance (one value or a per-label/per-region table, so
+    the worklist's NSD can be asked at the tolerance the main window
+    shows), region groups, lesion-wise and instance metrics. They are
+    checked when Open is pressed; a bad one is said in the dialog, which
+    stays open.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -100,13 +108,35 @@ class OpenFoldersDialog(QtWidgets.QDialog):
             row.addWidget(browse)
             form.addRow(title, row)
             self.edits[key] = edit
+        self._build_score_choices(form)
+        self.problem = QtWidgets.QLabel("")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("QLabel { color: #a0301a; }")
+        form.addRow(self.problem)
+        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Open
+                                                  | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def _build_score_choices(self, form) -> None:
+        from ...core.tolerances import DEFAULT_TOLERANCE
+
         self.surface = QtWidgets.QCheckBox("Also surface distances (HD95, ASSD, NSD; slower)")
         form.addRow(self.surface)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Open
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.tolerance = QtWidgets.QLineEdit(format(DEFAULT_TOLERANCE, "g"))
+        self.tolerance.setToolTip("NSD tolerance in mm: one value (2) or per label / region (*=2;1=3.0;WT=1)")
+        self.tolerance.setEnabled(False)
+        self.surface.toggled.connect(self.tolerance.setEnabled)
+        form.addRow("NSD tolerance (mm)", self.tolerance)
+        self.regions = QtWidgets.QLineEdit()
+        self.regions.setPlaceholderText("none; e.g. brats2021 or WT=1,2,4;TC=1,4;ET=4")
+        self.regions.setToolTip("Region groups scored as one mask each (unions of labels), as dicegui score --regions")
+        form.addRow("Regions", self.regions)
+        self.lesion_wise = QtWidgets.QCheckBox("Lesion-wise Dice and HD95 (BraTS 2023)")
+        self.instances = QtWidgets.QCheckBox("Instance detection and panoptic quality")
+        form.addRow(self.lesion_wise)
+        form.addRow(self.instances)
 
     def _browse(self, edit, title) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, title, edit.text())
@@ -115,6 +145,36 @@ class OpenFoldersDialog(QtWidgets.QDialog):
 
     def values(self) -> dict:
         return {k: (Path(e.text()) if e.text().strip() else None) for k, e in self.edits.items()}
+
+    def score_options(self):
+        """The scoring choices as :class:`dicegui.core.case_scoring.ScoreOptions`.
+
+        Raises
+        ------
+        ValueError
+            A tolerance or region text that cannot be used (the core's message).
+        """
+        from ...core.cohort import ScoreOptions
+        from ...core.region_groups import parse_regions
+        from ...core.tolerances import parse_tolerances
+
+        surface = self.surface.isChecked()
+        kwargs = {"surface": surface, "lesion_wise": self.lesion_wise.isChecked(),
+                  "instances": self.instances.isChecked()}
+        if surface:
+            kwargs["tolerance"] = parse_tolerances(self.tolerance.text().strip())
+        if self.regions.text().strip():
+            kwargs["regions"] = parse_regions(self.regions.text().strip())
+        return ScoreOptions(**kwargs)
+
+    def accept(self) -> None:
+        try:
+            self.score_options()
+        except ValueError as exc:
+            self.problem.setText(str(exc))
+            return
+        self.problem.setText("")
+        super().accept()
 
 
 class CohortWindow(QtWidgets.QMainWindow):
@@ -345,10 +405,16 @@ class CohortWindow(QtWidgets.QMainWindow):
             if v["gt"] is None or v["pred"] is None:
                 self._error("Could not open the cohort", "Choose both a reference folder and a prediction folder.")
                 return
-            self.open_dirs(v["gt"], v["pred"], v["image"], surface=dlg.surface.isChecked())
+            self.open_dirs(v["gt"], v["pred"], v["image"], options=dlg.score_options())
 
-    def open_dirs(self, gt_dir, pred_dir, image_dir=None, *, surface: bool = False, workers: int | None = None) -> bool:
-        """Pair two folders and score them in a worker thread (the table fills in when done)."""
+    def open_dirs(self, gt_dir, pred_dir, image_dir=None, *, surface: bool = False, workers: int | None = None,
+                  options=None) -> bool:
+        """Pair two folders and score them in a worker thread (the table fills in when done).
+
+        ``options`` (:class:`dicegui.core.case_scoring.ScoreOptions`) says
+        what to score; without it, overlap scores and, with ``surface``,
+        surface distances at the default tolerance.
+        """
         from ...core.cohort import ScoreOptions, default_workers
 
         try:
@@ -364,7 +430,8 @@ class CohortWindow(QtWidgets.QMainWindow):
         self.progress.setRange(0, max(n, 1))
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        self.pool.start(_ScoreJob(cohort, ScoreOptions(surface=surface), workers, self._signals))
+        options = options if options is not None else ScoreOptions(surface=surface)
+        self.pool.start(_ScoreJob(cohort, options, workers, self._signals))
         return True
 
     def wait(self, msecs: int = 60000) -> bool:

@@ -334,3 +334,47 @@ def test_old_table_plain_nsd_column_is_titled_nsd(qtbot, tmp_path):
     assert "tolerance not recorded" in tip
     cw.sort_by("nsd")
     assert cw.shown_order() == ["b", "a"]
+
+
+def test_folders_scored_with_regions_and_tolerance_chosen_in_the_dialog(qtbot, tmp_path):
+    from dicegui.gui.cohort.cohort_window import OpenFoldersDialog
+
+    study = tmp_path / "regions"
+    (study / "gt").mkdir(parents=True)
+    (study / "pred").mkdir()
+    gt = np.zeros((12, 12, 6), np.uint8)
+    gt[2:6, 2:6, 1:3] = 1  # 32 voxels
+    gt[6:10, 2:6, 1:3] = 2  # 32 voxels, touching label 1
+    swapped = np.where(gt == 2, 1, gt).astype(np.uint8)  # every label-2 voxel predicted as label 1
+    np.save(study / "gt" / "same.npy", gt)
+    np.save(study / "pred" / "same.npy", gt)
+    np.save(study / "gt" / "swap.npy", gt)
+    np.save(study / "pred" / "swap.npy", swapped)
+
+    dlg = OpenFoldersDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.mouseClick(dlg.surface, Qt.MouseButton.LeftButton)
+    dlg.tolerance.clear()
+    qtbot.keyClicks(dlg.tolerance, "2")
+    qtbot.keyClicks(dlg.regions, "U=1,2;B=2;bad name=1")
+    qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Open), Qt.MouseButton.LeftButton)
+    assert dlg.result() != dlg.DialogCode.Accepted and "bad name" in dlg.problem.text()  # said, dialog stays
+    dlg.regions.clear()
+    qtbot.keyClicks(dlg.regions, "U=1,2;B=2")
+    qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Open), Qt.MouseButton.LeftButton)
+    assert dlg.result() == dlg.DialogCode.Accepted
+
+    cw = CohortWindow()
+    qtbot.addWidget(cw)
+    assert cw.open_dirs(study / "gt", study / "pred", options=dlg.score_options(), workers=1)
+    assert cw.wait()
+    # hand-worked: the union U is predicted exactly in both cases (Dice 1); B (label 2) is empty in
+    # "swap"'s prediction (Dice 0, no surface: HD95 infinite)
+    assert {"regionU_dice", "regionB_dice"} <= set(cw.columns)
+    assert cw.cell_text("swap", "regionU_dice") == "1.0000" and cw.cell_text("swap", "regionB_dice") == "0.0000"
+    assert cw.column_title("nsd_2mm") == "NSD 2 mm" and "nsd_2mm" in cw.columns
+    assert cw.set_column_shown("regionB_hd95")
+    cw.sort_by("regionB_hd95")
+    assert cw.shown_order() == ["swap", "same"]
+    assert cw.cell_text("swap", "regionB_hd95") == "∞" and cw.cell_text("same", "regionB_hd95") == "0.00"
