@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
 #: Keys (scope and NSD tolerance removed) for which a larger value is worse.
@@ -148,6 +149,9 @@ class MetricColumn:
         return {"label": "Per label", "region": "Per region"}.get(self.scope, "Foreground")
 
 
+# A table has a few hundred distinct columns; the worklist asks about each
+# one for every cell it fills and every sort, and the answer never changes.
+@lru_cache(maxsize=8192)
 def parse_column(column: str) -> MetricColumn:
     """Take a column name apart into scope, owner, key and NSD tolerance.
 
