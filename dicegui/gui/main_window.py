@@ -31,7 +31,9 @@ from ..core.display import PLANES, Plane, intensity_decimals, plane_shape, plane
 from . import settings as app_settings
 from .dialogs import FILE_FILTER, DropRolesDialog, OpenCaseDialog, show_error
 from .export import scores_report, write_scores
+from .label_confusion_updater import LabelConfusionUpdater
 from .overlay_panel import KIND_CONFUSION, KIND_GT_LABELS, KIND_PRED_LABELS, OverlayPanel
+from .region_focus import focus_title
 from .scores_panel import ScoresPanel
 from .session import ROLE_TITLES, Session
 from .slice_view import PAGE_STEP
@@ -149,6 +151,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status()
         self.surface = SurfaceScores(self)
         self.runner = self.surface.runner
+        self._setup_structure_scores()
+        self.label_confusion = LabelConfusionUpdater(self)  # confusion box and label-set note
         self._set_enabled(False)
         self._setup_qa_panels()
         self._setup_editor()
@@ -593,9 +597,10 @@ class MainWindow(QtWidgets.QMainWindow):
                 opacity = panel.current_opacity() * panel.label_factor(panel.current_label())
                 self._lut_cache = ov.confusion_lut(opacity, panel.current_mode(), panel.visible_classes())
             else:
-                label = panel.current_label()
+                focus = panel.current_focus()
+                shown = None if focus is None else list(getattr(focus, "labels", [focus]))  # a region: its labels
                 self._lut_cache = ov.label_lut(self.session.max_label, panel.current_opacity(),
-                                               panel.current_mode(), None if label is None else [label],
+                                               panel.current_mode(), shown,
                                                palette=self.label_palette(), label_alpha=panel.label_alpha())
         return self._lut_cache
 
@@ -619,7 +624,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._lut_cache = None
         self._redraw_overlay()
         self._update_legend()
-        label = self.overlay_panel.current_label()
+        label = self.focus  # a label or a region group
         if label != old_label:
             self._focus = label
             self._update_volume_scores()
@@ -637,10 +642,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def focus_label(self) -> int | None:
         return self.overlay_panel.current_label()
 
+    @property
+    def focus(self):
+        """The picked structure: None (foreground), a label or a region group (:mod:`.region_focus`)."""
+        return self.overlay_panel.current_focus()
+
     def _update_volume_scores(self, changed=None) -> None:
         """Volume and per-label scores; ``changed``: the only labels a dab changed (None: any)."""
         s = self.session
-        label = self.focus_label
         if not s.has_scores:
             if s.gt is None and s.pred is None:
                 text = "No scores: open a reference and a prediction mask to score this image."
@@ -658,12 +667,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores.set_label_volumes(None, {}, s.size_unit)
         self.scores.set_message("")
         self.scores.surface_box.setVisible(True)
-        vol = s.volume_scores(label)
+        self.structures.count(changed)
+        vol = self.structures.volume_scores(self.focus)
         self.scores.set_overlap("volume", vol, s.sizes(vol))
-        title = "all foreground" if label is None else f"label {label} {s.label_name(label)}".rstrip()
-        self.scores.set_scope(title, self._slice_title())
+        self.scores.set_scope(focus_title(s, self.focus), self._slice_title())
         self.scores.set_per_label(s.per_label(), s.case.label_names, s.size_per_voxel, self.label_palette(),
                                   changed=changed)
+        self.structures.show_table(changed)
 
     def _update_label_volumes(self) -> None:
         """The one open mask's label volumes (from MaskStore's counts: no pass over the volume)."""
@@ -683,7 +693,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not s.has_scores:
             self._update_legend()
             return
-        sl = s.slice_scores(self.plane, self.index, self.focus_label)
+        sl = self.structures.slice_scores(self.plane, self.index, self.focus)
         self.scores.set_overlap("slice", sl, s.sizes(sl))
         self.scores.overlap.horizontalHeaderItem(1).setText(self._slice_title())
         self._update_legend(sl)
@@ -693,10 +703,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if s is None or not s.has_scores:
             self.overlay_panel.set_counts(None, None)
             return
-        label = self.focus_label
+        label = self.focus
         if slice_scores is None:
-            slice_scores = s.slice_scores(self.plane, self.index, label)
-        vol = s.volume_scores(label)
+            slice_scores = self.structures.slice_scores(self.plane, self.index, label)
+        vol = self.structures.volume_scores(label)
         slice_counts = {k: slice_scores[k] for k in ("tp", "fp", "fn")}
         volume_counts = {k: vol[k] for k in ("tp", "fp", "fn")}
         codes = self.view.overlay_item.codes
@@ -735,6 +745,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.surface.masks_edited()
         self.masksEdited.emit()
 
+    def _setup_structure_scores(self) -> None:
+        """Region groups, per-structure NSD tolerances and per-label surface columns (issue 11)."""
+        from .structure_scores import StructureScores
+
+        self.structures = StructureScores(self)
+
     def _setup_qa_panels(self) -> None:
         """Per-slice Dice, error regions, HD marker, cohort worklist and teaching panel (issue 6)."""
         from .qa.wiring import install_qa_panels
@@ -766,6 +782,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def wait_for_workers(self, msecs: int = 30000) -> bool:
         """Block until background computations are done and their results shown."""
         done = self.surface.wait(msecs)
+        done = self.structures.surfaces.wait(msecs) and done
         done = self.views.error_view.wait_for_mesh(msecs) and done
         QtWidgets.QApplication.processEvents()
         return done
@@ -820,7 +837,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if s is None:
             return None
         surface = None
-        if self.surface_result is not None:
+        # a region group's distances are not the exported focus's (the report knows labels only)
+        if self.surface_result is not None and self.surface_result["label"] == self.focus_label:
             surface = {**self.surface_result, "up_to_date": self.scores.surface_state == "current"}
         return scores_report(s, self.plane, self.index, self.focus_label, surface)
 

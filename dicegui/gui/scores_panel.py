@@ -1,4 +1,4 @@
-"""The scores panel: overlap for the volume and the slice, surface distances, per-label table.
+"""The scores panel: overlap for the volume and the slice, surface distances, per-label table, label confusion.
 
 It only formats numbers it is given (from ``LiveScore`` and the surface
 worker); it computes nothing.
@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.display import PIXEL_SIZE_UNITS
 from ..core.edits.change_report import signed_figure
+from ..core.tolerances import DEFAULT_TOLERANCE
 from .overlay_panel import swatch
 
 OVERLAP_ROWS = (
@@ -97,6 +98,12 @@ def _table(rows: int, cols: int, headers) -> QtWidgets.QTableWidget:
     return t
 
 
+def _label_text(label: int, names: dict) -> str:
+    """``2 edema``, ``0 background``, or the number alone."""
+    name = "background" if label == 0 else names.get(int(label), "")
+    return f"{label} {name}".rstrip()
+
+
 class ScoresPanel(QtWidgets.QWidget):
     """Scores of the current case.
 
@@ -161,7 +168,7 @@ class ScoresPanel(QtWidgets.QWidget):
         self.tolerance.setRange(0.0, 100.0)
         self.tolerance.setDecimals(2)
         self.tolerance.setSingleStep(0.5)
-        self.tolerance.setValue(1.0)
+        self.tolerance.setValue(DEFAULT_TOLERANCE)  # the same default as dicegui score
         self.tolerance.setSuffix(" mm")
         self.tolerance.setToolTip("NSD tolerance: a boundary voxel counts as matched within this distance")
         self.state = QtWidgets.QLabel("")
@@ -209,6 +216,7 @@ class ScoresPanel(QtWidgets.QWidget):
         layout.addWidget(self.surface_box)
         layout.addWidget(self.labels_box, 1)
         layout.insertWidget(layout.indexOf(self.last_change) + 1, self._build_volumes_box())
+        layout.insertWidget(layout.indexOf(self.labels_box) + 1, self._build_confusion_box())
         layout.addStretch(0)  # keeps the boxes at the top when there is no per-label table
 
         self.per_label.cellClicked.connect(self._row_clicked)
@@ -416,6 +424,81 @@ class ScoresPanel(QtWidgets.QWidget):
                 t.setItem(r, c, item)
         t.setFixedHeight(min(8, max(1, len(rows))) * 20 + t.horizontalHeader().sizeHint().height() + 4)
 
+    # ------------------------------------------------------- label confusion
+    def _build_confusion_box(self) -> QtWidgets.QGroupBox:
+        """Reference label × predicted label voxel counts (label maps only)."""
+        self.confusion_box = QtWidgets.QGroupBox("Label confusion (reference × prediction)")
+        self.confusion_summary = QtWidgets.QLabel("")
+        self.confusion_summary.setWordWrap(True)
+        self.confusion = _table(0, 4, ("Reference", "Prediction", "Voxels", "mL"))
+        self.confusion.verticalHeader().setVisible(False)
+        self.confusion.setSortingEnabled(True)
+        header = self.confusion.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.confusion.setToolTip(
+            "Every pair of reference and predicted label that share voxels (background with background "
+            "left out). Bold rows: label swaps, both masks foreground with different labels")
+        cl = QtWidgets.QVBoxLayout(self.confusion_box)
+        cl.setContentsMargins(4, 4, 4, 4)
+        cl.addWidget(self.confusion_summary)
+        cl.addWidget(self.confusion)
+        self.confusion_box.setVisible(False)
+        return self.confusion_box
+
+    def set_confusion(self, result: dict | None, names: dict, voxel_ml: float, unit: str = "mL") -> None:
+        """Show a ``label_confusion()`` dictionary; None, or masks holding only 0/1, hide the box.
+
+        One row per nonzero cell of the matrix but background × background,
+        in the matrix's order (reference label, then predicted label); swaps
+        (both foreground, different labels) are bold and summed above.
+        """
+        binary = result is None or set(result["labels"]) <= {0, 1}
+        self.confusion_box.setVisible(not binary)
+        if binary:
+            return
+        t = self.confusion
+        t.setSortingEnabled(False)
+        t.setHorizontalHeaderItem(3, QtWidgets.QTableWidgetItem(unit))
+        labels, matrix = result["labels"], result["matrix"]
+        cells = [(i, j) for i, j in zip(*matrix.nonzero()) if labels[i] or labels[j]]
+        t.setRowCount(len(cells))
+        right = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+        for r, (i, j) in enumerate(cells):
+            g, p, n = labels[i], labels[j], int(matrix[i, j])
+            # label columns sort by (this label, the other): rows of one label keep the other's order
+            items = [_SortItem(_label_text(g, names), (g, p)), _SortItem(_label_text(p, names), (p, g)),
+                     _SortItem(f"{n:,}", n), _SortItem(format_value("gt_size", n * voxel_ml), n)]
+            swap = g and p and g != p
+            for c, item in enumerate(items):
+                if c >= 2:
+                    item.setTextAlignment(right)
+                if swap:
+                    f = item.font()
+                    f.setBold(True)
+                    item.setFont(f)
+                t.setItem(r, c, item)
+        t.setSortingEnabled(True)
+        t.sortItems(0, QtCore.Qt.SortOrder.AscendingOrder)
+        t.setFixedHeight(min(10, max(1, len(cells))) * 20 + t.horizontalHeader().sizeHint().height() + 4)
+        n = result["swapped_voxels"]
+        if n:
+            top = result["pairs"][0]
+            self.confusion_summary.setText(
+                f"<b>{n:,} voxels</b> ({format_value('gt_size', n * voxel_ml)} {unit}) are foreground in both "
+                f"masks with different labels, in {len(result['pairs'])} label pair"
+                f"{'s' if len(result['pairs']) > 1 else ''}; most: reference "
+                f"{escape(_label_text(top['gt_label'], names))} as "
+                f"{escape(_label_text(top['pred_label'], names))} ({top['voxels']:,} voxels). "
+                "Foreground Dice counts these as right.")
+        else:
+            self.confusion_summary.setText("No label swaps: where both masks are foreground they agree.")
+
+    def confusion_rows(self) -> list[tuple[int, int, str, str]]:
+        """The confusion table as shown: ``(reference label, predicted label, voxels text, size text)``."""
+        t = self.confusion
+        return [(t.item(r, 0)._key[0], t.item(r, 1)._key[0], t.item(r, 2).text(), t.item(r, 3).text())
+                for r in range(t.rowCount())]
+
     def label_volume_rows(self) -> list[tuple[str, str, str, str]]:
         """The label volumes table as shown: ``(label, name, voxels, volume)`` texts per row."""
         t = self.volumes
@@ -479,6 +562,8 @@ class ScoresPanel(QtWidgets.QWidget):
         """(label, name, Dice text) of each row in display order."""
         out = []
         for r in range(self.per_label.rowCount()):
+            if not isinstance(self.per_label.item(r, 0).data(QtCore.Qt.ItemDataRole.UserRole), int):
+                continue  # a region group's row (dicegui.gui.structure_table)
             out.append((
                 int(self.per_label.item(r, 0).data(QtCore.Qt.ItemDataRole.UserRole)),
                 self.per_label.item(r, 1).text(),
@@ -488,5 +573,5 @@ class ScoresPanel(QtWidgets.QWidget):
 
     def _row_clicked(self, row: int, _col: int) -> None:
         item = self.per_label.item(row, 0)
-        if item is not None:
+        if item is not None and isinstance(item.data(QtCore.Qt.ItemDataRole.UserRole), int):
             self.labelActivated.emit(int(item.data(QtCore.Qt.ItemDataRole.UserRole)))

@@ -2,7 +2,10 @@
 
 The list is :func:`dicegui.core.regions.error_regions` of the session's masks
 for the window's focus (a label, or any foreground), in view order with the
-view's voxel spacing. N / Shift+N step through it: the view goes to the
+view's voxel spacing. For label maps on the foreground view it also lists
+label swaps (both masks foreground, different label: foreground Dice counts
+them as right, so they gain it nothing and follow the FP / FN regions of
+positive gain); fixing one gives the prediction the reference's labels. N / Shift+N step through it: the view goes to the
 slice through the region's focus voxel and pans (zoom unchanged) so that
 voxel is in the middle, with the region's box drawn around it. "Fix this
 region" adds a missed region to the prediction or deletes a false one with
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ...core.overlay import DEFAULT_CLASS_COLORS
 from ...core.regions import StaleRegionError, error_regions, fix_region
 from ..background import BackgroundJob, JobSignals
 from .edit_step import push_edit, undo_last
@@ -31,7 +35,11 @@ COLUMNS = ("#", "Kind", "Voxels", "Size", "Slices", "Dice gain")
 MAX_ROWS = 2000
 # Re-list this long after the last edit (a brush drag emits many edits).
 _RELIST_MS = 300
-_KIND_COLOURS = {"FN": QtGui.QColor(0, 114, 178), "FP": QtGui.QColor(213, 94, 0)}  # overlay's FN / FP family
+_KIND_COLOURS = {"FN": QtGui.QColor(0, 114, 178), "FP": QtGui.QColor(213, 94, 0),  # overlay's FN / FP family
+                 "swap": QtGui.QColor(*DEFAULT_CLASS_COLORS["mismatch"])}  # the overlay's "labels differ"
+_KIND_WORDS = {"FN": "missed (FN)", "FP": "false (FP)", "swap": "label swap"}
+_FIX_BUTTON = {"FN": "Add to prediction", "FP": "Delete from prediction", "swap": "Give reference labels"}
+_FIX_VERB = {"FN": "Add missed region", "FP": "Delete false region", "swap": "Relabel swapped region"}
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,8 @@ class RegionNavigator(QtWidgets.QWidget):
         self.next_button = QtWidgets.QPushButton("Next ▶")
         self.next_button.setToolTip("Next error region (N)")
         self.fix_button = QtWidgets.QPushButton("Fix this region")
-        self.fix_button.setToolTip("Add a missed (FN) region to the prediction, or delete a false (FP) one; "
-                                   "undo with Ctrl+Z / Undo")
+        self.fix_button.setToolTip("Add a missed (FN) region to the prediction, delete a false (FP) one, or give "
+                                   "a label swap the reference's labels; undo with Ctrl+Z / Undo")
         self.undo_button = QtWidgets.QPushButton("Undo")
         self.undo_button.setToolTip("Undo the last fix")
         self.prev_button.clicked.connect(self.previous)
@@ -148,9 +156,10 @@ class RegionNavigator(QtWidgets.QWidget):
         label = w.focus_label
         self._label = label
         request = _Request(self.generation, label)
+        swaps = label is None and s.is_label_map
         if s.gt.size <= self.sync_limit:
             try:
-                regions = error_regions(s.gt, s.pred, s.grid.spacing, label=label)
+                regions = error_regions(s.gt, s.pred, s.grid.spacing, label=label, swaps=swaps)
             except ValueError as exc:
                 self._show([], f"Error regions cannot be listed: {exc}")
                 return
@@ -159,7 +168,7 @@ class RegionNavigator(QtWidgets.QWidget):
             self.summary.setText(f"Finding error regions ({focus_title(w)})…")
             gt, pred, spacing, label = s.gt, s.pred, s.grid.spacing, request.label
             self.pool.start(BackgroundJob(
-                request, lambda: error_regions(gt, pred, spacing, label=label), self._signals))
+                request, lambda: error_regions(gt, pred, spacing, label=label, swaps=swaps), self._signals))
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the worker is idle and its result shown (tests, screenshots)."""
@@ -190,10 +199,12 @@ class RegionNavigator(QtWidgets.QWidget):
         if not regions:
             return f"No error regions ({focus_title(w)}): prediction and reference agree."
         n_fn = sum(r.kind == "FN" for r in regions)
-        n_fp = len(regions) - n_fn
+        n_swap = sum(r.kind == "swap" for r in regions)
+        n_fp = len(regions) - n_fn - n_swap
+        swaps = f", {n_swap} label swaps" if n_swap else ""
         extra = f" (first {MAX_ROWS} shown)" if len(regions) > MAX_ROWS else ""
         return (f"<b>{len(regions)} error regions</b> ({focus_title(w)}): {n_fn} missed (FN), "
-                f"{n_fp} false (FP){extra}; Dice now {regions[0].dice_before:.4f}. "
+                f"{n_fp} false (FP){swaps}{extra}; Dice now {regions[0].dice_before:.4f}. "
                 "Most Dice to gain first. N / Shift+N: next / previous.")
 
     def _show(self, regions, text: str) -> None:
@@ -216,7 +227,8 @@ class RegionNavigator(QtWidgets.QWidget):
                 f"{r.voxels:,}",
                 f"{r.voxels * per_voxel:.3g} {unit}",
                 f"{first}" if first == last else f"{first}–{last}",
-                f"+{r.dice_gain:.4f}",
+                # a swap gains no foreground Dice: name its labels instead
+                f"{r.pairs[0][0]} → {r.pairs[0][1]}" if r.kind == "swap" else f"+{r.dice_gain:.4f}",
             )
             for col, text_ in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text_)
@@ -262,10 +274,13 @@ class RegionNavigator(QtWidgets.QWidget):
         first, last = r.slice_range[w.plane.axis]
         where = "" if s.grid.is_2d else (f", {w.plane.name} slice {first}" if first == last
                                          else f", {w.plane.name} slices {first}–{last}")
-        kind = "missed (FN)" if r.kind == "FN" else "false (FP)"
-        self.detail.setText(f"Region {self.current + 1}: {kind}, {r.voxels:,} voxels "
-                            f"({r.voxels * s.size_per_voxel:.3g} {s.size_unit}){where}; Dice "
-                            f"{r.dice_before:.4f} → {r.dice_after:.4f} if fixed alone (+{r.dice_gain:.4f}).")
+        if r.kind == "swap":
+            effect = (f"{r.pair_text()}; foreground Dice counts it as right, fixing it repairs the "
+                      "per-label Dice of its labels.")
+        else:
+            effect = f"Dice {r.dice_before:.4f} → {r.dice_after:.4f} if fixed alone (+{r.dice_gain:.4f})."
+        self.detail.setText(f"Region {self.current + 1}: {_KIND_WORDS[r.kind]}, {r.voxels:,} voxels "
+                            f"({r.voxels * s.size_per_voxel:.3g} {s.size_unit}){where}; {effect}")
         if move:
             self._move_to(r)
         self._update_box()
@@ -324,11 +339,10 @@ class RegionNavigator(QtWidgets.QWidget):
         except ValueError as exc:
             w._report_error("Could not fix the region", str(exc))
             return False
-        verb = "Add missed region" if region.kind == "FN" else "Delete false region"
         keep = self.current
         self._fixing = True
         try:
-            push_edit(w, delta, f"{verb} ({region.voxels} voxels, Dice +{region.dice_gain:.4f})")
+            push_edit(w, delta, f"{_FIX_VERB[region.kind]} ({region.voxels} voxels, Dice +{region.dice_gain:.4f})")
         finally:
             self._fixing = False
         self.current = keep
@@ -374,8 +388,7 @@ class RegionNavigator(QtWidgets.QWidget):
         self.next_button.setEnabled(has)
         self.fix_button.setEnabled(has and self.current is not None and not self.stale)
         if self.current is not None and self.current < len(self.regions):
-            kind = self.regions[self.current].kind
-            self.fix_button.setText("Add to prediction" if kind == "FN" else "Delete from prediction")
+            self.fix_button.setText(_FIX_BUTTON[self.regions[self.current].kind])
         else:
             self.fix_button.setText("Fix this region")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from scipy import ndimage
 
 from dicegui.core.display import voxel_to_plane
@@ -137,3 +138,51 @@ def test_slices_column_follows_the_plane(demo):
     first, last = nav.regions[0].slice_range[demo.plane.axis]
     assert nav.table.item(0, 4).text() == (f"{first}" if first == last else f"{first}–{last}")
     assert nav.current == 0 and "coronal slice" in nav.detail.text()
+
+
+def test_label_swaps_are_listed_and_visited(window, tmp_path, write_nifti):
+    """A reference-1 block partly predicted as 2: one swap region, found where numpy finds it."""
+    gt = np.zeros((20, 24, 8), np.uint8)
+    gt[2:8, 2:10, 2:6] = 1
+    gt[10:16, 2:10, 2:6] = 2
+    pred = gt.copy()
+    pred[2:8, 2:5, 2:6] = 2  # swap
+    pred[17:19, 15:18, 3:5] = 2  # FP
+    folder = tmp_path / "swap"
+    folder.mkdir()
+    affine = np.diag([0.8, 1.2, 2.5, 1.0])
+    paths = {"gt": write_nifti(folder / "gt.nii.gz", gt, affine),
+             "pred": write_nifti(folder / "pred.nii.gz", pred, affine)}
+    assert window.open_paths(paths, remember=False), window.last_error
+    window.runner.cancel()
+    window.qa.show_panel("navigator")
+    window.qa.wait()
+    nav = window.qa.navigator
+    s = window.session
+    swapped = (s.gt != 0) & (s.pred != 0) & (s.gt != s.pred)
+    components, n = ndimage.label(swapped, structure=ndimage.generate_binary_structure(3, 1))
+    assert n == 1
+    assert [r.kind for r in nav.regions] == ["FP", "swap"]
+    i = 1
+    assert nav.table.item(i, 1).text() == "swap" and nav.table.item(i, 2).text() == "72"
+    assert nav.table.item(i, 5).text() == "1 → 2"
+    assert "1 label swaps" in nav.summary.text()
+    rect = nav.table.visualItemRect(nav.table.item(i, 0))
+    QTest.mouseClick(nav.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    region = nav.regions[i]
+    assert region.box == ndimage.find_objects(components)[0]
+    ijk = region.focus_voxel()
+    assert swapped[ijk]
+    index, row, col = voxel_to_plane(window.plane, ijk, s.shape)
+    assert window.index == index
+    r, c = view_centre_pixel(window.view)
+    assert abs(r - row) < 0.5 and abs(c - col) < 0.5
+    assert "label swap" in nav.detail.text() and "reference 1 → prediction 2" in nav.detail.text()
+    assert nav.fix_button.text() == "Give reference labels"
+    QTest.mouseClick(nav.fix_button, Qt.MouseButton.LeftButton)
+    assert not ((s.gt != 0) & (s.pred != 0) & (s.gt != s.pred)).any()
+    assert np.array_equal(s.pred[swapped], s.gt[swapped])
+    assert [r.kind for r in nav.regions] == ["FP"]
+    window.editor.undo()
+    assert np.array_equal((s.gt != s.pred) & (s.gt != 0) & (s.pred != 0), swapped)
+    window.editor.history.mark_discarded()
