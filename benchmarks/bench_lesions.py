@@ -122,8 +122,10 @@ def main() -> int:
 
     all_same = True
     for name, pred_labels in algorithms.items():
-        t_base, base = timed(lambda: three_regions(baseline_region, gt_labels, pred_labels, spacing))
-        t_ours, ours = timed(lambda: three_regions(ours_region, gt_labels, pred_labels, spacing))
+        t_base, base = timed(
+            lambda: three_regions(baseline_region, gt_labels, pred_labels, spacing))
+        t_ours, ours = timed(
+            lambda: three_regions(ours_region, gt_labels, pred_labels, spacing))
         agree = same(ours, base)
         all_same &= agree
         cells = "  ".join(

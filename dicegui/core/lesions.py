@@ -51,6 +51,7 @@ full-volume dilation and full-volume distance maps. Here:
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -145,35 +146,53 @@ def _union_box(boxes) -> tuple[slice, ...]:
                  for i in range(len(boxes[0])))
 
 
-def _score_lesions(zones, lesions, n_lesions, pred_cc, n_pred, spacing, percentile, penalty):
-    """Rules 3-4: one dict per lesion (``counted`` is set by the caller)."""
-    matches = _pair_counts(zones, pred_cc, n_pred)
-    overlaps = _pair_counts(lesions, pred_cc, n_pred)
-    lesion_sizes = np.bincount(lesions.ravel(), minlength=n_lesions + 1)
-    pred_sizes = np.bincount(pred_cc.ravel(), minlength=n_pred + 1)
-    lesion_boxes = ndi.find_objects(lesions, max_label=n_lesions)
-    pred_boxes = ndi.find_objects(pred_cc, max_label=n_pred)
-    matched = {k: [] for k in range(1, n_lesions + 1)}
-    for k, j in sorted(matches):
-        matched[k].append(j)
+class _Components(NamedTuple):
+    """Labelled lesions (reference voxels only) and predicted components."""
 
+    lesions: np.ndarray
+    n_lesions: int
+    pred: np.ndarray
+    n_pred: int
+
+
+def _matches(zones: np.ndarray, comps: _Components) -> dict:
+    """Rule 3: ``{lesion id: [predicted ids meeting its dilated zone]}``, ids ascending."""
+    matched = {k: [] for k in range(1, comps.n_lesions + 1)}
+    for k, j in sorted(_pair_counts(zones, comps.pred, comps.n_pred)):
+        matched[k].append(j)
+    return matched
+
+
+def _lesion_rows(comps: _Components, matched: dict, spacing, percentile, penalty) -> list:
+    """Rule 4: one dict per lesion (``counted`` is set by the caller)."""
+    overlaps = _pair_counts(comps.lesions, comps.pred, comps.n_pred)
+    lesion_sizes = np.bincount(comps.lesions.ravel(), minlength=comps.n_lesions + 1)
+    pred_sizes = np.bincount(comps.pred.ravel(), minlength=comps.n_pred + 1)
+    lesion_boxes = ndi.find_objects(comps.lesions, max_label=comps.n_lesions)
+    pred_boxes = ndi.find_objects(comps.pred, max_label=comps.n_pred)
     rows = []
-    for k in range(1, n_lesions + 1):
-        ids = matched[k]
-        size = int(lesion_sizes[k])
-        if not ids:
-            rows.append({"gt_id": k, "pred_ids": [], "voxels": size, "dice": 0.0, "hd95": penalty})
-            continue
-        inter = sum(overlaps.get((k, j), 0) for j in ids)
-        dice = 2.0 * inter / (size + int(pred_sizes[ids].sum()))
-        box = _union_box([lesion_boxes[k - 1]] + [pred_boxes[j - 1] for j in ids])
-        chosen = np.zeros(n_pred + 1, dtype=bool)
-        chosen[ids] = True
-        hd = _hd(lesions[box] == k, chosen[pred_cc[box]], spacing, percentile)
-        rows.append({"gt_id": k, "pred_ids": ids, "voxels": size, "dice": dice, "hd95": hd})
-    unmatched = sorted(set(range(1, n_pred + 1)) - {j for _, j in matches})
-    fps = [{"pred_id": j, "voxels": int(pred_sizes[j])} for j in unmatched]
-    return rows, fps
+    for k, ids in matched.items():
+        row = {"gt_id": k, "pred_ids": ids, "voxels": int(lesion_sizes[k]), "dice": 0.0,
+               "hd95": penalty}
+        if ids:
+            # matched components are disjoint: overlaps and sizes add up
+            inter = sum(overlaps.get((k, j), 0) for j in ids)
+            row["dice"] = 2.0 * inter / (row["voxels"] + int(pred_sizes[ids].sum()))
+            box = _union_box([lesion_boxes[k - 1]] + [pred_boxes[j - 1] for j in ids])
+            chosen = np.zeros(comps.n_pred + 1, dtype=bool)
+            chosen[ids] = True
+            row["hd95"] = _hd(comps.lesions[box] == k, chosen[comps.pred[box]], spacing, percentile)
+        rows.append(row)
+    return rows
+
+
+def _false_positives(comps: _Components, matched: dict) -> list:
+    """Rule 5: the predicted components no lesion matched, with their sizes."""
+    hit = np.zeros(comps.n_pred + 1, dtype=bool)
+    for ids in matched.values():
+        hit[ids] = True
+    sizes = np.bincount(comps.pred.ravel(), minlength=comps.n_pred + 1)
+    return [{"pred_id": int(j), "voxels": int(sizes[j])} for j in np.flatnonzero(~hit[1:]) + 1]
 
 
 def _summary(rows, fps, penalty) -> dict:
@@ -277,7 +296,10 @@ def lesion_wise(gt, pred, spacing=None, *, dilation=DEFAULT_DILATION,
         raise ValueError(f"gt and pred differ in shape: gt {gt.shape} vs pred {pred.shape}")
     spacing = _as_spacing(spacing, gt.ndim)
     dilation = _as_count(dilation, "dilation")
-    min_lesion_voxels = _as_real(min_lesion_voxels, "min_lesion_voxels", 0.0)
+    if not isinstance(min_lesion_voxels, numbers.Integral):  # 50 stays 50 in JSON
+        min_lesion_voxels = _as_real(min_lesion_voxels, "min_lesion_voxels", 0.0)
+    elif isinstance(min_lesion_voxels, bool) or min_lesion_voxels < 0:
+        raise ValueError(f"min_lesion_voxels must be a number >= 0, got {min_lesion_voxels!r}")
     hd_penalty = _as_real(hd_penalty, "hd_penalty", 0.0)
     percentile = _as_real(percentile, "percentile", 0.0, 100.0)
     params = {"dilation": dilation, "min_lesion_voxels": min_lesion_voxels,
@@ -289,10 +311,11 @@ def lesion_wise(gt, pred, spacing=None, *, dilation=DEFAULT_DILATION,
                 "empty": True, **params}
     gt, pred = cropped
     zones, n_lesions = _lesion_zones(gt, dilation)
-    lesions = np.where(gt, zones, 0)
     pred_cc, n_pred = ndi.label(pred, structure=ndi.generate_binary_structure(pred.ndim, pred.ndim))
-    rows, fps = _score_lesions(zones, lesions, n_lesions, pred_cc, n_pred, spacing,
-                               percentile, hd_penalty)
+    comps = _Components(np.where(gt, zones, 0), n_lesions, pred_cc, n_pred)
+    matched = _matches(zones, comps)
+    rows = _lesion_rows(comps, matched, spacing, percentile, hd_penalty)
+    fps = _false_positives(comps, matched)
     for row in rows:
         row["counted"] = row["voxels"] > min_lesion_voxels
     return {**_summary(rows, fps, hd_penalty), "lesions": rows, "fp_lesions": fps,

@@ -2,6 +2,8 @@
 straightforward full-volume implementation built on scipy and medpy."""
 from __future__ import annotations
 
+import json
+
 import medpy.metric.binary as mb
 import nibabel as nib
 import numpy as np
@@ -81,6 +83,7 @@ def test_hand_case_with_dilation_3_merges_a_and_b_and_matches_cube_3_to_c():
     assert r["lesion_hd95"] == pytest.approx(127.0)
     assert r["empty"] is False
     assert (r["dilation"], r["min_lesion_voxels"], r["hd_penalty"]) == (3, 50, 374.0)
+    assert json.loads(json.dumps(r)) == r  # plain Python numbers, ready for --format json
 
 
 def test_hand_case_with_dilation_1_keeps_a_and_b_apart_and_misses_c():
@@ -272,6 +275,8 @@ def test_masks_at_the_image_edge():
     ({"dilation": 1.5}, "dilation"),
     ({"dilation": True}, "dilation"),
     ({"min_lesion_voxels": -5}, "min_lesion_voxels"),
+    ({"min_lesion_voxels": -0.5}, "min_lesion_voxels"),
+    ({"min_lesion_voxels": None}, "min_lesion_voxels"),
     ({"hd_penalty": float("nan")}, "hd_penalty"),
     ({"hd_penalty": "374"}, "hd_penalty"),
     ({"percentile": 101}, "percentile"),
