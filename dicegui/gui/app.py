@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "cohort: the worklist window)")
     parser.add_argument("--screenshot", type=Path, metavar="PATH",
                         help="render the window after loading, save it as PNG and exit")
+    parser.add_argument("--regions", metavar="SPEC",
+                        help="region groups for this run: brats2021, brats2023, \"WT=1,2,4;TC=1,4;ET=4\" or a "
+                             "JSON file (View > Region groups sets and remembers them)")
     return parser
 
 
@@ -102,6 +105,16 @@ def main(argv: list[str] | None = None) -> int:
         print("dicegui: give either --cohort or --gt-dir/--pred-dir, not both", file=sys.stderr)
         return 2
 
+    regions = None
+    if args.regions is not None:
+        from ..core.region_groups import RegionSpecError, parse_regions
+
+        try:
+            regions = parse_regions(args.regions)
+        except RegionSpecError as exc:
+            print(f"dicegui: {exc}", file=sys.stderr)
+            return 2
+
     if args.screenshot is not None:
         _headless_screenshot_platform()
     app = _application()
@@ -111,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.dialogs_enabled = args.screenshot is None
+    if regions is not None:
+        window.structures.regions.set_groups(regions, remember=False)
     worklist = False  # a cohort table is open even if none of its cases is
     if cohort_given:
         worklist, ok = _open_cohort(window, args)

@@ -120,6 +120,12 @@ class OverlayPanel(QtWidgets.QGroupBox):
         return self.kind.currentData()
 
     def current_label(self) -> int | None:
+        """The label picked; None for the foreground and for a region group (see :meth:`current_focus`)."""
+        data = self.label.currentData()
+        return data if data is None or isinstance(data, int) else None
+
+    def current_focus(self):
+        """The picked entry: None (foreground), a label (int) or a region (``RegionFocus``)."""
         return self.label.currentData()
 
     def current_mode(self) -> str:
@@ -163,6 +169,28 @@ class OverlayPanel(QtWidgets.QGroupBox):
             self.kind.addItem(KIND_TITLES[key], key)
         del blockers
         self._kind_changed()
+
+    def set_regions(self, regions) -> None:
+        """List region groups (``RegionFocus`` items) below the labels; a picked region stays picked if still listed."""
+        blocker = QtCore.QSignalBlocker(self.label)
+        picked = self.label.currentData()
+        for i in reversed(range(self.label.count())):
+            data = self.label.itemData(i)
+            if data is not None and not isinstance(data, int):
+                self.label.removeItem(i)
+        for region in regions:
+            self.label.addItem(region.title(), region)
+            self.label.setItemData(self.label.count() - 1, "Region group: any of its labels, scored as one mask",
+                                   QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.label.setEnabled(self.label.count() > 1)
+        # by equality: findData cannot compare Python objects stored in a combo box
+        i = next((k for k in range(self.label.count()) if self.label.itemData(k) == picked), -1)
+        del blocker
+        if i >= 0:
+            self.label.setCurrentIndex(i)
+        else:
+            self.label.setCurrentIndex(0)
+            self.changed.emit()  # the region picked is gone: the focus fell back to the foreground
 
     def select_label(self, label: int | None) -> None:
         i = self.label.findData(label)

@@ -26,6 +26,8 @@ DEFAULT_UNDO_LIMIT_MB = 200
 RECOVERY_FOLDER = "recovery"
 PROTECT_KEY = "editing/protect_other_labels"
 SAVE_FOLDER_KEY = "editing/last_save_folder"
+REGIONS_KEY = "scores/regions"
+TOLERANCE_TABLE_KEY = "scores/nsd_tolerance_table"
 
 
 def configure_from_environment() -> None:
@@ -146,3 +148,34 @@ def clear_recent_cases() -> None:
     s = settings()
     s.setValue(RECENT_KEY, "[]")
     s.sync()
+
+
+def _text(key: str) -> str:
+    raw = settings().value(key, "")
+    return raw.strip() if isinstance(raw, str) else ""
+
+
+def _set_text(key: str, text: str) -> None:
+    s = settings()
+    s.setValue(key, str(text or "").strip())
+    s.sync()
+
+
+def region_groups_text() -> str:
+    """The region groups last set in the window (``WT=1,2,4;TC=1,4;ET=4``; empty: none)."""
+    return _text(REGIONS_KEY)
+
+
+def set_region_groups_text(text: str) -> None:
+    """Remember the region groups (``format_regions`` text; empty: none) for the next cases and windows."""
+    _set_text(REGIONS_KEY, text)
+
+
+def tolerance_table_text() -> str:
+    """The per-label/per-region NSD tolerances last typed (``1=3;WT=2``; empty: one tolerance for all)."""
+    return _text(TOLERANCE_TABLE_KEY)
+
+
+def set_tolerance_table_text(text: str) -> None:
+    """Remember the per-structure NSD tolerance table."""
+    _set_text(TOLERANCE_TABLE_KEY, text)

@@ -34,7 +34,8 @@ class SurfaceScores(QtCore.QObject):
     ----------
     runner : SurfaceRunner
     result : dict or None
-        ``{"result": {...}, "tolerance": mm, "label": L or None}`` shown now.
+        ``{"result": {...}, "tolerance": mm, "label": L or None}`` shown now
+        (``label`` is the window's focus: a label, a ``RegionFocus`` or None).
     request : SurfaceRequest or None
         The last request sent to the worker.
     """
@@ -64,7 +65,10 @@ class SurfaceScores(QtCore.QObject):
 
     def _key(self) -> tuple:
         w = self.window
-        return self._state(), w.focus_label, float(w.scores.tolerance.value())
+        structures = getattr(w, "structures", None)
+        tolerance = (float(w.scores.tolerance.value()) if structures is None
+                     else structures.tolerance.for_focus(w.focus))  # the focus's own, from a per-structure table
+        return self._state(), w.focus, tolerance
 
     # ------------------------------------------------------------ commands
     def reset(self) -> None:

@@ -15,24 +15,23 @@ from PySide6 import QtCore
 
 from ..core.surface import surface_distances
 from .background import BackgroundJob, JobSignals
+from .region_focus import focus_masks
 
 
 @dataclass(frozen=True)
 class SurfaceRequest:
-    """What was asked: the label (None = any foreground), tolerance (mm) and spacing."""
+    """What was asked: the focus (a label, a ``RegionFocus``, None = any foreground), tolerance (mm) and spacing."""
 
     generation: int
-    label: int | None
+    label: object
     tolerance: float
     spacing: tuple
 
 
 def _surface_of(gt: np.ndarray, pred: np.ndarray, request: SurfaceRequest) -> dict:
-    label = request.label
     # Binarising here, not in the GUI thread: on a CT-sized volume it is two
     # full passes that the window should not wait for.
-    g = gt != 0 if label is None else gt == label
-    p = pred != 0 if label is None else pred == label
+    g, p = focus_masks(gt, pred, request.label)
     return surface_distances(g, p, spacing=request.spacing, tolerance=request.tolerance)
 
 

@@ -32,7 +32,7 @@ CHOICES = (("HD95", 95.0), ("HD (maximum)", 100.0))
 class _Request:
     generation: int
     percentile: float
-    label: int | None
+    label: object  # the window's focus: a label, a region group or None
 
 
 def squeezed_pair(gt: np.ndarray, pred: np.ndarray, spacing, percentile: float):
@@ -137,8 +137,8 @@ class HdMarker(QtWidgets.QWidget):
             self._set_idle()
             return
         g, p = masks
-        self.status.setText(f"Finding the {self.title} pair ({focus_title(w)})…")
-        req = _Request(self.generation, self.percentile, w.focus_label)
+        self.status.setText(f"Finding the {self.title} pair ({focus_title(w, regions=True)})…")
+        req = _Request(self.generation, self.percentile, w.focus)
         spacing = w.session.grid.spacing
         self.pool.start(BackgroundJob(req, lambda: squeezed_pair(g, p, spacing, req.percentile), self._signals))
 
@@ -156,7 +156,7 @@ class HdMarker(QtWidgets.QWidget):
         self.pair = pair
         self.pair_label = req.label
         if pair is None:
-            self.status.setText(f"No {self.title}: a mask is empty ({focus_title(self.window)}).")
+            self.status.setText(f"No {self.title}: a mask is empty ({focus_title(self.window, regions=True)}).")
         else:
             self.status.setText(self._describe(pair))
         self._draw()
@@ -180,7 +180,7 @@ class HdMarker(QtWidgets.QWidget):
         unit = w.session.length_unit
         if w.session.grid.is_2d:
             where = "in the image"
-        text = (f"<b>{self.title} = {pair.value:.2f} {unit}</b> ({focus_title(w)}): from the {frm} border "
+        text = (f"<b>{self.title} = {pair.value:.2f} {unit}</b> ({focus_title(w, regions=True)}): from the {frm} border "
                 f"(circle) to the nearest {to} border (square), {where}.")
         if abs(pair.distance - pair.value) > 1e-9:
             text += f" Segment drawn: {pair.distance:.2f} {unit} (the nearest real voxel pair at or above it)."
@@ -258,7 +258,7 @@ class HdMarker(QtWidgets.QWidget):
             self._timer.start()
 
     def _focus_maybe_changed(self) -> None:
-        if self.show_box.isChecked() and self.window.focus_label != self.pair_label:
+        if self.show_box.isChecked() and self.window.focus != self.pair_label:
             self.request()
 
     def cancel(self) -> None:

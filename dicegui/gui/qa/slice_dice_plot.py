@@ -4,7 +4,7 @@ The values come from the core: :meth:`LiveScore.slice_dice
 <dicegui.core.live.LiveScore.slice_dice>` of the session for the whole
 foreground (maintained counts, no pass over the volume, so the plot follows
 every brush stroke), and of a :class:`~dicegui.core.live.LiveScore` of the
-focused label's two binary views when one label is focused. Slices where
+focused label's (or region group's) two binary views when one is focused. Slices where
 both masks are empty have no Dice and no point.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ def per_slice_dice(window, axis: int) -> np.ndarray:
     s = window.session
     if s is None or not s.has_scores:
         return np.zeros(0)
-    if window.focus_label is None:
+    if window.focus is None:
         return s.live.slice_dice(axis)
     g, p = focus_binary(window)
     return LiveScore(g, p).slice_dice(axis)
@@ -172,12 +172,12 @@ class SliceDiceController(QtCore.QObject):
             return
         axis = w.plane.axis
         self._axis = axis
-        self._focus = w.focus_label
+        self._focus = w.focus
         values = per_slice_dice(w, axis)
-        vol = s.volume_scores(w.focus_label)["dice"]
+        vol = w.structures.volume_scores(w.focus)["dice"]  # a region group's too
         n_empty = int(np.count_nonzero(~np.isfinite(values)))
         note = f"; {n_empty} slices without either mask have no point" if n_empty else ""
-        self.plot.set_values(values, f"<b>Dice per {w.plane.name} slice</b> ({focus_title(w)}); "
+        self.plot.set_values(values, f"<b>Dice per {w.plane.name} slice</b> ({focus_title(w, regions=True)}); "
                                      f"dashed: whole volume {vol:.4f}{note}. Click a point to go there.",
                              volume_dice=vol)
         self.plot.set_current(w.index)
@@ -189,7 +189,7 @@ class SliceDiceController(QtCore.QObject):
             self.plot.set_current(index)
 
     def _focus_maybe_changed(self) -> None:
-        if self.window.session is not None and self.window.focus_label != self._focus:
+        if self.window.session is not None and self.window.focus != self._focus:
             self._timer.start()
 
     def flush(self) -> None:

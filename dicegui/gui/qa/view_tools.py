@@ -5,6 +5,8 @@ import numpy as np
 from PySide6 import QtCore
 
 from ...core.display import Plane, voxel_to_plane
+from .. import region_focus
+from ..region_focus import focus_masks
 
 
 def pixel_centre(view, row: float, col: float) -> QtCore.QPointF:
@@ -72,19 +74,17 @@ def screen_box(plane: Plane, box, shape) -> tuple[int, int, int, int, int, int]:
 
 
 def focus_binary(window) -> tuple[np.ndarray, np.ndarray] | None:
-    """(gt, pred) as bool arrays of the window's focus (a label, or any foreground); None without scores."""
+    """(gt, pred) as bool arrays of the window's focus (a label, a region group, or any foreground); None without scores."""
     s = window.session
     if s is None or not s.has_scores:
         return None
-    label = window.focus_label
-    if label is None:
-        return s.gt != 0, s.pred != 0
-    return s.gt == label, s.pred == label
+    return focus_masks(s.gt, s.pred, window.focus)
 
 
-def focus_title(window) -> str:
-    """'all foreground' or 'label 5 liver'."""
-    label = window.focus_label
-    if label is None:
-        return "all foreground"
-    return f"label {label} {window.session.label_name(label)}".rstrip()
+def focus_title(window, regions: bool = False) -> str:
+    """'all foreground', 'label 5 liver', or with ``regions`` 'region WT (1, 2, 4)'.
+
+    Without ``regions`` the title is of ``window.focus_label``, which a
+    region group leaves at None: for the panels that score labels only.
+    """
+    return region_focus.focus_title(window.session, window.focus if regions else window.focus_label)

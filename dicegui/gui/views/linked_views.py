@@ -29,6 +29,7 @@ from PySide6 import QtCore, QtWidgets
 from ...core import overlay as ov
 from ...core.display import PLANES, SLICE_AXIS_LETTER, plane_shape, plane_spacing, plane_to_voxel, voxel_to_plane
 from ..overlay_panel import KIND_CONFUSION, KIND_GT_LABELS, KIND_PRED_LABELS
+from ..region_focus import RegionFocus, focus_masks
 from ..slice_view import SliceView
 from .crosshair import Crosshair
 from .state import ViewState
@@ -382,6 +383,10 @@ class LinkedViews(QtCore.QObject):
         panel = self.window.overlay_panel
         kind = panel.current_kind()
         if kind == KIND_CONFUSION and g is not None and p is not None:
+            focus = panel.current_focus()
+            if isinstance(focus, RegionFocus):  # a region group: TP/FP/FN of the union of its labels
+                g, p = focus_masks(g, p, focus)
+                return ov.confusion_codes(g, p, region=region)
             return ov.confusion_codes(g, p, label=panel.current_label(), label_maps=self.window.session.is_label_map,
                                       region=region)
         mask = g if kind == KIND_GT_LABELS else p if kind == KIND_PRED_LABELS else None
