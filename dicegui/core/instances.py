@@ -86,6 +86,12 @@ __all__ = ["instance_scores", "label_instances"]
 _LUT_MAX = 1 << 24
 # Pair tables up to this many cells are counted with bincount, else unique.
 _PAIR_TABLE_MAX = 1 << 24
+# Large masks are labelled cluster by cluster of occupied cells of this side
+# when few cells are occupied (see _label); else in one scipy call.
+_CELL = 8
+_SPARSE_MIN_VOXELS = 1 << 22
+_SPARSE_MAX_FILL = 0.25
+_SPARSE_MAX_CLUSTERS = 2000
 
 
 @dataclass
@@ -194,6 +200,83 @@ def _compact(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ids, (inverse + 1).astype(np.int32), counts
 
 
+def _any_blocks(a: np.ndarray, axis: int) -> np.ndarray:
+    """OR of each run of ``_CELL`` elements along ``axis`` (the last run may be short)."""
+    b = np.moveaxis(a, axis, 0)
+    m = b.shape[0] // _CELL
+    # splitting one axis in two is always a view, whatever the strides
+    parts = [b[:m * _CELL].reshape(m, _CELL, *b.shape[1:]).any(axis=1)]
+    if b.shape[0] > m * _CELL:
+        parts.append(b[m * _CELL:].any(axis=0, keepdims=True))
+    return np.moveaxis(np.concatenate(parts), 0, axis)
+
+
+def _occupied_cells(binary: np.ndarray) -> np.ndarray:
+    """Which ``_CELL``-sided cells of ``binary`` hold a foreground voxel."""
+    cells = binary
+    for axis in range(binary.ndim):  # axis 0 first: the largest, contiguous pass
+        cells = _any_blocks(cells, axis)
+    return cells
+
+
+def _first_voxels(part: np.ndarray, n: int, start: tuple[int, ...], shape) -> np.ndarray:
+    """Flat index in ``shape`` of each component's first voxel (C order)."""
+    local = np.flatnonzero(part)
+    _, first = np.unique(part.reshape(-1)[local], return_index=True)
+    coords = np.unravel_index(local[first], part.shape)
+    return np.ravel_multi_index(tuple(c + s for c, s in zip(coords, start)), shape)
+
+
+def _cluster_labels(binary, structure, clusters):
+    """Label ``binary`` one cluster of occupied cells at a time.
+
+    Returns the labels (numbered cluster by cluster), their count and each
+    component's first voxel as a flat index into ``binary``.
+    """
+    out = np.zeros(binary.shape, np.int32)
+    offset, firsts = 0, []
+    for c, cbox in enumerate(ndimage.find_objects(clusters), start=1):
+        vbox = tuple(slice(s.start * _CELL, min(s.stop * _CELL, n))
+                     for s, n in zip(cbox, binary.shape))
+        own = clusters[cbox] == c
+        for axis in range(own.ndim):
+            own = np.repeat(own, _CELL, axis=axis)
+        sub = binary[vbox] & own[tuple(slice(0, v.stop - v.start) for v in vbox)]
+        part, n = ndimage.label(sub, structure)
+        if n == 0:
+            continue
+        where = part > 0
+        out[vbox][where] = part[where] + offset
+        firsts.append(_first_voxels(part, n, tuple(v.start for v in vbox), binary.shape))
+        offset += n
+    return out, offset, np.concatenate(firsts) if firsts else np.zeros(0, np.int64)
+
+
+def _label(binary: np.ndarray, structure: np.ndarray) -> tuple[np.ndarray, int]:
+    """``scipy.ndimage.label``, skipping the empty part of a large, sparse mask.
+
+    Voxels that touch lie in the same or neighbouring cells, so a component
+    never spans two clusters of occupied cells (joined at faces, edges and
+    corners); each cluster is labelled inside its own box, restricted to its
+    own cells, and the numbers are then put back in scipy's scan order.
+    """
+    if binary.size < _SPARSE_MIN_VOXELS:
+        return ndimage.label(binary, structure)
+    cells = _occupied_cells(binary)
+    if np.count_nonzero(cells) > _SPARSE_MAX_FILL * cells.size:
+        return ndimage.label(binary, structure)
+    clusters, count = ndimage.label(cells, np.ones((3,) * binary.ndim, bool))
+    if count > _SPARSE_MAX_CLUSTERS:
+        return ndimage.label(binary, structure)
+    out, n, first = _cluster_labels(binary, structure, clusters)
+    # Within a box, C order is the global C order, so only the clusters'
+    # numbers need interleaving by their components' first voxels.
+    lut = np.zeros(n + 1, np.int32)
+    lut[np.argsort(first, kind="stable") + 1] = np.arange(1, n + 1, dtype=np.int32)
+    out[binary] = lut[out[binary]]
+    return out, n
+
+
 def _components(ids: np.ndarray, fg: np.ndarray, connectivity: int) -> np.ndarray:
     """Connected components of each nonzero value, numbered 1..n (int32 array).
 
@@ -203,7 +286,7 @@ def _components(ids: np.ndarray, fg: np.ndarray, connectivity: int) -> np.ndarra
     structure = ndimage.generate_binary_structure(ids.ndim, connectivity)
     values = np.unique(ids[fg]) if fg.any() else np.zeros(0, ids.dtype)
     if values.size <= 1:
-        return ndimage.label(fg, structure)[0]
+        return _label(fg, structure)[0]
     if int(values[-1]) >= _LUT_MAX:
         # find_objects keeps one slot per value up to the largest one
         compact = np.zeros(ids.shape, np.int32)
@@ -216,7 +299,7 @@ def _components(ids: np.ndarray, fg: np.ndarray, connectivity: int) -> np.ndarra
     boxes = ndimage.find_objects(ids)
     for v in values:
         box = boxes[int(v) - 1]
-        part, n = ndimage.label(ids[box] == v, structure)
+        part, n = _label(ids[box] == v, structure)
         where = part > 0
         out[box][where] = part[where] + offset
         offset += n

@@ -165,6 +165,27 @@ def test_component_counts_match_scipy_on_random_label_maps():
         assert ndimage.label(labels == k, full)[1] == 1
 
 
+@pytest.mark.parametrize("connectivity", [1, 2, 3])
+def test_sparse_labelling_equals_scipy(monkeypatch, connectivity):
+    # Large masks are labelled cluster by cluster of occupied cells: force that
+    # path on a small volume (odd sizes: short last cells) and on a strided view.
+    from dicegui.core import instances
+    monkeypatch.setattr(instances, "_SPARSE_MIN_VOXELS", 0)
+    monkeypatch.setattr(instances, "_SPARSE_MAX_FILL", 1.0)
+    rng = np.random.default_rng(connectivity)
+    mask = np.zeros((37, 61, 75), bool)
+    for _ in range(40):
+        z, y, x = rng.integers(0, mask.shape)
+        dz, dy, dx = rng.integers(1, 5, 3)
+        mask[max(z - dz, 0):z + dz, max(y - dy, 0):y + dy, max(x - dx, 0):x + dx] = True
+    mask |= rng.random(mask.shape) < 0.001
+    structure = ndimage.generate_binary_structure(3, connectivity)
+    for view in (mask, mask[2:, 3:-1, ::2]):
+        expected, n = ndimage.label(view, structure)
+        assert n > 20
+        assert np.array_equal(label_instances(view, connectivity=connectivity), expected)
+
+
 # ------------------------------------------------------------------ empty cases
 def test_no_instances_anywhere_is_undefined():
     z = np.zeros((4, 5, 6), np.uint8)
