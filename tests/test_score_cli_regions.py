@@ -131,3 +131,32 @@ def test_brats_xfeng_whole_tumour_is_high_while_mean_label_dice_is_low(tmp_path)
     assert doc["regions"]["WT"]["dice"] == pytest.approx(f.GetDiceCoefficient(), abs=1e-12)
     assert doc["regions"]["WT"]["dice"] > 0.98 and doc["mean_dice"] < 0.6
     assert doc["confusion"]["swapped_voxels"] == 2373
+
+
+def test_lesion_wise_worked_example_through_files(tmp_path):
+    """The README's worked example (hand numbers in tests/core/test_lesions.py), as region ET of label maps."""
+    gt = np.zeros((20, 20, 40), np.uint8)
+    pred = np.zeros_like(gt)
+    for z, y, x in ((2, 2, 2), (2, 2, 9), (2, 12, 30)):
+        gt[z:z + 4, y:y + 4, x:x + 4] = 4
+    for z, y, x in ((2, 2, 2), (2, 2, 10), (2, 12, 36)):
+        pred[z:z + 4, y:y + 4, x:x + 4] = 4
+    pred[12:15, 2:5, 30:33] = 4
+    gt[15:18, 15:18, 2:6] = 2          # oedema elsewhere: in WT, not in ET
+    pred[15:18, 15:18, 2:6] = 2
+    save(tmp_path / "g.nii.gz", gt)
+    save(tmp_path / "p.nii.gz", pred)
+    rc, out, err = run([tmp_path / "g.nii.gz", tmp_path / "p.nii.gz", "--regions", "ET=4;WT=2,4", "--lesion-wise"])
+    assert rc == 0, err
+    et = json.loads(out)["regions"]["ET"]
+    assert (et["num_tp"], et["num_fp"], et["num_fn"]) == (2, 1, 0)
+    assert et["lesion_dice"] == pytest.approx(0.875 / 3, abs=1e-12)
+    assert et["lesion_hd95"] == pytest.approx((1 + 6 + 374) / 3, abs=1e-12)
+    assert [les["voxels"] for les in et["lesions"]] == [128, 64]
+    rc, out, err = run([tmp_path / "g.nii.gz", tmp_path / "p.nii.gz", "--regions", "ET=4", "--lesion-wise",
+                        "--dilation", "1", "--format", "csv"])
+    row = next(csv.DictReader(io.StringIO(out)))
+    assert (row["regionET_num_tp"], row["regionET_num_fp"], row["regionET_num_fn"]) == ("2", "2", "1")
+    assert float(row["regionET_lesion_dice"]) == pytest.approx(0.35, abs=1e-12)
+    assert float(row["regionET_lesion_hd95"]) == pytest.approx(224.6, abs=1e-9)
+    assert "regionET_lesions" not in row

@@ -153,11 +153,9 @@ def _instance_entry(gt, pred, spacing, options: ScoreOptions) -> dict:
     from .instances import instance_scores
 
     if gt.ndim == 3 and gt.shape[2] == 1:
-        gt, pred = gt[:, :, 0], pred[:, :, 0]
-    if options.instance_labels:
-        r = instance_scores(gt, pred, instance_labels=True)
-    else:
-        r = instance_scores(gt != 0, pred != 0, instance_labels=False)
+        gt, pred, spacing = gt[:, :, 0], pred[:, :, 0], spacing[:2]
+    # label maps go in whole: components are taken per label value, as panoptica's semantic input
+    r = instance_scores(gt, pred, instance_labels=options.instance_labels, spacing=spacing)
     out = {
         "instance_precision": r["precision"], "instance_recall": r["recall"], "instance_f1": r["f1"],
         "pq": r["pq"], "sq": r["sq"], "rq": r["rq"],
