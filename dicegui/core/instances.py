@@ -284,19 +284,23 @@ def _components(ids: np.ndarray, fg: np.ndarray, connectivity: int) -> np.ndarra
     order, so a binary mask's components are numbered in raster order.
     """
     structure = ndimage.generate_binary_structure(ids.ndim, connectivity)
-    values = np.unique(ids[fg]) if fg.any() else np.zeros(0, ids.dtype)
-    if values.size <= 1:
+    top = int(ids.max()) if ids.size else 0
+    if top <= 1:
         return _label(fg, structure)[0]
-    if int(values[-1]) >= _LUT_MAX:
+    if top >= _LUT_MAX:
         # find_objects keeps one slot per value up to the largest one
         compact = np.zeros(ids.shape, np.int32)
         compact[fg] = _compact(ids[fg])[1]
-        ids, values = compact, np.arange(1, values.size + 1)
-    elif ids.dtype.kind not in "ui" or ids.dtype.itemsize > 4:
+        ids = compact
+    elif ids.dtype.itemsize > 4:
         ids = ids.astype(np.int32)
+    # the values present and their boxes in one pass, without gathering them
+    boxes = ndimage.find_objects(ids)
+    values = [k + 1 for k, box in enumerate(boxes) if box is not None]
+    if len(values) == 1:
+        return _label(fg, structure)[0]
     out = np.zeros(ids.shape, np.int32)
     offset = 0
-    boxes = ndimage.find_objects(ids)
     for v in values:
         box = boxes[int(v) - 1]
         part, n = _label(ids[box] == v, structure)
