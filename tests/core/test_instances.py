@@ -322,3 +322,12 @@ def test_panoptica_matched_example_pairs_equal_ids():
     assert r["unmatched_gt_ids"] == r["unmatched_pred_ids"]
     for key, value in PUBLISHED["unmatched_instance"].items():
         assert r[key] == pytest.approx(value, rel=1e-12), key
+
+
+def test_importing_instances_pulls_in_no_qt():
+    import subprocess
+    import sys
+    code = ("import sys, dicegui.core.instances; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))]; "
+            "sys.exit(1 if bad else 0)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
