@@ -41,6 +41,12 @@ class LabelConfusionUpdater(QtCore.QObject):
         """An edit is waiting for its recomputation."""
         return self._timer.isActive()
 
+    def swapped_voxels(self) -> int | None:
+        """Voxels foreground in both masks with different labels, or None while unknown or out of date."""
+        if self.result is None or self.pending:
+            return None
+        return int(self.result["swapped_voxels"])
+
     def refresh(self) -> None:
         """Count the label pairs of the current masks now and show them."""
         self._timer.stop()
@@ -53,6 +59,8 @@ class LabelConfusionUpdater(QtCore.QObject):
         per_voxel = s.size_per_voxel if s is not None else 1.0
         unit = s.size_unit if s is not None else "mL"
         self.window.scores.set_confusion(self.result, names, per_voxel, unit)
+        # the legend's volume count of swaps comes from here
+        self.window._update_legend()
 
     def _session_changed(self) -> None:
         self.refresh()
@@ -67,4 +75,6 @@ class LabelConfusionUpdater(QtCore.QObject):
         r = self.result
         if r is None or r["gt_labels"] == [0] or r["pred_labels"] == [0]:
             return None
-        return label_set_warning(r["gt_labels"], r["pred_labels"], self.window.session.case.label_names)
+        # background is in both by nature: the note is about structures, as dicegui score writes it
+        return label_set_warning([v for v in r["gt_labels"] if v != 0], [v for v in r["pred_labels"] if v != 0],
+                                 self.window.session.case.label_names)

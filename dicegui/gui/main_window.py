@@ -712,6 +712,10 @@ class MainWindow(QtWidgets.QMainWindow):
         codes = self.view.overlay_item.codes
         if codes is not None and self.overlay_panel.current_kind() == KIND_CONFUSION:
             slice_counts["mismatch"] = ov.mismatch_count(codes)
+        updater = getattr(self, "label_confusion", None)  # absent while the window is being built
+        swaps = updater.swapped_voxels() if updater is not None and label is None else None
+        if swaps is not None:
+            volume_counts["mismatch"] = swaps
         self.overlay_panel.set_counts(slice_counts, volume_counts)
 
     def masks_changed(self, region=None, box=None, labels=None) -> None:

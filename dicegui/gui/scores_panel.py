@@ -104,6 +104,17 @@ def _label_text(label: int, names: dict) -> str:
     return f"{label} {name}".rstrip()
 
 
+#: Widest the Name column is fitted to (px): a long organ name is elided, not
+#: allowed to push the score columns behind a horizontal scroll bar.
+_NAME_COLUMN_MAX = 120
+
+
+def _fit_columns(t: QtWidgets.QTableWidget) -> None:
+    t.resizeColumnsToContents()
+    if t.columnWidth(1) > _NAME_COLUMN_MAX:
+        t.setColumnWidth(1, _NAME_COLUMN_MAX)
+
+
 class ScoresPanel(QtWidgets.QWidget):
     """Scores of the current case.
 
@@ -197,7 +208,6 @@ class ScoresPanel(QtWidgets.QWidget):
         # Fitted once per rebuild: a ResizeToContents header measures every row
         # on every cell change, about 0.7 ms per cell, most of a dab's time.
         ph.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
-        ph.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self._per_label_rows = None  # (items by label, names, voxel size) of the rows shown
         self.per_label.setToolTip(
             "Click a row to show that label's TP / FP / FN on the slice where it is worst; click a header to sort"
@@ -214,9 +224,19 @@ class ScoresPanel(QtWidgets.QWidget):
         layout.addWidget(self.last_change)
         layout.addWidget(self.overlap)
         layout.addWidget(self.surface_box)
-        layout.addWidget(self.labels_box, 1)
+        # The per-label table and the confusion list share the height in a
+        # splitter, the table first: with both in a plain layout the confusion
+        # list of a label map took most of it and the table showed two rows.
+        self.tables = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.tables.setChildrenCollapsible(False)
+        self.tables.addWidget(self.labels_box)
+        self.tables.addWidget(self._build_confusion_box())
+        self.tables.setStretchFactor(0, 3)
+        self.tables.setStretchFactor(1, 1)
+        self._tables_sized_by_user = False
+        self.tables.splitterMoved.connect(lambda *_: setattr(self, "_tables_sized_by_user", True))
+        layout.addWidget(self.tables, 1)
         layout.insertWidget(layout.indexOf(self.last_change) + 1, self._build_volumes_box())
-        layout.insertWidget(layout.indexOf(self.labels_box) + 1, self._build_confusion_box())
         layout.addStretch(0)  # keeps the boxes at the top when there is no per-label table
 
         self.per_label.cellClicked.connect(self._row_clicked)
@@ -370,7 +390,7 @@ class ScoresPanel(QtWidgets.QWidget):
             rows[int(label)] = cells
         t.setSortingEnabled(True)
         t.sortItems(2, QtCore.Qt.SortOrder.AscendingOrder)  # worst first
-        t.resizeColumnsToContents()
+        _fit_columns(t)
         # Label colours depend on the label number only: same labels, same swatches.
         self._per_label_rows = (rows, dict(names), voxel_ml)
         self._set_mean(result, len(present))
@@ -424,6 +444,20 @@ class ScoresPanel(QtWidgets.QWidget):
                 t.setItem(r, c, item)
         t.setFixedHeight(min(8, max(1, len(rows))) * 20 + t.horizontalHeader().sizeHint().height() + 4)
 
+    def _share_tables(self) -> None:
+        # A box shown into a splitter gets its size hint, which left the
+        # per-label table two rows: a little more than half to the table
+        # until the user drags the handle.
+        if self._tables_sized_by_user or self.confusion_box.isHidden():
+            return
+        total = sum(self.tables.sizes())
+        if total > 0:
+            self.tables.setSizes([total * 11 // 20, total - total * 11 // 20])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._share_tables()
+
     # ------------------------------------------------------- label confusion
     def _build_confusion_box(self) -> QtWidgets.QGroupBox:
         """Reference label × predicted label voxel counts (label maps only)."""
@@ -442,6 +476,8 @@ class ScoresPanel(QtWidgets.QWidget):
         cl.setContentsMargins(4, 4, 4, 4)
         cl.addWidget(self.confusion_summary)
         cl.addWidget(self.confusion)
+        # its own minimum hint (~180 px) would hold the splitter handle down
+        self.confusion.setMinimumHeight(60)
         self.confusion_box.setVisible(False)
         return self.confusion_box
 
@@ -453,7 +489,10 @@ class ScoresPanel(QtWidgets.QWidget):
         (both foreground, different labels) are bold and summed above.
         """
         binary = result is None or set(result["labels"]) <= {0, 1}
+        appearing = not binary and self.confusion_box.isHidden()
         self.confusion_box.setVisible(not binary)
+        if appearing:
+            self._share_tables()
         if binary:
             return
         t = self.confusion
@@ -479,7 +518,8 @@ class ScoresPanel(QtWidgets.QWidget):
                 t.setItem(r, c, item)
         t.setSortingEnabled(True)
         t.sortItems(0, QtCore.Qt.SortOrder.AscendingOrder)
-        t.setFixedHeight(min(10, max(1, len(cells))) * 20 + t.horizontalHeader().sizeHint().height() + 4)
+        # never taller than its rows; shorter when the splitter gives the per-label table the room
+        t.setMaximumHeight(min(10, max(1, len(cells))) * 20 + t.horizontalHeader().sizeHint().height() + 4)
         n = result["swapped_voxels"]
         if n:
             top = result["pairs"][0]
@@ -556,7 +596,7 @@ class ScoresPanel(QtWidgets.QWidget):
         header = t.horizontalHeader()
         t.setSortingEnabled(True)  # re-sorts by the column and order shown in the header
         t.sortItems(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        t.resizeColumnsToContents()  # a number may have grown a digit during the stroke
+        _fit_columns(t)  # a number may have grown a digit during the stroke
 
     def per_label_rows(self) -> list[tuple[int, str, str]]:
         """(label, name, Dice text) of each row in display order."""

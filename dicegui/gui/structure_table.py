@@ -119,7 +119,7 @@ class StructureTable:
         font.setBold(True)
         first.setFont(font)
         members = ", ".join(str(v) for v in labels)
-        what = QtWidgets.QTableWidgetItem(f"region: labels {members}")
+        what = QtWidgets.QTableWidgetItem(f"= {members}")
         what.setToolTip(f"Region group {name}: any of labels {members}, scored as one mask")
         t.setItem(row, 0, first)
         t.setItem(row, 1, what)

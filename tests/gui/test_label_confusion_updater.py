@@ -74,7 +74,7 @@ def test_box_shows_the_pairs_counted_from_the_files(swap_window):
     assert bold == {(1, 2)}
     # the label-set note joins the case warnings
     assert window.banner.isVisible()
-    assert ("reference uses labels 0/1/2, prediction 0/1/2/4: label 4 only in the prediction"
+    assert ("reference uses labels 1/2, prediction 1/2/4: label 4 only in the prediction"
             in window.banner.text())
 
 
@@ -113,3 +113,13 @@ def test_binary_masks_hide_the_box_and_give_no_note(window, tmp_path, write_nift
     assert not window.scores.confusion_box.isVisible()
     assert window.label_confusion.result is None
     assert "only in the" not in window.banner.text()
+
+
+def test_legend_volume_count_of_swaps_equals_the_files(swap_window, qtbot):
+    window, _ = swap_window
+    window.label_confusion.refresh()
+    s = window.session
+    # independent count: both foreground, different label
+    expected = int(np.count_nonzero((s.gt != 0) & (s.pred != 0) & (s.gt != s.pred)))
+    assert expected > 0
+    assert window.overlay_panel.count_labels["mismatch/volume"].text() == f"{expected:,}"
