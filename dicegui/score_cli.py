@@ -492,7 +492,7 @@ def _report_keys(present: dict) -> list[str]:
     """Columns worth a summary line: headline overlap, NSD at each tolerance, region Dice, lesion-wise."""
     import re
 
-    head = [k for k in ("dice", "iou", "mean_dice", "mean_iou", "hd95", "assd") if k in present]
+    head = [k for k in ("dice", "iou", "mean_dice", "mean_iou", "mean_region_dice", "hd95", "assd") if k in present]
     nsd = [k for k in present if re.fullmatch(r"nsd(_[0-9.e+-]+mm)?", k)]
     regions = [k for k in present if re.fullmatch(r"region[A-Za-z0-9-]+_(dice|hd95|lesion_dice|lesion_hd95)", k)]
     lesion = [k for k in ("lesion_dice", "lesion_hd95", "pq", "instance_f1", "swapped_voxels") if k in present]

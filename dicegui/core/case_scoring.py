@@ -273,7 +273,8 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
         ``per_label`` ``{label: {...}}`` (overlap keys, ``absent``, surface
         and lesion keys, led by the label's ``name`` where known) and
         ``mean_dice``/``mean_iou`` over the labels present in either mask;
-        ``regions`` ``{name: {...}}`` for ``options.regions``; the lesion
+        ``regions`` ``{name: {...}}`` and ``mean_region_dice`` (over the
+        regions present in either mask) for ``options.regions``; the lesion
         keys (:data:`LESION_KEYS` plus a ``lesions`` list) of the foreground
         when lesion-wise scores are asked for a binary case; the instance
         keys (:data:`INSTANCE_KEYS`, ``instances`` detail) with
@@ -303,6 +304,8 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
         from .region_groups import missing_labels
 
         result["regions"] = _regions(gt, pred, spacing, options)
+        # what a region-ranked challenge averages: the regions' Dice (absent ones left out, as for labels)
+        result["mean_region_dice"] = _means(result["regions"])[0]
         present = set(np.unique(gt).tolist()) | set(np.unique(pred).tolist())
         for name, labels in missing_labels(options.regions, present).items():
             warnings.append(f"region {name} ({','.join(map(str, labels))}): none of its labels is in "

@@ -413,7 +413,7 @@ def _column_rank(col: str):
         return (0, ID_COLUMNS.index(col), 0, "")
     if col in TAIL_COLUMNS:
         return (5, TAIL_COLUMNS.index(col), 0, "")
-    base = (metrics.OVERLAP_KEYS + ("soft_dice",) + SURFACE_KEYS + ("mean_dice", "mean_iou")
+    base = (metrics.OVERLAP_KEYS + ("soft_dice",) + SURFACE_KEYS + ("mean_dice", "mean_iou", "mean_region_dice")
             + LESION_KEYS + INSTANCE_KEYS + ("swapped_voxels", "spacing_mm", "hd_cap_mm", "empty"))
     if col in base or _NSD_COL_RE.match(col):
         return (1, _key_rank(col, base), 0, col)
@@ -543,10 +543,13 @@ def summarize(rows: Sequence[dict], columns: Sequence[str] | None = None) -> lis
 
 
 def ranking_metric(rows: Sequence[dict]) -> str:
-    """``mean_dice`` if every scored case has it (label maps), else ``dice``."""
+    """The metric cases are ranked by: the first every scored case has of
+    ``mean_region_dice`` (region groups were scored: what region-ranked
+    challenges average), ``mean_dice`` (label maps), else ``dice``."""
     ok = [r for r in rows if r.get("status") == STATUS_OK]
-    if ok and all(_is_number(r.get("mean_dice")) and not math.isnan(r["mean_dice"]) for r in ok):
-        return "mean_dice"
+    for metric in ("mean_region_dice", "mean_dice"):
+        if ok and all(_is_number(r.get(metric)) and not math.isnan(r[metric]) for r in ok):
+            return metric
     return "dice"
 
 

@@ -59,7 +59,8 @@ INSTANCE_KEYS = frozenset({
 GROUPS = ("Foreground", "Per label", "Per region", "Lesion-wise", "Instances")
 #: Foreground columns the worklist shows by default, in this order (plain
 #: ``nsd`` stands for every ``nsd_<t>mm``).
-DEFAULT_FOREGROUND = ("mean_dice", "dice", "mean_iou", "iou", "hd95", "assd", "nsd", "hd", "fp", "fn")
+DEFAULT_FOREGROUND = ("mean_region_dice", "mean_dice", "dice", "mean_iou", "iou", "hd95", "assd", "nsd", "hd", "fp",
+                      "fn")
 
 _SCOPED = re.compile(r"^(?:label(?P<label>\d+)|region(?P<region>[A-Za-z0-9-]{1,32}))_(?P<key>.+)$")
 _NSD = re.compile(r"^nsd_(?P<tol>[0-9][0-9.eE+-]*)mm$")
@@ -68,7 +69,7 @@ _TITLES = {
     "dice": "Dice", "iou": "IoU", "accuracy": "Accuracy", "precision": "Precision",
     "sensitivity": "Sensitivity", "specificity": "Specificity", "volume_similarity": "Volume similarity",
     "tp": "TP", "fp": "FP", "fn": "FN", "tn": "TN", "soft_dice": "Soft Dice",
-    "mean_dice": "Mean Dice", "mean_iou": "Mean IoU",
+    "mean_dice": "Mean Dice", "mean_iou": "Mean IoU", "mean_region_dice": "Mean region Dice",
     "hd": "HD", "hd95": "HD95", "assd": "ASSD", "hd95_pooled": "HD95 pooled", "nsd": "NSD",
     "lesion_dice": "Lesion Dice", "lesion_hd95": "Lesion HD95",
     "num_tp": "TP lesions", "num_fp": "FP lesions", "num_fn": "FN lesions",
@@ -81,6 +82,7 @@ _TIPS = {
     "dice": "Dice", "iou": "IoU (Jaccard)", "fp": "False-positive voxels", "fn": "False-negative voxels",
     "tp": "True-positive voxels", "tn": "True-negative voxels",
     "mean_dice": "Mean Dice over the labels", "mean_iou": "Mean IoU over the labels",
+    "mean_region_dice": "Mean Dice over the region groups (e.g. BraTS WT, TC, ET)",
     "hd": "Hausdorff distance (maximum) in mm", "hd95": "HD95 in mm",
     "assd": "Average symmetric surface distance in mm", "hd95_pooled": "HD95 of the pooled distances in mm",
     "nsd": "Normalised surface Dice (tolerance not recorded in this table)",

@@ -507,7 +507,7 @@ class Cohort:
 
     # ------------------------------------------------------------- ordering
     def default_metric(self) -> str | None:
-        """``mean_dice`` when every scored case has it, else ``dice``; None if neither exists."""
+        """``mean_region_dice``, else ``mean_dice`` when every scored case has it, else ``dice``; None if none exists."""
         rows = [{"status": c.fields.get("status", cohort_mod.STATUS_OK), **c.scores}
                 for c in self._cases.values() if c.scores]
         if not rows:

@@ -47,6 +47,7 @@ def test_regions_hand_worked():
     assert (et["tp"], et["fp"], et["fn"]) == (1, 1, 1) and et["dice"] == pytest.approx(0.5)
     # WT: gt {0..4}, pred {0,1,2,4,5}: tp 4 fp 1 fn 1 -> 8/10
     assert wt["dice"] == pytest.approx(0.8) and wt["labels"] == [1, 2, 4]
+    assert r["mean_region_dice"] == pytest.approx((6 / 7 + 0.5 + 0.8) / 3)
     row = flatten(r)
     assert row["regionTC_dice"] == pytest.approx(6 / 7) and "regionTC_labels" not in row
     # the voxel the reference calls 1 and the prediction 4 is a swap (and a TC hit)

@@ -232,6 +232,11 @@ def test_worst_cases_and_ranking_metric():
             r["mean_dice"] = 1 - r["dice"]
     assert cohort.ranking_metric(rows) == "mean_dice"
     assert [r["case"] for r in cohort.worst_cases(rows, 2)] == ["e", "a"]
+    # region groups scored: their mean ranks (a label swap inside WT no longer ranks a case worst)
+    for r, v in zip([r for r in rows if r["status"] == "ok"], (0.9, 0.3, 0.95, 0.5)):
+        r["mean_region_dice"] = v
+    assert cohort.ranking_metric(rows) == "mean_region_dice"
+    assert [r["case"] for r in cohort.worst_cases(rows, 2)] == ["b", "e"]
 
 
 def test_score_case_label_map_hand_worked():
