@@ -498,6 +498,8 @@ class CohortWindow(QtWidgets.QMainWindow):
         now = set(self.shown_metrics())
         now = now | {column} if shown else now - {column}
         self._set_columns([c for c in available if c in now])
+        if shown:  # the column may land right of the visible ones: bring it into sight
+            self.table.scrollTo(self.table.model().index(max(0, self.table.currentRow()), self.columns.index(column)))
         return True
 
     def reset_columns(self) -> None:
@@ -625,7 +627,8 @@ class CohortWindow(QtWidgets.QMainWindow):
             return
         row = self.row_of(name)
         self.table.selectRow(row)
-        self.table.scrollToItem(self.table.item(row, 0))
+        # scroll to the row only: a sort or a new column must not jump back to the first columns
+        self.table.scrollToItem(self.table.item(row, max(0, self.table.columnAt(0))))
         self._show_case(name)
 
     def _selection_changed(self) -> None:

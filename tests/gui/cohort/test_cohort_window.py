@@ -378,3 +378,39 @@ def test_folders_scored_with_regions_and_tolerance_chosen_in_the_dialog(qtbot, t
     cw.sort_by("regionB_hd95")
     assert cw.shown_order() == ["swap", "same"]
     assert cw.cell_text("swap", "regionB_hd95") == "∞" and cw.cell_text("same", "regionB_hd95") == "0.00"
+
+
+def _column_in_sight(cw, column) -> bool:
+    header = cw.table.horizontalHeader()
+    i = cw.columns.index(column)
+    x = header.sectionViewportPosition(i)
+    return x >= 0 and x + header.sectionSize(i) <= cw.table.viewport().width()
+
+
+def test_a_ticked_column_comes_into_sight_and_sorting_by_it_keeps_it_there(qtbot, family_csv):
+    # a narrow window: the table scrolls sideways, as the BraTS worklist does at 1100 px
+    cw = CohortWindow()
+    qtbot.addWidget(cw)
+    cw.resize(700, 400)
+    cw.show()
+    qtbot.waitExposed(cw)
+    assert cw.open_csv(family_csv)
+    cw.select("p")
+    qtbot.mouseClick(cw.columns_button, Qt.MouseButton.LeftButton)
+    _click_menu_item(qtbot, cw.column_menu, "Per region")
+    et = _click_menu_item(qtbot, cw.column_menu.group_menu("Per region"), "Region ET").menu()
+    _click_menu_item(qtbot, et, "HD95")
+    qtbot.keyClick(et, Qt.Key.Key_Escape)
+    # the new column is appended among the region columns, right of the first screenful: scrolled to
+    assert cw.table.horizontalScrollBar().value() > 0
+    assert _column_in_sight(cw, "regionET_hd95")
+    # a click on its header (where it is now, no scrolling by the test) sorts and leaves it in sight
+    header = cw.table.horizontalHeader()
+    i = cw.columns.index("regionET_hd95")
+    before = cw.table.horizontalScrollBar().value()
+    x = header.sectionViewportPosition(i) + header.sectionSize(i) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+    assert cw.shown_order() == ["q", "t", "p", "r", "s"]  # inf worst, then 12, 4.5; nan and missing last
+    assert cw.table.horizontalScrollBar().value() == before
+    assert _column_in_sight(cw, "regionET_hd95")
+    assert header.sortIndicatorSection() == i
