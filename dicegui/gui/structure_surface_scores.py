@@ -121,7 +121,10 @@ class StructureSurfaceScores(QtCore.QObject):
         """The masks changed: values are out of date until recomputed once the hand rests."""
         if self.results is not None or self.state == "computing":
             self.generation += 1  # an answer for the masks before the edit must not look current
-            self._set_state("stale" if self.results is not None else "computing")
+            state = "stale" if self.results is not None else "computing"
+            if state != self.state:
+                # once per stroke, not per dab: redrawing 41 rows x 4 cells grey cost ~3 ms a dab
+                self._set_state(state)
         if self.window.session is not None and self.window.session.has_scores:
             self.timer.start()
 

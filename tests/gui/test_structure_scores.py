@@ -84,3 +84,30 @@ def test_per_structure_tolerances_are_used_and_said_in_the_cells(window, qtbot):
     window.overlay_panel.select_label(7)
     qtbot.waitUntil(lambda: window.scores.surface_state == "current", timeout=30000)
     assert window.scores.surface_text("nsd") == format_value("nsd", ref7["nsd"])
+
+
+def test_a_drag_greys_the_surface_columns_once_not_per_dab(window, qtbot):
+    assert window.open_demo("totalseg")
+    _measured(window, qtbot)
+    s = window.session
+    surfaces = window.structures.surfaces
+    surfaces.timer.setInterval(60000)  # no recompute during the drag
+    states = []
+    surfaces.updated.connect(lambda: states.append(surfaces.state))
+    window.editor.panel.set_label(7)
+    window.editor.set_tool("brush")
+    window.editor.panel.radius.setValue(2)
+    window.set_plane("axial")
+    window.views.set_cursor((10, 10, s.shape[2] // 2))
+    QApplication.processEvents()
+    before = int(np.count_nonzero(s.pred == 7))
+    vp = window.view.viewport()
+    points = [window.view.widget_pos_of(r, 10) for r in range(8, 40, 2)]
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+    for p in points[1:]:
+        QTest.mouseMove(vp, p)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
+    assert int(np.count_nonzero(s.pred == 7)) > before  # the drag painted
+    # one switch to "out of date" for the whole drag (the table was redrawn grey per dab before)
+    assert states == ["stale"]
+    window.editor.history.mark_discarded()
