@@ -5,7 +5,9 @@ for the window's focus (a label, or any foreground), in view order with the
 view's voxel spacing. For label maps on the foreground view it also lists
 label swaps (both masks foreground, different label: foreground Dice counts
 them as right, so they gain it nothing and follow the FP / FN regions of
-positive gain); fixing one gives the prediction the reference's labels. N / Shift+N step through it: the view goes to the
+positive gain, and "Show" lists one kind alone); fixing one gives the prediction the
+reference's labels. A region group picked in the overlay is listed as the
+foreground, and the summary says so. N / Shift+N step through it: the view goes to the
 slice through the region's focus voxel and pans (zoom unchanged) so that
 voxel is in the middle, with the region's box drawn around it. "Fix this
 region" adds a missed region to the prediction or deletes a false one with
@@ -28,6 +30,7 @@ from ...core.overlay import DEFAULT_CLASS_COLORS
 from ...core.regions import StaleRegionError, error_regions, fix_region
 from ..background import BackgroundJob, JobSignals
 from .edit_step import push_edit, undo_last
+from ..region_focus import RegionFocus
 from .view_tools import focus_title, frame_region, screen_box, screen_position
 
 COLUMNS = ("#", "Kind", "Voxels", "Size", "Slices", "Dice gain")
@@ -40,6 +43,9 @@ _KIND_COLOURS = {"FN": QtGui.QColor(0, 114, 178), "FP": QtGui.QColor(213, 94, 0)
 _KIND_WORDS = {"FN": "missed (FN)", "FP": "false (FP)", "swap": "label swap"}
 _FIX_BUTTON = {"FN": "Add to prediction", "FP": "Delete from prediction", "swap": "Give reference labels"}
 _FIX_VERB = {"FN": "Add missed region", "FP": "Delete false region", "swap": "Relabel swapped region"}
+# The "Show" filter: swaps gain no foreground Dice, so in the full list even a large one follows every
+# one-voxel FP / FN speck; a corrector fixing swaps lists them alone.
+_KIND_FILTERS = (("All kinds", None), ("Missed (FN)", "FN"), ("False (FP)", "FP"), ("Label swaps", "swap"))
 
 
 @dataclass(frozen=True)
@@ -84,9 +90,19 @@ class RegionNavigator(QtWidgets.QWidget):
         self._fixing = False
         self._label = None
         self._axis = None  # slice axis of the table's "Slices" column
+        self._found: list = []  # every region of the last listing; ``regions`` is the kind shown
 
         self.summary = QtWidgets.QLabel("")
         self.summary.setWordWrap(True)
+        self.kind_filter = QtWidgets.QComboBox()
+        for title, kind in _KIND_FILTERS:
+            self.kind_filter.addItem(title, kind)
+        self.kind_filter.setToolTip("List one kind of region only; N / Shift+N step through the list shown")
+        self.kind_filter.currentIndexChanged.connect(self._kind_changed)
+        kind_row = QtWidgets.QHBoxLayout()
+        kind_row.addWidget(QtWidgets.QLabel("Show"))
+        kind_row.addWidget(self.kind_filter)
+        kind_row.addStretch(1)
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -123,6 +139,7 @@ class RegionNavigator(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
+        layout.addLayout(kind_row)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.detail)
@@ -151,6 +168,7 @@ class RegionNavigator(QtWidgets.QWidget):
         s = w.session
         self.generation += 1
         if s is None or not s.has_scores:
+            self._found = []
             self._show([], "Error regions: open a reference and a prediction.")
             return
         label = w.focus_label
@@ -161,6 +179,7 @@ class RegionNavigator(QtWidgets.QWidget):
             try:
                 regions = error_regions(s.gt, s.pred, s.grid.spacing, label=label, swaps=swaps)
             except ValueError as exc:
+                self._found = []
                 self._show([], f"Error regions cannot be listed: {exc}")
                 return
             self._accept(request, regions)
@@ -184,28 +203,51 @@ class RegionNavigator(QtWidgets.QWidget):
 
     def _worker_failed(self, request, message: str) -> None:
         if request.generation == self.generation:
+            self._found = []
             self._show([], f"Error regions could not be listed: {message}")
 
     def _accept(self, request, regions) -> None:
         self._shown_generation = request.generation
         self.stale = False
         keep = self.current
-        self._show(regions, self._summary_text(regions))
+        self._found = list(regions)
+        self._count_kinds()
+        self._show(self._of_shown_kind(), self._summary_text(regions))
         if keep is not None and self.regions:
             self.select(min(keep, len(self.regions) - 1), move=False)
 
     def _summary_text(self, regions) -> str:
         w = self.window
         if not regions:
-            return f"No error regions ({focus_title(w)}): prediction and reference agree."
+            return f"No error regions ({self._focus_words()}): prediction and reference agree."
         n_fn = sum(r.kind == "FN" for r in regions)
         n_swap = sum(r.kind == "swap" for r in regions)
         n_fp = len(regions) - n_fn - n_swap
         swaps = f", {n_swap} label swaps" if n_swap else ""
         extra = f" (first {MAX_ROWS} shown)" if len(regions) > MAX_ROWS else ""
-        return (f"<b>{len(regions)} error regions</b> ({focus_title(w)}): {n_fn} missed (FN), "
+        return (f"<b>{len(regions)} error regions</b> ({self._focus_words()}): {n_fn} missed (FN), "
                 f"{n_fp} false (FP){swaps}{extra}; Dice now {regions[0].dice_before:.4f}. "
                 "Most Dice to gain first. N / Shift+N: next / previous.")
+
+    def _focus_words(self) -> str:
+        """What the list is of; a region group picked in the overlay is not listed on its own, so say so."""
+        w = self.window
+        if isinstance(w.focus, RegionFocus):
+            return f"all foreground, not region {w.focus.name} alone: pick a label to list its errors"
+        return focus_title(w)
+
+    def _of_shown_kind(self) -> list:
+        kind = self.kind_filter.currentData()
+        return [r for r in self._found if kind is None or r.kind == kind]
+
+    def _count_kinds(self) -> None:
+        for i, (title, kind) in enumerate(_KIND_FILTERS):
+            n = sum(kind is None or r.kind == kind for r in self._found)
+            self.kind_filter.setItemText(i, f"{title} ({n:,})")
+
+    def _kind_changed(self, _index) -> None:
+        self.current = None
+        self._show(self._of_shown_kind(), self.summary.text())
 
     def _show(self, regions, text: str) -> None:
         self.regions = list(regions)
@@ -228,7 +270,7 @@ class RegionNavigator(QtWidgets.QWidget):
                 f"{r.voxels * per_voxel:.3g} {unit}",
                 f"{first}" if first == last else f"{first}–{last}",
                 # a swap gains no foreground Dice: name its labels instead
-                f"{r.pairs[0][0]} → {r.pairs[0][1]}" if r.kind == "swap" else f"+{r.dice_gain:.4f}",
+                f"ref {r.pairs[0][0]} → pred {r.pairs[0][1]}" if r.kind == "swap" else f"+{r.dice_gain:.4f}",
             )
             for col, text_ in enumerate(cells):
                 item = QtWidgets.QTableWidgetItem(text_)
@@ -378,9 +420,14 @@ class RegionNavigator(QtWidgets.QWidget):
         self._timer.start()
 
     def _focus_maybe_changed(self) -> None:
-        if self.window.session is not None and self.window.focus_label != self._label:
+        if self.window.session is None:
+            return
+        if self.window.focus_label != self._label:
             self.current = None
             self.refresh()
+        elif not self.stale and self._shown_generation == self.generation and self._found:
+            # foreground <-> a region group: the same list, but the summary says what it is of
+            self.summary.setText(self._summary_text(self._found))
 
     def _update_buttons(self) -> None:
         has = bool(self.regions)

@@ -165,7 +165,7 @@ def test_label_swaps_are_listed_and_visited(window, tmp_path, write_nifti):
     assert [r.kind for r in nav.regions] == ["FP", "swap"]
     i = 1
     assert nav.table.item(i, 1).text() == "swap" and nav.table.item(i, 2).text() == "72"
-    assert nav.table.item(i, 5).text() == "1 → 2"
+    assert nav.table.item(i, 5).text() == "ref 1 → pred 2"
     assert "1 label swaps" in nav.summary.text()
     rect = nav.table.visualItemRect(nav.table.item(i, 0))
     QTest.mouseClick(nav.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -186,3 +186,73 @@ def test_label_swaps_are_listed_and_visited(window, tmp_path, write_nifti):
     window.editor.undo()
     assert np.array_equal((s.gt != s.pred) & (s.gt != 0) & (s.pred != 0), swapped)
     window.editor.history.mark_discarded()
+
+
+def test_show_label_swaps_alone_reaches_a_large_swap_behind_one_voxel_specks(window, tmp_path, write_nifti, qtbot):
+    """A corrector fixing a swap: the full list puts it after every FP speck; "Show: Label swaps" lists it first."""
+    gt = np.zeros((24, 24, 10), np.uint8)
+    gt[2:10, 2:12, 2:8] = 1
+    gt[12:20, 2:12, 2:8] = 2
+    pred = gt.copy()
+    pred[2:10, 2:6, 2:8] = 2  # large swap: reference 1 predicted as 2
+    pred[12:14, 2:4, 4:6] = 1  # small swap: reference 2 predicted as 1
+    specks = [(22, 20, 1), (22, 16, 3), (20, 22, 5), (16, 22, 7), (22, 22, 9)]
+    for ijk in specks:  # one-voxel false positives, each a positive (tiny) Dice gain
+        pred[ijk] = 2
+    folder = tmp_path / "swaps"
+    folder.mkdir()
+    paths = {"gt": write_nifti(folder / "gt.nii.gz", gt), "pred": write_nifti(folder / "pred.nii.gz", pred)}
+    assert window.open_paths(paths, remember=False), window.last_error
+    window.runner.cancel()
+    window.qa.show_panel("navigator")
+    window.qa.wait()
+    nav = window.qa.navigator
+    s = window.session
+    swapped = (s.gt != 0) & (s.pred != 0) & (s.gt != s.pred)
+    components, n = ndimage.label(swapped, structure=ndimage.generate_binary_structure(3, 1))
+    sizes = sorted(np.bincount(components.ravel())[1:].tolist(), reverse=True)
+    assert n == 2 and sizes == [8 * 4 * 6, 2 * 2 * 2]
+    # the full list: the five specks first, then the swaps
+    assert [r.kind for r in nav.regions] == ["FP"] * len(specks) + ["swap", "swap"]
+    # "Show" ▸ Label swaps (the arrow keys are the slice's, so the entry is picked as the other combo tests do)
+    combo = nav.kind_filter
+    assert combo.itemText(3) == "Label swaps (2)" and combo.itemText(0) == "All kinds (7)"
+    combo.setCurrentIndex(combo.findData("swap"))
+    assert combo.currentData() == "swap"
+    assert [r.voxels for r in nav.regions] == sizes and nav.table.rowCount() == 2
+    assert nav.table.item(0, 5).text() == "ref 1 → pred 2"  # reference label first, as the detail line says
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_N)
+    big = components == components[nav.regions[0].focus_voxel()]
+    assert int(big.sum()) == sizes[0] and nav.current == 0
+    assert window.index == voxel_to_plane(window.plane, nav.regions[0].focus_voxel(), s.shape)[0]
+    QTest.mouseClick(nav.fix_button, Qt.MouseButton.LeftButton)
+    assert np.array_equal(s.pred[big], s.gt[big])
+    # still only swaps: the small one is left, and the filter stays on
+    assert combo.currentData() == "swap" and [r.voxels for r in nav.regions] == [sizes[1]]
+    assert combo.itemText(3) == "Label swaps (1)"
+    window.editor.history.mark_discarded()
+
+
+def test_a_region_group_picked_in_the_overlay_is_named_in_the_navigator_summary(window, tmp_path, write_nifti):
+    gt = np.zeros((16, 16, 6), np.uint8)
+    gt[2:8, 2:8, 1:5] = 1
+    gt[8:14, 2:8, 1:5] = 4
+    pred = gt.copy()
+    pred[2:8, 2:4, 1:5] = 0
+    folder = tmp_path / "wt"
+    folder.mkdir()
+    paths = {"gt": write_nifti(folder / "gt.nii.gz", gt), "pred": write_nifti(folder / "pred.nii.gz", pred)}
+    assert window.open_paths(paths, remember=False), window.last_error
+    window.runner.cancel()
+    window.structures.regions.set_groups({"TC": (1, 4)}, remember=False)
+    window.qa.show_panel("navigator")
+    window.qa.wait()
+    nav = window.qa.navigator
+    assert "(all foreground)" in nav.summary.text()
+    combo = window.overlay_panel.label
+    combo.setCurrentIndex(combo.count() - 1)  # the last entry: region TC
+    assert "region TC" in combo.currentText()
+    assert "not region TC alone" in nav.summary.text()
+    combo.setCurrentIndex(0)
+    assert "(all foreground)" in nav.summary.text()
