@@ -7,7 +7,9 @@ afterwards; ``dicegui --regions ...`` sets them from the command line.
 
 Neither ITK-SNAP nor 3D Slicer adds region groups by itself, so a case whose
 labels are exactly a preset's (``{1, 2, 4}``: BraTS 2021) gets an offer in
-the per-label box, not groups it did not ask for.
+the per-label box, not groups it did not ask for; and a preset remembered
+from such a case, on a case with labels outside it (an abdominal CT opened
+after a brain tumour), gets a note offering to drop it.
 """
 from __future__ import annotations
 
@@ -162,9 +164,35 @@ class RegionGroups(QtCore.QObject):
                 if missing:
                     text = "; ".join(f"region {n} ({', '.join(map(str, m))})" for n, m in missing.items())
                     text += ": none of its labels is in either mask. Check the convention (View ▸ Region groups…)"
+                else:
+                    text = self._foreign_preset_note(s.labels)
         self.note.setText(text)
         self.note.setVisible(bool(text))
+
+    def _foreign_preset_note(self, labels) -> str:
+        """A preset's regions (remembered from another case) on a case with labels outside the preset.
+
+        The groups apply to every case opened after they were set, so the BraTS
+        regions of a brain case would turn up as "WT = spleen, kidney, gallbladder"
+        on an abdominal one without a word.
+        """
+        key = next((k for k, v in PRESETS.items()
+                    if self.groups == {n: tuple(m) for n, m in v.items()}), None)
+        if key is None:
+            return ""
+        grouped = {m for members in self.groups.values() for m in members}
+        outside = sorted(int(v) for v in labels if int(v) not in grouped)
+        if not outside:
+            return ""
+        shown = ", ".join(map(str, outside[:6])) + (f", … ({len(outside)} labels)" if len(outside) > 6 else "")
+        return (f"Regions {'/'.join(self.groups)} ({PRESET_TITLES[key].split(' (')[0]}, remembered) hold none of "
+                f"labels {shown}: another convention? "
+                "<a href='none'>no regions</a> · <a href='dialog'>change…</a>")
 
     def _link(self, key: str) -> None:
         if key in PRESETS:
             self.set_groups(parse_regions(key))
+        elif key == "none":
+            self.set_groups({})
+        elif key == "dialog":
+            self.open_dialog()

@@ -161,3 +161,25 @@ def test_a_stroke_updates_the_region_rows_at_its_end(window, qtbot, brats_like):
     ref = _dice(np.isin(s.gt, (1, 2, 4)), np.isin(s.pred, (1, 2, 4)))
     assert window.structures.table.cell_text("WT", "dice") == f"{ref:.4f}" != before
     window.editor.history.mark_discarded()
+
+
+def test_a_preset_remembered_from_a_brain_case_is_flagged_on_the_abdominal_demo(window, qtbot, brats_like):
+    # set on the BraTS-like case through the dialog: no note there, its labels are the preset's
+    assert window.open_paths(brats_like, remember=False)
+    _use_dialog(window, qtbot, preset="brats2021")
+    regions = window.structures.regions
+    assert not regions.note.isVisibleTo(window)
+    # the abdominal demo next: WT/TC/ET would be unions of spleen, kidney and gallbladder
+    assert window.open_demo("totalseg")
+    s = window.session
+    outside = sorted((set(np.unique(s.gt).tolist()) | set(np.unique(s.pred).tolist())) - {0, 1, 2, 4})
+    assert regions.note.isVisibleTo(window)
+    text = regions.note.text()
+    assert "BraTS 2021" in text and f"({len(outside)} labels)" in text
+    assert "labels " + ", ".join(str(v) for v in outside[:6]) in text
+    assert "ET" in window.structures.table.row_keys()
+    regions.note.linkActivated.emit("none")  # the note's "no regions" link
+    assert regions.groups == {} and not regions.note.isVisibleTo(window)
+    assert all(not isinstance(window.overlay_panel.label.itemData(i), RegionFocus)
+               for i in range(window.overlay_panel.label.count()))
+    window.editor.history.mark_discarded()
