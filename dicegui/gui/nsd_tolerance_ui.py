@@ -9,7 +9,9 @@ valid table stays in force.
 
 A tolerance below the largest voxel spacing makes NSD count only exact
 border agreement; the warning line says so
-(:func:`dicegui.core.tolerances.below_voxel_warning`).
+(:func:`dicegui.core.tolerances.below_voxel_warning`). So does a key that is
+neither a label nor a region of the open case (``liver=2``: keys are label
+numbers), which would otherwise leave that structure at the default unseen.
 """
 from __future__ import annotations
 
@@ -37,6 +39,8 @@ class ToleranceTable(QtCore.QObject):
         self.panel = panel
         self.spacing = None
         self._by_key: dict = {}
+        self._labels: dict | None = None  # {label: name} of the open case; None: no case
+        self._regions: set = set()
         self.edit = QtWidgets.QLineEdit()
         self.edit.setPlaceholderText("per label / region, e.g. 1=3;2=1.5;WT=2")
         self.edit.setToolTip(
@@ -77,6 +81,28 @@ class ToleranceTable(QtCore.QObject):
         self.spacing = None if spacing is None else tuple(float(s) for s in spacing)
         self._show_warning()
 
+    def set_structures(self, labels: dict | None, regions=()) -> None:
+        """Labels (``{value: name}``) and region names of the open case; None: no case."""
+        self._labels = None if labels is None else {int(k): str(v or "") for k, v in labels.items()}
+        self._regions = set(regions)
+        self._show_warning()
+
+    def _unknown_keys(self) -> str | None:
+        """The warning for keys that name no label or region of the case (None when all do)."""
+        if self._labels is None:
+            return None
+        unknown = [k for k in self._by_key
+                   if not (isinstance(k, int) and k in self._labels) and str(k) not in self._regions]
+        if not unknown:
+            return None
+        by_name = {v.lower(): k for k, v in self._labels.items() if v}
+        parts = []
+        for k in unknown:
+            hint = by_name.get(str(k).lower())
+            parts.append(f"'{k}' (label {hint}: write {hint}={self._by_key[k]:g})" if hint is not None else f"'{k}'")
+        return (f"per-structure tolerance: {', '.join(parts)} is no label number or region of this case; "
+                "the default is used there")
+
     # -------------------------------------------------------------- editing
     def _parse(self, text: str, quiet: bool = False) -> str | None:
         """Take ``text`` as the table; the error message when it does not parse."""
@@ -116,6 +142,9 @@ class ToleranceTable(QtCore.QObject):
         error = getattr(self, "_error", None)
         if error:
             parts.append(error)
+        unknown = self._unknown_keys()
+        if unknown:
+            parts.append(unknown)
         if self.spacing is not None:
             below = below_voxel_warning(self.tolerances(), self.spacing)
             if below:

@@ -144,6 +144,7 @@ class StructureScores(QtCore.QObject):
             self._editor_connected = True
         self.surfaces.reset()
         self.tolerance.set_spacing(s.grid.spacing if s is not None and s.has_scores else None)
+        self._tell_tolerance_structures()
         self.window.overlay_panel.set_regions(self.region_focuses())
         self.regions.update_note()
         self.count()
@@ -155,10 +156,20 @@ class StructureScores(QtCore.QObject):
         if w.session is None:
             return
         self.count()
+        self._tell_tolerance_structures()
         w.overlay_panel.set_regions(self.region_focuses())
         w._update_volume_scores()
         self.surfaces.recompute()
         w.request_surface()
+
+    def _tell_tolerance_structures(self) -> None:
+        """The tolerance table names a key that is no label or region of this case in its warning."""
+        s = self.window.session
+        if s is None or not s.has_scores or not s.is_label_map:
+            self.tolerance.set_structures(None)
+            return
+        self.tolerance.set_structures({k: s.label_name(k) for k in s.labels},
+                                      [r.name for r in self.region_focuses()])
 
     def _tolerances_changed(self, table: bool = True) -> None:
         if self.window.session is None:

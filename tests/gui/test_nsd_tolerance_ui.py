@@ -41,3 +41,25 @@ def test_typed_table_is_checked_remembered_and_sets_the_default(window):
     assert "'six' is not a distance in mm" in tol.warning_text()
     assert tol.tolerances().for_key(7) == 6.0  # the last valid table stays in force
     assert app_settings.tolerance_table_text() == "*=4;7=6;WT=2"
+
+
+def test_a_key_that_is_no_label_or_region_of_the_case_is_named(window):
+    assert window.open_demo("totalseg")
+    s = window.session
+    liver = next(k for k in s.labels if s.label_name(k) == "liver")
+    absent = max(s.labels) + 1
+    tol = window.structures.tolerance
+    window.scores.tolerance.setValue(3.0)  # no below-voxel warning in the way
+    _type(tol.edit, f"1=3;liver=4;{absent}=5")
+    text = tol.warning_text()
+    assert f"'liver' (label {liver}: write {liver}=4)" in text and f"'{absent}'" in text
+    assert "'1'" not in text and "the default is used there" in text
+    assert tol.tolerances().for_key(liver) == 3.0  # indeed the default: the name keys nothing
+    _type(tol.edit, f"1=3;{liver}=4")
+    assert not tol.warning.isVisibleTo(window)
+    # a region name is a key once the region exists
+    _type(tol.edit, "KID=4")
+    assert "'KID'" in tol.warning_text()
+    window.structures.regions.set_groups({"KID": (2, 3)}, remember=False)
+    assert not tol.warning.isVisibleTo(window)
+    window.structures.regions.set_groups({}, remember=False)
