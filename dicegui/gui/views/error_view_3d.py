@@ -25,7 +25,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.surface_mesh import (default_limit, diverging_colors, error_surface, hit_voxel, ray_mesh_hit,
                                   vertex_normals)
+from ...core.region_groups import region_mask
 from ..background import BackgroundJob, JobSignals
+from ..region_focus import RegionFocus
 
 #: Quiet time after the last edit before the meshes are rebuilt.
 REBUILD_MS = 600
@@ -77,8 +79,16 @@ class _Built:
         self.ref_normals = vertex_normals(surface.ref_vertices, surface.ref_faces)
 
 
+def _focus_masks(gt, pred, focus):
+    """(gt, pred, label) for :func:`error_surface`: a region group becomes its two union masks."""
+    if isinstance(focus, RegionFocus):
+        return tuple(None if m is None else region_mask(m, focus.labels) for m in (gt, pred)) + (None,)
+    return gt, pred, focus
+
+
 def _build(gt, pred, spacing, label) -> _Built:
-    """Worker thread: meshes, distances, colours and normals of the current masks."""
+    """Worker thread: meshes, distances, colours and normals of the current masks (a label or a region)."""
+    gt, pred, label = _focus_masks(gt, pred, label)
     return _Built(error_surface(gt, pred, spacing, label))
 
 
@@ -255,6 +265,7 @@ class ErrorView3D(QtWidgets.QWidget):
         return len(self._shape) != 3 or min(self._shape) < 2
 
     def set_label(self, label) -> None:
+        """Show one label (int), a region group (:class:`RegionFocus`) or, with None, any foreground."""
         if label != self._label:
             self._label = label
             self.request_rebuild(now=True)
@@ -409,12 +420,16 @@ class ErrorView3D(QtWidgets.QWidget):
                 hits.append((hit[0], hit[1], mask))
         if hits:
             _, point, mask = min(hits, key=lambda h: h[0])
+            mask, _, label = _focus_masks(mask, None, self._label)
             # the mesh's grid may be pooled: look as far as one block for the mask's voxel
-            self.voxelPicked.emit(hit_voxel(point, mask, self._spacing, self._label, reach=s.step))
+            self.voxelPicked.emit(hit_voxel(point, mask, self._spacing, label, reach=s.step))
 
     def _set_caption(self, updating: bool = False) -> None:
         label = self._label
-        what = "all foreground" if label is None else f"label {label} {self._names.get(label, '')}".rstrip()
+        if isinstance(label, RegionFocus):
+            what = label.title()
+        else:
+            what = "all foreground" if label is None else f"label {label} {self._names.get(label, '')}".rstrip()
         s = self.surface
         parts = [f"3-D: {what}"]
         if s is not None:

@@ -173,14 +173,14 @@ class LinkedViews(QtCore.QObject):
         self.cursorMoved.connect(self.error_view.set_cursor)
         w.sessionChanged.connect(self._error_view_case)
         w.masksEdited.connect(self.error_view.masks_edited)
-        w.overlay_panel.changed.connect(lambda: self.error_view.set_label(w.focus_label))
+        w.overlay_panel.changed.connect(lambda: self.error_view.set_label(w.focus))
 
     def _error_view_case(self) -> None:
         s = self.window.session
         if s is None or s.grid.is_2d:
             self.error_view.set_case(None, None, (1.0, 1.0, 1.0))
             return
-        self.error_view._label = self.window.focus_label
+        self.error_view._label = self.window.focus
         self.error_view.set_case(s.gt, s.pred, s.grid.spacing, s.case.label_names)
         if self.state is not None:
             self.error_view.set_cursor(self.state.cursor)

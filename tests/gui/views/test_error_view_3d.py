@@ -299,3 +299,41 @@ def test_draws_and_picks_under_xvfb(tmp_path):
                          capture_output=True, text=True, timeout=180, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "PIXELS" in out.stdout and "PICKED" in out.stdout and "DRAGGED" in out.stdout
+
+
+def test_a_region_group_picked_in_the_overlay_is_meshed_as_its_union(views_window, tmp_path, views_case,
+                                                                      write_nifti):
+    import nibabel as nib
+
+    from dicegui.gui.region_focus import RegionFocus
+
+    w = views_window
+    ev = w.views.error_view
+    gt = np.asarray(nib.load(views_case["gt"]).dataobj).copy()
+    pred = np.asarray(nib.load(views_case["pred"]).dataobj).copy()
+    gt[:20] *= 4  # labels 4 and 1: the region "TC" = 1, 4 is the whole of each mask
+    pred[:18] *= 4  # ... with the label boundary two voxels off in the prediction (a swap inside TC)
+    affine = nib.load(views_case["gt"]).affine
+    labelled = {"image": views_case["image"], "gt": write_nifti(tmp_path / "gt4.nii.gz", gt, affine),
+                "pred": write_nifti(tmp_path / "pred4.nii.gz", pred, affine)}
+    assert w.open_paths(labelled, remember=False)
+    w.structures.regions.set_groups({"TC": (1, 4), "ET": (4,)}, remember=False)
+    combo = w.overlay_panel.label
+    combo.setCurrentIndex(next(i for i in range(combo.count())
+                               if isinstance(combo.itemData(i), RegionFocus) and combo.itemData(i).name == "ET"))
+    assert ev.wait_for_mesh()
+    s = w.session
+    assert "region ET (4)" in ev.caption.text()
+    ref = error_surface(s.gt == 4, s.pred == 4, s.grid.spacing)
+    np.testing.assert_array_equal(ev.surface.pred_vertices, ref.pred_vertices)
+    np.testing.assert_array_equal(ev.surface.pred_distance_mm, ref.pred_distance_mm)
+    combo.setCurrentIndex(next(i for i in range(combo.count())
+                               if isinstance(combo.itemData(i), RegionFocus) and combo.itemData(i).name == "TC"))
+    assert ev.wait_for_mesh()
+    assert "region TC (1, 4)" in ev.caption.text()
+    union = error_surface(np.isin(s.gt, (1, 4)), np.isin(s.pred, (1, 4)), s.grid.spacing)
+    np.testing.assert_array_equal(ev.surface.pred_vertices, union.pred_vertices)
+    np.testing.assert_array_equal(ev.surface.pred_distance_mm, union.pred_distance_mm)
+    # the union hides the swap: its surface is the foreground's, unlike label 4's alone
+    assert len(union.pred_vertices) != len(ref.pred_vertices)
+    w.structures.regions.set_groups({}, remember=False)
