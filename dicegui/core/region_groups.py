@@ -17,12 +17,13 @@ table columns, so ``_`` is kept for the column separator).
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 import numpy as np
+
+from .spec_files import read_json_spec
 
 #: Conventions in common use. BraTS 2021 (and earlier): 1 necrosis / non-
 #: enhancing core, 2 oedema, 4 enhancing; BraTS 2023 renumbered enhancing to 3.
@@ -31,10 +32,11 @@ PRESETS = {
     "brats2023": {"WT": (1, 2, 3), "TC": (1, 3), "ET": (3,)},
 }
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$", re.ASCII)
 _MAX_LABEL = 2**32 - 1
-# A regions file is a few lines; anything far larger is not one.
-_MAX_FILE_BYTES = 1 << 20
+#: More groups than this is not a convention but a generated file: each group
+#: is a full-volume mask and a dozen table columns per case.
+MAX_REGIONS = 256
 # Below this label value a lookup table beats np.isin by far (one gather).
 _LUT_LIMIT = 1 << 16
 
@@ -43,33 +45,45 @@ class RegionSpecError(ValueError):
     """A region specification (text, preset or file) cannot be used."""
 
 
+def _short(value) -> str:
+    # a hostile file may hold a 4,000-digit number or a long string: the message stays one short line
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _label(value, name: str, where: str) -> int:
     if isinstance(value, bool):
         raise RegionSpecError(f"{where}: region {name!r} lists {value!r}, not a label number")
     if isinstance(value, str):
         text = value.strip()
-        if not text.isdigit():
-            raise RegionSpecError(f"{where}: region {name!r} lists {value!r}, not a whole number >= 1")
+        # ASCII digits only: str.isdigit() also says yes to '²' (int() refuses it) and '٣' (int() reads 3)
+        if not (text.isascii() and text.isdigit()) or len(text) > 10:
+            raise RegionSpecError(f"{where}: region {name!r} lists {_short(value)}, not a whole number >= 1")
         value = int(text)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int):
-        raise RegionSpecError(f"{where}: region {name!r} lists {value!r}, not a label number")
+        raise RegionSpecError(f"{where}: region {name!r} lists {_short(value)}, not a label number")
     if not 1 <= value <= _MAX_LABEL:
         raise RegionSpecError(
-            f"{where}: region {name!r} lists label {value}; labels are 1 to {_MAX_LABEL} (0 is background)")
+            f"{where}: region {name!r} lists label {_short(value)}; labels are 1 to {_MAX_LABEL} (0 is background)")
     return value
 
 
 def _checked(groups: dict, where: str) -> dict[str, tuple[int, ...]]:
     if not groups:
         raise RegionSpecError(f"{where}: no region given")
+    if len(groups) > MAX_REGIONS:
+        raise RegionSpecError(f"{where}: {len(groups)} regions; at most {MAX_REGIONS} can be scored")
     out: dict[str, tuple[int, ...]] = {}
     for name, labels in groups.items():
         name = str(name).strip()
         if not _NAME_RE.match(name):
             raise RegionSpecError(
-                f"{where}: region name {name!r} must be 1-32 letters, digits or '-' (it becomes a column name)")
+                f"{where}: region name {_short(name)} must be 1-32 letters, digits or '-' (it becomes a column name)")
+        if name.isdigit():
+            # a tolerance table reads "2=1.5" as label 2, so region "2" could never get its own tolerance
+            raise RegionSpecError(f"{where}: region name {name!r} is a label number; give it a name with a letter")
         if name in out:
             raise RegionSpecError(f"{where}: region {name!r} is given twice")
         if isinstance(labels, (int, str)) and not isinstance(labels, bool):
@@ -101,15 +115,7 @@ def _parse_text(text: str) -> dict:
 
 def _parse_file(path: Path) -> dict:
     where = str(path)
-    try:
-        size = path.stat().st_size
-        if size > _MAX_FILE_BYTES:
-            raise RegionSpecError(f"{where}: {size} bytes is too large for a regions file")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RegionSpecError(f"{where}: cannot be read ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RegionSpecError(f"{where}: not a JSON regions file ({exc})") from None
+    data = read_json_spec(path, "regions file", RegionSpecError)
     if isinstance(data, dict) and isinstance(data.get("regions"), dict):
         data = data["regions"]
     if not isinstance(data, dict):
@@ -136,9 +142,11 @@ def parse_regions(spec) -> dict[str, tuple[int, ...]]:
     Raises
     ------
     RegionSpecError
-        Unknown form, bad names (letters, digits, ``-``), labels that are not
-        whole numbers 1 .. 2**32-1, an empty region, a name given twice, or a
-        file that cannot be read (named in the message).
+        Unknown form, bad names (letters, digits, ``-``; not digits alone),
+        labels that are not whole numbers 1 .. 2**32-1, an empty region, a
+        name given twice, more than :data:`MAX_REGIONS` regions, or a file
+        that cannot be read or is not a small JSON file
+        (:func:`dicegui.core.spec_files.read_json_spec`; named in the message).
 
     Examples
     --------
@@ -156,7 +164,8 @@ def parse_regions(spec) -> dict[str, tuple[int, ...]]:
     text = spec.strip()
     if text.lower() in PRESETS:
         return {k: tuple(v) for k, v in PRESETS[text.lower()].items()}
-    if "=" not in text and (text.lower().endswith(".json") or Path(text).is_file()):
+    if "=" not in text and (text.lower().endswith(".json") or os.path.lexists(text)):
+        # any existing path (a pipe, a device, a link loop) is read as a file and refused as one
         return _parse_file(Path(text))
     return _parse_text(text)
 

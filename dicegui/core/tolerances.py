@@ -17,17 +17,19 @@ or as a JSON file ``{"default": 2.0, "1": 3.0, "WT": 1.0}``.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .spec_files import read_json_spec
+
 #: The tolerance used when none is given (mm).
 DEFAULT_TOLERANCE = 1.0
-_KEY_RE = re.compile(r"^(\*|default|\d+|[A-Za-z0-9-]{1,32})$")
-_MAX_FILE_BYTES = 1 << 20
+# ASCII only: \d would also take '٣' (int() reads 3) and '²' (int() refuses it)
+_KEY_RE = re.compile(r"^(\*|default|\d{1,10}|[A-Za-z0-9-]{1,32})$", re.ASCII)
+_MAX_LABEL = 2**32 - 1
 
 
 class ToleranceSpecError(ValueError):
@@ -67,14 +69,31 @@ class Tolerances:
         return ";".join(parts)
 
 
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _distance(value, where: str) -> float:
     try:
         mm = float(value)
-    except (TypeError, ValueError):
-        raise ToleranceSpecError(f"{where}: {value!r} is not a distance in mm") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int of 400 digits
+        raise ToleranceSpecError(f"{where}: {_short(value)} is not a distance in mm") from None
     if isinstance(value, bool) or not math.isfinite(mm) or mm < 0:
-        raise ToleranceSpecError(f"{where}: {value!r} is not a non-negative distance in mm")
+        raise ToleranceSpecError(f"{where}: {_short(value)} is not a non-negative distance in mm")
     return mm
+
+
+def _normal_key(key: str, where: str):
+    """``"*"``/``"default"`` → None, ``"02"`` → 2, a region name as it is."""
+    if key in ("*", "default"):
+        return None
+    if not key.isdigit():
+        return key
+    label = int(key)
+    if not 1 <= label <= _MAX_LABEL:
+        raise ToleranceSpecError(f"{where}: label {key} is not a label 1 to {_MAX_LABEL}")
+    return label
 
 
 def _table(pairs, where: str) -> Tolerances:
@@ -85,28 +104,23 @@ def _table(pairs, where: str) -> Tolerances:
         key = str(key).strip()
         if not _KEY_RE.match(key):
             raise ToleranceSpecError(
-                f"{where}: {key!r} is not a label number, a region name or '*'/'default'")
-        if key in seen:
+                f"{where}: {_short(key)} is not a label number, a region name or '*'/'default'")
+        normal = _normal_key(key, where)
+        # "1" and "01", or "*" and "default", name one entry: the second would silently win
+        if normal in seen:
             raise ToleranceSpecError(f"{where}: {key!r} is given twice")
-        seen.add(key)
+        seen.add(normal)
         mm = _distance(value, f"{where} ({key})")
-        if key in ("*", "default"):
+        if normal is None:
             default = mm
         else:
-            by_key[int(key) if key.isdigit() else key] = mm
+            by_key[normal] = mm
     return Tolerances(default, by_key)
 
 
 def _from_file(path: Path) -> Tolerances:
     where = str(path)
-    try:
-        if path.stat().st_size > _MAX_FILE_BYTES:
-            raise ToleranceSpecError(f"{where}: too large for a tolerance file")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ToleranceSpecError(f"{where}: cannot be read ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ToleranceSpecError(f"{where}: not a JSON tolerance file ({exc})") from None
+    data = read_json_spec(path, "tolerance file", ToleranceSpecError)
     if isinstance(data, dict) and isinstance(data.get("tolerances"), dict):
         data = data["tolerances"]
     if not isinstance(data, dict):
@@ -130,8 +144,10 @@ def parse_tolerances(spec) -> Tolerances:
     ------
     ToleranceSpecError
         A value that is not a finite distance >= 0, a key that is neither a
-        label number nor a region name, a key given twice, or a file that
-        cannot be read (named in the message).
+        label number (1 .. 2**32-1) nor a region name, a key given twice
+        (``1`` and ``01``, ``*`` and ``default`` count as the same), or a
+        file that cannot be read or is not a small JSON file
+        (:func:`dicegui.core.spec_files.read_json_spec`; named in the message).
 
     Examples
     --------
@@ -151,7 +167,8 @@ def parse_tolerances(spec) -> Tolerances:
         raise ToleranceSpecError(f"--tolerance: {spec!r} is not a distance or a table")
     text = spec.strip()
     if "=" not in text:
-        if text.lower().endswith(".json") or (text and Path(text).is_file()):
+        if text.lower().endswith(".json") or (text and not _is_number(text) and os.path.lexists(text)):
+            # any existing path (a pipe, a device, a link loop) is read as a file and refused as one
             return _from_file(Path(text))
         return Tolerances(_distance(text, "--tolerance"))
     pairs = []
@@ -163,6 +180,14 @@ def parse_tolerances(spec) -> Tolerances:
             raise ToleranceSpecError(f"--tolerance: {part.strip()!r} is not key=mm (example: \"1=3.0;2=1.5\")")
         pairs.append((key, value.strip()))
     return _table(pairs, "--tolerance")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def nsd_key(tolerance: float) -> str:
