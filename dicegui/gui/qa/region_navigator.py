@@ -98,6 +98,8 @@ class RegionNavigator(QtWidgets.QWidget):
         for title, kind in _KIND_FILTERS:
             self.kind_filter.addItem(title, kind)
         self.kind_filter.setToolTip("List one kind of region only; N / Shift+N step through the list shown")
+        # the counts in the entries grow after the first listing: keep them readable
+        self.kind_filter.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind_filter.currentIndexChanged.connect(self._kind_changed)
         kind_row = QtWidgets.QHBoxLayout()
         kind_row.addWidget(QtWidgets.QLabel("Show"))
