@@ -231,6 +231,11 @@ def test_show_label_swaps_alone_reaches_a_large_swap_behind_one_voxel_specks(win
     # still only swaps: the small one is left, and the filter stays on
     assert combo.currentData() == "swap" and [r.voxels for r in nav.regions] == [sizes[1]]
     assert combo.itemText(3) == "Label swaps (1)"
+    # the box is as wide as its longest entry (the counts came after it was first shown)
+    nav.kind_filter.addItem("All kinds (1,234,567) and more", None)
+    widest = combo.fontMetrics().horizontalAdvance(combo.itemText(combo.count() - 1))
+    assert combo.sizeHint().width() > widest
+    combo.removeItem(combo.count() - 1)
     window.editor.history.mark_discarded()
 
 
