@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--empty", choices=("one", "nan", "skip"), default="one",
                    help="a structure absent from both masks: one = Dice 1 / distances 0 (default), "
                         "nan = undefined (left out of means), skip = left out (a case: status empty)")
-    p.add_argument("--hd-cap", type=_parse_mm, default=None, metavar="MM",
+    p.add_argument("--hd-cap", type=_parse_cap, default=None, metavar="MM",
                    help="replace infinite distances (an empty mask) by MM, e.g. 374 as BraTS")
     p.add_argument("--sigmoid", action="store_true",
                    help="apply a sigmoid to a prediction holding logits instead of refusing it")
@@ -188,6 +188,14 @@ def _parse_mm(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of mm") from None
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
+    return value
+
+
+def _parse_cap(text: str) -> float:
+    value = _parse_mm(text)
+    if value == 0:
+        # a cap of 0 would score a distance to an empty mask as perfect agreement
+        raise argparse.ArgumentTypeError(f"{text} must be a distance > 0 (BraTS uses 374)")
     return value
 
 
@@ -410,7 +418,10 @@ def _run_single(args, stdout, stderr) -> int:
         stderr.write(f"note: {n}\n")
     for w in warnings:
         stderr.write(f"warning: {w}\n")
-    result = cohort.score_case(case, options)
+    try:
+        result = cohort.score_case(case, options)
+    except ValueError as exc:  # e.g. too many labels or lesions: say which files
+        raise UsageError(f"{args.gt} vs {args.pred}: {_one_line(exc)}") from None
     fmt = args.format or "json"
     if fmt == "json":
         stdout.write(dumps_json(result) + "\n")

@@ -49,6 +49,12 @@ LESION_KEYS = ("lesion_dice", "lesion_hd95", "num_tp", "num_fp", "num_fn")
 INSTANCE_KEYS = ("instance_precision", "instance_recall", "instance_f1", "pq", "sq", "rq",
                  "instance_tp", "instance_fp", "instance_fn")
 EMPTY_RULES = ("one", "nan", "skip")
+#: Labels scored one by one when none are chosen: more is an instance-id map
+#: or noise, and would give a table of hundreds of thousands of columns.
+MAX_PER_LABEL = 1000
+#: Entries kept in each JSON list of a case (lesions, instance matches): the
+#: numbers are computed over all of them; a million-entry list is 200 MB of text.
+MAX_LISTED = 10_000
 #: Keys made undefined by the ``nan``/``skip`` rules for a structure absent from both masks.
 _CONVENTION_KEYS = ("dice", "iou", "volume_similarity", "hd", "hd95", "assd", "nsd", "hd95_pooled",
                     "lesion_dice", "lesion_hd95")
@@ -109,8 +115,9 @@ class ScoreOptions:
     def __post_init__(self):
         if self.empty not in EMPTY_RULES:
             raise ValueError(f"empty must be one of {', '.join(EMPTY_RULES)}, not {self.empty!r}")
-        if self.hd_cap is not None and not (math.isfinite(self.hd_cap) and self.hd_cap >= 0):
-            raise ValueError(f"hd_cap must be a finite distance >= 0, not {self.hd_cap!r}")
+        # 0 would score a distance to an empty mask as perfect agreement
+        if self.hd_cap is not None and not (math.isfinite(self.hd_cap) and self.hd_cap > 0):
+            raise ValueError(f"hd_cap must be a finite distance > 0, not {self.hd_cap!r}")
 
     @property
     def tolerances(self) -> Tolerances:
@@ -146,6 +153,18 @@ def _lesion_entry(gt_bool, pred_bool, spacing, options: ScoreOptions) -> dict:
     out = {k: r[k] for k in LESION_KEYS}
     out["lesions"] = r["lesions"]
     out["fp_lesions"] = r.get("fp_lesions", [])
+    return _listed(out, ("lesions", "fp_lesions"))
+
+
+def _listed(entry: dict, keys) -> dict:
+    """``entry`` with each list of ``keys`` cut to :data:`MAX_LISTED`, the cut stated."""
+    cut = {k: len(entry[k]) for k in keys if isinstance(entry.get(k), list) and len(entry[k]) > MAX_LISTED}
+    if not cut:
+        return entry
+    out = dict(entry)
+    for k in cut:
+        out[k] = entry[k][:MAX_LISTED]
+    out["lists_cut"] = {k: f"first {MAX_LISTED} of {n} listed" for k, n in cut.items()}
     return out
 
 
@@ -162,7 +181,7 @@ def _instance_entry(gt, pred, spacing, options: ScoreOptions) -> dict:
         "instance_tp": r["tp"], "instance_fp": r["fp"], "instance_fn": r["fn"],
     }
     detail = {k: v for k, v in r.items() if k not in ("precision", "recall", "f1", "pq", "sq", "rq", "tp", "fp", "fn")}
-    return out, detail
+    return out, _listed(detail, ("matches", "unmatched_gt_ids", "unmatched_pred_ids"))
 
 
 def _structure_entries(gt, pred, structures: dict, spacing, options: ScoreOptions) -> dict:
@@ -178,7 +197,11 @@ def _structure_entries(gt, pred, structures: dict, spacing, options: ScoreOption
         for key, members in structures.items():
             g = region_mask(gt, members)
             p = region_mask(pred, members)
-            out[key].update(_lesion_entry(g, p, spacing, options))
+            try:
+                out[key].update(_lesion_entry(g, p, spacing, options))
+            except ValueError as exc:
+                what = f"label {key}" if isinstance(key, int) else f"region {key}"
+                raise ValueError(f"lesion-wise {what}: {exc}") from None
     return out
 
 
@@ -190,9 +213,23 @@ def _absent_rule(entry: dict, absent: bool, rule: str) -> dict | None:
     return {k: (float("nan") if k in _CONVENTION_KEYS else v) for k, v in entry.items()}
 
 
+def _check_label_count(n: int) -> None:
+    if n > MAX_PER_LABEL:
+        raise ValueError(
+            f"{n} label values: per-label scores are given for at most {MAX_PER_LABEL} labels "
+            "(an instance-id map? score it with --instances --instance-labels, or choose with --labels)")
+
+
 def _per_label(case, gt, pred, spacing, options: ScoreOptions) -> tuple[dict, dict]:
     labels = list(options.labels) if options.labels is not None else None
+    if labels is None:
+        # the loader already knows the labels: refuse before counting them all again
+        infos = (getattr(case, "gt_info", None), getattr(case, "pred_info", None))
+        known = [getattr(i, "labels", ()) or () for i in infos if i is not None]
+        _check_label_count(len(set().union(*known)) if known else 0)
     table = metrics.per_label(gt, pred, labels=labels)
+    if labels is None:
+        _check_label_count(len(table["labels"]))
     names = getattr(case, "label_names", None) or {}
     structures = {int(k): (int(k),) for k in table["labels"]}
     extra = _structure_entries(gt, pred, structures, spacing, options)
@@ -241,9 +278,15 @@ def _cap(node, cap: float):
 
 
 def _confusion(gt, pred, names) -> tuple[dict, str | None]:
-    from .label_confusion import label_confusion, label_set_warning
+    from .label_confusion import TooManyLabels, label_confusion, label_set_warning
 
-    c = label_confusion(gt, pred)
+    try:
+        c = label_confusion(gt, pred)
+    except TooManyLabels as exc:
+        # the swaps still count; only the matrix (labels x labels cells) cannot be held
+        swapped = int(np.count_nonzero((gt != 0) & (pred != 0) & (gt != pred)))
+        return {"labels": [], "matrix": [], "swapped_voxels": swapped, "pairs": []}, \
+            f"label confusion matrix left out: {exc}"
     labels = [int(v) for v in c["labels"]]
     matrix = np.asarray(c["matrix"])
     # background is in both maps by nature; the warning is about structures
@@ -281,7 +324,18 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
         ``options.instances``; ``confusion`` (label × label voxel matrix) and
         ``swapped_voxels`` for label maps; ``empty`` True when both masks are
         empty; ``label_warnings`` (list of str) when the label sets differ or
-        a region's labels are in neither mask.
+        a region's labels are in neither mask. Lists longer than
+        :data:`MAX_LISTED` (lesions, instance matches) are cut, and
+        ``lists_cut`` says so; the numbers use every entry.
+
+    Raises
+    ------
+    ValueError
+        More than :data:`MAX_PER_LABEL` labels when ``options.labels`` is
+        None (per-label scores would take a column family each), or, with
+        ``lesion_wise``, more lesions meeting the prediction in one
+        structure than :data:`dicegui.core.lesions.MAX_MEASURED_LESIONS`
+        (named: ``lesion-wise region WT: ...``).
     """
     gt, pred = case.gt_mask, case.pred_mask
     spacing = tuple(float(s) for s in case.spacing)
@@ -340,7 +394,8 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
 
 
 #: Nested parts that hold lists or matrices: JSON only, never table columns.
-_JSON_ONLY = frozenset({"lesions", "fp_lesions", "instances", "confusion", "label_warnings", "labels", "empty"})
+_JSON_ONLY = frozenset({"lesions", "fp_lesions", "instances", "confusion", "label_warnings", "labels", "empty",
+                        "lists_cut"})
 
 
 def _flat_entry(prefix: str, entry: dict, row: dict) -> None:

@@ -29,6 +29,13 @@ from . import metrics
 
 # Label runs at least this long are written "first–last" in warnings.
 _RUN = 4
+#: Rows (and columns) of the matrix at most: 1,024 labels is an 8 MB matrix;
+#: an instance-id map of 262,144 values would ask for 512 GiB.
+MAX_MATRIX_LABELS = 1024
+
+
+class TooManyLabels(ValueError):
+    """The maps hold more label values than a confusion matrix can list."""
 
 
 class _PairCounts:
@@ -103,6 +110,9 @@ def label_confusion(gt, pred, labels=None) -> dict:
     ValueError
         Shapes differ, or a map holds negative, non-integer, NaN or infinite
         values (messages as :func:`dicegui.core.metrics.per_label`).
+    TooManyLabels
+        More than :data:`MAX_MATRIX_LABELS` values in the maps and ``labels``
+        together (a ``ValueError``; raised before the matrix is allocated).
 
     Examples
     --------
@@ -134,6 +144,8 @@ def _confusion_from_pairs(pairs: dict, extra) -> dict:
     gt_labels = sorted({g for g, _ in pairs})
     pred_labels = sorted({p for _, p in pairs})
     axis = sorted(set(gt_labels) | set(pred_labels) | set(extra))
+    if len(axis) > MAX_MATRIX_LABELS:
+        raise TooManyLabels(f"{len(axis)} label values, more than the {MAX_MATRIX_LABELS} a matrix lists")
     where = {v: i for i, v in enumerate(axis)}
     matrix = np.zeros((len(axis), len(axis)), np.int64)
     for (g, p), n in pairs.items():

@@ -63,6 +63,10 @@ from dicegui.core.surface import _as_spacing, directed_distances
 DEFAULT_DILATION = 3
 DEFAULT_MIN_LESION_VOXELS = 50
 DEFAULT_HD_PENALTY = 374.0
+#: HD95 is measured for at most this many matched lesions of one region
+#: (about 0.6 ms each): a mask in more separate pieces is noise or not a
+#: lesion mask (a checkerboard is a million), and would take minutes.
+MAX_MEASURED_LESIONS = 10_000
 
 
 # ---------------------------------------------------------------- validation
@@ -118,7 +122,11 @@ def _lesion_zones(gt: np.ndarray, dilation: int):
     dilated = gt
     if dilation > 0:
         element = ndi.generate_binary_structure(gt.ndim, 2)
-        dilated = ndi.binary_dilation(gt, structure=element, iterations=dilation)
+        # Each step reaches one voxel further along every axis, so after
+        # sum(shape) steps nothing more changes: a larger count (10**9, or
+        # one scipy cannot hold in a C long) gives the same zones.
+        steps = min(dilation, sum(gt.shape))
+        dilated = ndi.binary_dilation(gt, structure=element, iterations=steps)
     full = ndi.generate_binary_structure(gt.ndim, gt.ndim)
     zones, n = ndi.label(dilated, structure=full)
     return zones, n
@@ -163,6 +171,15 @@ def _matches(zones: np.ndarray, comps: _Components) -> dict:
     return matched
 
 
+def _check_measurable(matched: dict) -> None:
+    """Refuse before the per-lesion HD95 loop when it would take minutes."""
+    n = sum(1 for ids in matched.values() if ids)
+    if n > MAX_MEASURED_LESIONS:
+        raise ValueError(
+            f"{n} separate reference lesions meet the prediction; lesion-wise HD95 is measured for at "
+            f"most {MAX_MEASURED_LESIONS} (a mask in that many pieces is noise or not a lesion mask)")
+
+
 def _lesion_rows(comps: _Components, matched: dict, spacing, percentile, penalty) -> list:
     """Rule 4: one dict per lesion (``counted`` is set by the caller)."""
     overlaps = _pair_counts(comps.lesions, comps.pred, comps.n_pred)
@@ -179,9 +196,9 @@ def _lesion_rows(comps: _Components, matched: dict, spacing, percentile, penalty
             inter = sum(overlaps.get((k, j), 0) for j in ids)
             row["dice"] = 2.0 * inter / (row["voxels"] + int(pred_sizes[ids].sum()))
             box = _union_box([lesion_boxes[k - 1]] + [pred_boxes[j - 1] for j in ids])
-            chosen = np.zeros(comps.n_pred + 1, dtype=bool)
-            chosen[ids] = True
-            row["hd95"] = _hd(comps.lesions[box] == k, chosen[comps.pred[box]], spacing, percentile)
+            # the box, not a table over every component: that was O(lesions x components)
+            chosen = np.isin(comps.pred[box], ids)
+            row["hd95"] = _hd(comps.lesions[box] == k, chosen, spacing, percentile)
         rows.append(row)
     return rows
 
@@ -265,7 +282,9 @@ def lesion_wise(gt, pred, spacing=None, *, dilation=DEFAULT_DILATION,
         Shapes differ, a mask is not 2-D or 3-D or not numeric, ``spacing``
         is not one positive number per axis, ``dilation`` is not a whole
         number >= 0, ``min_lesion_voxels`` or ``hd_penalty`` is negative or
-        not finite, or ``percentile`` is outside [0, 100].
+        not finite, ``percentile`` is outside [0, 100], or more than
+        :data:`MAX_MEASURED_LESIONS` reference lesions meet the prediction
+        (their HD95 would take minutes).
 
     Notes
     -----
@@ -286,7 +305,9 @@ def lesion_wise(gt, pred, spacing=None, *, dilation=DEFAULT_DILATION,
       volume ``voxels × sx × sy × sz`` (mm³) with it, the same on BraTS's
       1 mm grid.
     * ``dilation=0`` means no dilation; the script passes 0 to scipy, which
-      then dilates until nothing changes (the whole image).
+      then dilates until nothing changes (the whole image). A dilation
+      larger than the sum of the box's sides acts as that sum (nothing
+      changes after it).
     * The script labels with cc3d; this uses ``scipy.ndimage.label`` with the
       same connectivity (same components; ids may be numbered differently).
     """
@@ -314,6 +335,7 @@ def lesion_wise(gt, pred, spacing=None, *, dilation=DEFAULT_DILATION,
     pred_cc, n_pred = ndi.label(pred, structure=ndi.generate_binary_structure(pred.ndim, pred.ndim))
     comps = _Components(np.where(gt, zones, 0), n_lesions, pred_cc, n_pred)
     matched = _matches(zones, comps)
+    _check_measurable(matched)
     rows = _lesion_rows(comps, matched, spacing, percentile, hd_penalty)
     fps = _false_positives(comps, matched)
     for row in rows:

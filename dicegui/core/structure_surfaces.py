@@ -34,11 +34,11 @@ def _boxes(labels: np.ndarray) -> dict[int, tuple[slice, ...]]:
     if top <= 0:
         return {}
     if top >= _MAX_FIND_OBJECTS or int(arr.min()) < 0:
-        out = {}
-        for v in np.unique(arr):
-            if v > 0:
-                out[int(v)] = ndimage.find_objects((arr == v).view(np.uint8))[0]
-        return out
+        # one find_objects over the values' ranks: a full-volume pass per value
+        # took minutes on a map of 262,144 ids
+        values, inverse = np.unique(arr, return_inverse=True)
+        ranks = inverse.reshape(arr.shape).astype(np.int32) + 1
+        return {int(v): box for v, box in zip(values, ndimage.find_objects(ranks)) if v > 0}
     return {i + 1: box for i, box in enumerate(ndimage.find_objects(arr)) if box is not None}
 
 
