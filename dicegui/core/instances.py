@@ -92,6 +92,9 @@ _CELL = 8
 _SPARSE_MIN_VOXELS = 1 << 22
 _SPARSE_MAX_FILL = 0.25
 _SPARSE_MAX_CLUSTERS = 2000
+#: Components are labelled value by value (~50 us each): more distinct values
+#: than this is an instance-id map read as labels (262,144 ids took 14 s).
+MAX_COMPONENT_VALUES = 10_000
 
 
 @dataclass
@@ -297,6 +300,10 @@ def _components(ids: np.ndarray, fg: np.ndarray, connectivity: int) -> np.ndarra
     # the values present and their boxes in one pass, without gathering them
     boxes = ndimage.find_objects(ids)
     values = [k + 1 for k, box in enumerate(boxes) if box is not None]
+    if len(values) > MAX_COMPONENT_VALUES:
+        raise ValueError(
+            f"{len(values)} distinct values, each split into components: at most {MAX_COMPONENT_VALUES} "
+            "(an instance-id map? give instance_labels=True, --instance-labels)")
     if len(values) == 1:
         return _label(fg, structure)[0]
     out = np.zeros(ids.shape, np.int32)
@@ -381,21 +388,19 @@ def _pair_counts(g: _Instances, p: _Instances, fg_g: np.ndarray, fg_p: np.ndarra
 
 
 def _match(gi, pi, shared, g: _Instances, p: _Instances, threshold: float):
-    """Greedy one-to-one pairs with IoU > threshold, by descending IoU."""
+    """One-to-one pairs with IoU > threshold, by descending IoU (ties by ids).
+
+    Returns four arrays: reference and predicted instance numbers, shared
+    voxels and IoU of each pair. With a threshold of at least 0.5 no two
+    kept pairs share an instance (module notes), so panoptica's greedy pass
+    would take every one of them: no Python loop over a million pairs.
+    """
     size_g = g.voxels[gi - 1]
     size_p = p.voxels[pi - 1]
     iou = shared / (size_g + size_p - shared)
     keep = np.flatnonzero(iou > threshold)
     order = keep[np.lexsort((pi[keep], gi[keep], -iou[keep]))]
-    used_g, used_p, pairs = set(), set(), []
-    for k in order:
-        a, b = int(gi[k]), int(pi[k])
-        if a in used_g or b in used_p:
-            continue
-        used_g.add(a)
-        used_p.add(b)
-        pairs.append((a, b, int(shared[k]), float(iou[k])))
-    return pairs
+    return gi[order], pi[order], shared[order], iou[order]
 
 
 # ------------------------------------------------------------------ scores
@@ -424,36 +429,47 @@ def _detection(tp: int, n_ref: int, n_pred: int) -> dict:
 
 
 def _match_rows(pairs, g: _Instances, p: _Instances, voxel_ml: float | None) -> list[dict]:
-    rows = []
-    for a, b, shared, iou in pairs:
-        size_g, size_p = int(g.voxels[a - 1]), int(p.voxels[b - 1])
-        row = {
-            "gt_id": int(g.ids[a - 1]), "pred_id": int(p.ids[b - 1]),
-            "iou": iou, "dice": 2.0 * shared / (size_g + size_p),
-            "gt_voxels": size_g, "pred_voxels": size_p,
-        }
-        if voxel_ml is not None:
-            row["gt_ml"] = size_g * voxel_ml
-            row["pred_ml"] = size_p * voxel_ml
-        rows.append(row)
-    return rows
+    a, b, shared, iou = pairs
+    size_g, size_p = g.voxels[a - 1], p.voxels[b - 1]
+    columns = {
+        "gt_id": g.ids[a - 1], "pred_id": p.ids[b - 1],
+        "iou": iou, "dice": 2.0 * shared / (size_g + size_p),
+        "gt_voxels": size_g, "pred_voxels": size_p,
+    }
+    if voxel_ml is not None:
+        columns["gt_ml"] = size_g * voxel_ml
+        columns["pred_ml"] = size_p * voxel_ml
+    # column by column (tolist gives Python ints and floats), then one dict per pair
+    values = [np.asarray(v).tolist() for v in columns.values()]
+    return [dict(zip(columns, row)) for row in zip(*values)]
+
+
+def _unmatched(inst: _Instances, matched: np.ndarray) -> list[int]:
+    hit = np.zeros(inst.count, dtype=bool)
+    hit[matched - 1] = True
+    return inst.ids[~hit].astype(np.int64).tolist()
 
 
 def _report(g: _Instances, p: _Instances, pairs, voxel_ml, settings: dict) -> dict:
-    out = _detection(len(pairs), g.count, p.count)
+    out = _detection(len(pairs[0]), g.count, p.count)
     rows = _match_rows(pairs, g, p, voxel_ml)
     any_instance = g.count + p.count > 0
     out["sq"], out["sq_std"] = _mean_std([r["iou"] for r in rows], any_instance)
     out["sq_dice"], out["sq_dice_std"] = _mean_std([r["dice"] for r in rows], any_instance)
     out["pq"] = out["sq"] * out["rq"]
     out["pq_dice"] = out["sq_dice"] * out["rq"]
-    matched_g = {a for a, _, _, _ in pairs}
-    matched_p = {b for _, b, _, _ in pairs}
     out["matches"] = rows
-    out["unmatched_gt_ids"] = [int(g.ids[k]) for k in range(g.count) if k + 1 not in matched_g]
-    out["unmatched_pred_ids"] = [int(p.ids[k]) for k in range(p.count) if k + 1 not in matched_p]
+    out["unmatched_gt_ids"] = _unmatched(g, pairs[0])
+    out["unmatched_pred_ids"] = _unmatched(p, pairs[1])
     out.update(settings)
     return out
+
+
+def _named(step, name: str, *args):
+    try:
+        return step(*args)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def instance_scores(gt, pred, *, instance_labels: bool = False, iou_threshold: float = 0.5,
@@ -499,7 +515,8 @@ def instance_scores(gt, pred, *, instance_labels: bool = False, iou_threshold: f
     ValueError
         Shapes differ; a value is negative, fractional, NaN or not a number;
         ``iou_threshold`` is outside [0.5, 1); bad ``connectivity`` or
-        ``spacing``.
+        ``spacing``; with ``instance_labels=False``, a mask of more than
+        :data:`MAX_COMPONENT_VALUES` distinct values.
     """
     threshold = _check_threshold(iou_threshold)
     g_ids, p_ids = _check_pair(gt, pred, instance_labels)
@@ -512,10 +529,11 @@ def instance_scores(gt, pred, *, instance_labels: bool = False, iou_threshold: f
     box = _foreground_box(fg_g, fg_p)
     if box is None:
         none = _Instances(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int64))
-        return _report(none, none, [], voxel_ml, settings)
+        nothing = np.zeros(0, np.int64)
+        return _report(none, none, (nothing, nothing, nothing, np.zeros(0)), voxel_ml, settings)
     g_ids, p_ids, fg_g, fg_p = g_ids[box], p_ids[box], fg_g[box], fg_p[box]
-    g = _instances(g_ids, fg_g, instance_labels, conn)
-    p = _instances(p_ids, fg_p, instance_labels, conn)
+    g = _named(_instances, "reference", g_ids, fg_g, instance_labels, conn)
+    p = _named(_instances, "prediction", p_ids, fg_p, instance_labels, conn)
     gi, pi, shared = _pair_counts(g, p, fg_g, fg_p)
     pairs = _match(gi, pi, shared, g, p, threshold)
     return _report(g, p, pairs, voxel_ml, settings)
