@@ -162,20 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_MAX_LABEL = 2**32 - 1  # as region groups and label maps
+
+
 def _parse_labels(text: str) -> tuple:
-    labels = []
+    labels = {}  # ordered, and a set's speed: 'in' on a list made 20,000 labels take 3 s
     for part in text.split(","):
         part = part.strip()
         if not part:
             continue
-        try:
-            value = int(part)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{part}' is not an integer label") from None
+        # ASCII digits only: int() also reads '٣' as 3 and '1_0' as 10
+        if not (part.isascii() and part.lstrip("-").isdigit()):
+            raise argparse.ArgumentTypeError(f"'{part[:40]}' is not an integer label")
+        value = int(part) if len(part) <= 12 else _MAX_LABEL + 1
         if value <= 0:
             raise argparse.ArgumentTypeError(f"{value} is not a foreground label (> 0)")
-        if value not in labels:
-            labels.append(value)
+        if value > _MAX_LABEL:
+            raise argparse.ArgumentTypeError(f"{part[:40]} is not a label (labels are 1 to {_MAX_LABEL})")
+        labels[value] = None
     if not labels:
         raise argparse.ArgumentTypeError("no label given")
     return tuple(labels)

@@ -220,9 +220,16 @@ def _check_label_count(n: int) -> None:
             "(an instance-id map? score it with --instances --instance-labels, or choose with --labels)")
 
 
+def _check_chosen_labels(labels: list) -> None:
+    if len(labels) > MAX_PER_LABEL:
+        raise ValueError(f"{len(labels)} labels chosen: per-label scores are given for at most {MAX_PER_LABEL}")
+
+
 def _per_label(case, gt, pred, spacing, options: ScoreOptions) -> tuple[dict, dict]:
     labels = list(options.labels) if options.labels is not None else None
-    if labels is None:
+    if labels is not None:
+        _check_chosen_labels(labels)
+    else:
         # the loader already knows the labels: refuse before counting them all again
         infos = (getattr(case, "gt_info", None), getattr(case, "pred_info", None))
         known = [getattr(i, "labels", ()) or () for i in infos if i is not None]
@@ -331,8 +338,8 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
     Raises
     ------
     ValueError
-        More than :data:`MAX_PER_LABEL` labels when ``options.labels`` is
-        None (per-label scores would take a column family each), or, with
+        More than :data:`MAX_PER_LABEL` labels chosen, or found when
+        ``options.labels`` is None (each takes a column family), or, with
         ``lesion_wise``, more lesions meeting the prediction in one
         structure than :data:`dicegui.core.lesions.MAX_MEASURED_LESIONS`
         (named: ``lesion-wise region WT: ...``).

@@ -339,3 +339,28 @@ def test_an_id_map_split_into_components_value_by_value_is_refused(tmp_path):
     code, _, err = run([gt, gt, "--instances", "--labels", "1"])
     line = one_error_line(err)
     assert code == 2 and "reference: 10625 distinct values" in line and "--instance-labels" in line
+
+
+# ---------------------------------------------------------------- --labels
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("9" * 29, "labels are 1 to 4294967295"),
+    ("4294967296", "labels are 1 to 4294967295"),
+    ("\u0663", "not an integer label"),  # int() reads Arabic-Indic 3 as 3
+    ("1_0", "not an integer label"),     # int() reads it as 10
+    ("0", "not a foreground label"),
+])
+def test_labels_option_refuses_what_is_not_a_label(text, reason, tmp_path):
+    path = save(tmp_path / "m.nii.gz", speckles(4))
+    code, _, err = run([path, path, "--labels", text])
+    assert code == 2 and reason in one_error_line(err)
+
+
+def test_too_many_chosen_labels_are_refused_at_once(tmp_path):
+    path = save(tmp_path / "m.nii.gz", speckles(4))
+    many = ",".join(str(i) for i in range(1, 20_001))  # near the 128 kB limit of one argument
+    t0 = time.perf_counter()
+    code, _, err = run([path, path, "--labels", many, "--surface", "--lesion-wise"])
+    assert time.perf_counter() - t0 < 1.0  # 440,000 columns and 8 s before
+    assert code == 2 and "20000 labels chosen" in one_error_line(err)
