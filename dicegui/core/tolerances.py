@@ -205,6 +205,7 @@ def below_voxel_warning(tolerances: Tolerances, spacing) -> str | None:
     low = sorted({t for t in tolerances.values() if t < largest})
     if not low:
         return None
-    listed = ", ".join(f"{t:g}" for t in low)
+    # a generated table may hold thousands of distinct values: the warning stays one short line
+    listed = ", ".join(f"{t:g}" for t in low[:5]) + (f" and {len(low) - 5} more" if len(low) > 5 else "")
     return (f"NSD tolerance {listed} mm is below the largest voxel spacing ({largest:g} mm): "
             "a border one voxel off counts as missed")

@@ -171,3 +171,14 @@ def test_a_number_as_tolerance_is_not_taken_for_a_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "2.0").write_text("not json")
     assert parse_tolerances("2.0").default == 2.0
+
+
+def test_below_voxel_warning_of_a_generated_table_stays_short():
+    from dicegui.core.tolerances import below_voxel_warning
+
+    table = parse_tolerances({str(i): 0.5 + i * 1e-4 for i in range(1, 5001)})
+    warning = below_voxel_warning(table, (1.0, 1.0, 3.0))
+    assert warning.startswith("NSD tolerance 0.5001, 0.5002, 0.5003, 0.5004, 0.5005 and 4995 more mm")  # 5,000 values (the last equals the default)
+    assert len(warning) < 200
+    few = below_voxel_warning(parse_tolerances("*=2;1=0.5;2=0.25"), (1.0, 1.0, 3.0))
+    assert few.startswith("NSD tolerance 0.25, 0.5, 2 mm is below the largest voxel spacing (3 mm)")
