@@ -369,7 +369,9 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
         result["mean_region_dice"] = _means(result["regions"])[0]
         present = set(np.unique(gt).tolist()) | set(np.unique(pred).tolist())
         for name, labels in missing_labels(options.regions, present).items():
-            warnings.append(f"region {name} ({','.join(map(str, labels))}): none of its labels is in "
+            # a region may list thousands of labels: the warning names a few
+            shown = ",".join(map(str, labels[:5])) + (f",… {len(labels)} labels" if len(labels) > 5 else "")
+            warnings.append(f"region {name} ({shown}): none of its labels is in "
                             "either mask; check the --regions convention")
     if options.lesion_wise and not options.regions and not per_label_wanted:
         result.update(_lesion_entry(gt != 0, pred != 0, spacing, options))

@@ -364,3 +364,11 @@ def test_too_many_chosen_labels_are_refused_at_once(tmp_path):
     code, _, err = run([path, path, "--labels", many, "--surface", "--lesion-wise"])
     assert time.perf_counter() - t0 < 1.0  # 440,000 columns and 8 s before
     assert code == 2 and "20000 labels chosen" in one_error_line(err)
+
+
+def test_a_region_of_thousands_of_absent_labels_is_named_briefly(tmp_path):
+    path = save(tmp_path / "m.nii.gz", speckles(4))
+    code, out, err = run([path, path, "--regions", "BIG=" + ",".join(str(i) for i in range(2, 20_002))])
+    assert code == 0, err
+    (warning,) = json.loads(out)["label_warnings"]
+    assert warning.startswith("region BIG (2,3,4,5,6,… 20000 labels): none of its labels") and len(warning) < 200
