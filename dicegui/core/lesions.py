@@ -50,6 +50,7 @@ full-volume dilation and full-volume distance maps. Here:
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import NamedTuple
 
@@ -221,6 +222,9 @@ def _summary(rows, fps, penalty) -> dict:
     else:
         dice = sum(r["dice"] for r in counted) / n
         hd = (sum(r["hd95"] for r in counted) + len(fps) * penalty) / n
+        if math.isinf(hd):
+            # a penalty near the float limit overflows the sum, not the mean: sum the shares instead
+            hd = math.fsum([r["hd95"] / n for r in counted] + [penalty * (len(fps) / n)])
     return {
         "num_tp": sum(1 for r in counted if r["pred_ids"]),
         "num_fp": len(fps),

@@ -372,3 +372,13 @@ def test_a_region_of_thousands_of_absent_labels_is_named_briefly(tmp_path):
     assert code == 0, err
     (warning,) = json.loads(out)["label_warnings"]
     assert warning.startswith("region BIG (2,3,4,5,6,… 20000 labels): none of its labels") and len(warning) < 200
+
+
+def test_a_penalty_near_the_float_limit_gives_a_finite_mean():
+    gt = np.zeros((9, 9, 9), bool)
+    pred = speckles(9).astype(bool)  # 125 false-positive components, no lesion
+    gt[4, 4, 4] = True  # one lesion, met by the speckle there
+    r = lesion_wise(gt, pred, dilation=0, min_lesion_voxels=0, hd_penalty=1e308)
+    # (0 + 124 x 1e308) / 125 overflowed to inf, which summaries then called "an empty mask"
+    assert (r["num_tp"], r["num_fp"]) == (1, 124)
+    assert r["lesion_hd95"] == pytest.approx(1e308 * (124 / 125))
