@@ -116,8 +116,8 @@ def _parse_text(text: str) -> dict:
 def _parse_file(path: Path) -> dict:
     where = str(path)
     data = read_json_spec(path, "regions file", RegionSpecError)
-    if isinstance(data, dict) and isinstance(data.get("regions"), dict):
-        data = data["regions"]
+    if isinstance(data, dict) and "regions" in data:
+        data = data["regions"]  # {"regions": [1, 2]} is a mistake, not a region named "regions"
     if not isinstance(data, dict):
         raise RegionSpecError(f"{where}: expected {{\"regions\": {{\"WT\": [1, 2, 4], ...}}}}")
     return _checked(data, where)

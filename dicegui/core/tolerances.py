@@ -74,7 +74,13 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_NUMBER_RE = re.compile(r"^\s*[0-9.eE+-]+\s*$", re.ASCII)
+
+
 def _distance(value, where: str) -> float:
+    if isinstance(value, str) and not _NUMBER_RE.match(value):
+        # float() also reads "1_5" as 15 and "٣" as 3
+        raise ToleranceSpecError(f"{where}: {_short(value)} is not a distance in mm")
     try:
         mm = float(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: an int of 400 digits
@@ -121,8 +127,8 @@ def _table(pairs, where: str) -> Tolerances:
 def _from_file(path: Path) -> Tolerances:
     where = str(path)
     data = read_json_spec(path, "tolerance file", ToleranceSpecError)
-    if isinstance(data, dict) and isinstance(data.get("tolerances"), dict):
-        data = data["tolerances"]
+    if isinstance(data, dict) and "tolerances" in data:
+        data = data["tolerances"]  # not a structure named "tolerances" when it holds a number
     if not isinstance(data, dict):
         raise ToleranceSpecError(f"{where}: expected {{\"default\": 2.0, \"1\": 3.0, \"WT\": 1.0}}")
     return _table(data.items(), where)

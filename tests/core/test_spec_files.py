@@ -182,3 +182,19 @@ def test_below_voxel_warning_of_a_generated_table_stays_short():
     assert len(warning) < 200
     few = below_voxel_warning(parse_tolerances("*=2;1=0.5;2=0.25"), (1.0, 1.0, 3.0))
     assert few.startswith("NSD tolerance 0.25, 0.5, 2 mm is below the largest voxel spacing (3 mm)")
+
+
+@pytest.mark.parametrize("text", ["1_0", "\u0663", "1=1_5", "*=\u0663"])
+def test_tolerance_numbers_are_plain_ascii(text):
+    # float() reads "1_0" as 10 and Arabic-Indic 3 as 3
+    with pytest.raises(ToleranceSpecError, match="is not a distance in mm"):
+        parse_tolerances(text)
+
+
+def test_a_wrapper_key_holding_no_table_is_refused_not_taken_for_a_structure(tmp_path):
+    regions = _write(tmp_path / "r.json", b'{"regions": [1, 2]}')
+    with pytest.raises(RegionSpecError, match=r"expected \{\"regions\""):
+        parse_regions(str(regions))
+    tolerances = _write(tmp_path / "t.json", b'{"tolerances": 2}')
+    with pytest.raises(ToleranceSpecError, match=r"expected \{\"default\""):
+        parse_tolerances(str(tolerances))
