@@ -74,7 +74,8 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_NUMBER_RE = re.compile(r"^\s*[0-9.eE+-]+\s*$", re.ASCII)
+# nan/inf pass here so that the finite check below names them
+_NUMBER_RE = re.compile(r"^\s*([0-9.eE+-]+|[+-]?(nan|inf|infinity))\s*$", re.ASCII | re.IGNORECASE)
 
 
 def _distance(value, where: str) -> float:
