@@ -172,9 +172,12 @@ def _matches(zones: np.ndarray, comps: _Components) -> dict:
     return matched
 
 
-def _check_measurable(matched: dict) -> None:
-    """Refuse before the per-lesion HD95 loop when it would take minutes."""
-    n = sum(1 for ids in matched.values() if ids)
+def _check_measurable(zones: np.ndarray, pred_cc: np.ndarray) -> None:
+    """Refuse before any per-lesion bookkeeping when the HD95 loop would take minutes.
+
+    A lesion is measured when its zone meets a predicted component (rule 3).
+    """
+    n = np.unique(zones[(zones > 0) & (pred_cc > 0)]).size
     if n > MAX_MEASURED_LESIONS:
         raise ValueError(
             f"{n} separate reference lesions meet the prediction; lesion-wise HD95 is measured for at "
@@ -338,8 +341,8 @@ def lesion_wise(gt, pred, spacing=None, *, dilation=DEFAULT_DILATION,
     zones, n_lesions = _lesion_zones(gt, dilation)
     pred_cc, n_pred = ndi.label(pred, structure=ndi.generate_binary_structure(pred.ndim, pred.ndim))
     comps = _Components(np.where(gt, zones, 0), n_lesions, pred_cc, n_pred)
+    _check_measurable(zones, comps.pred)
     matched = _matches(zones, comps)
-    _check_measurable(matched)
     rows = _lesion_rows(comps, matched, spacing, percentile, hd_penalty)
     fps = _false_positives(comps, matched)
     for row in rows:
