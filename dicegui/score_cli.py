@@ -185,6 +185,9 @@ def _parse_labels(text: str) -> tuple:
     return tuple(labels)
 
 
+_MAX_MM = 1e6
+
+
 def _parse_mm(text: str) -> float:
     try:
         value = float(text)
@@ -192,6 +195,9 @@ def _parse_mm(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number of mm") from None
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"{text} must be a finite number >= 0")
+    if value > _MAX_MM:
+        # far past any scan; such values overflow means and standard deviations of the summary rows
+        raise argparse.ArgumentTypeError(f"{text} mm is more than {_MAX_MM:g} mm (1 km)")
     return value
 
 

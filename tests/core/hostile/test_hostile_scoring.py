@@ -382,3 +382,13 @@ def test_a_penalty_near_the_float_limit_gives_a_finite_mean():
     # (0 + 124 x 1e308) / 125 overflowed to inf, which summaries then called "an empty mask"
     assert (r["num_tp"], r["num_fp"]) == (1, 124)
     assert r["lesion_hd95"] == pytest.approx(1e308 * (124 / 125))
+
+
+@pytest.mark.parametrize("flag", ["--hd-cap", "--lesion-hd-penalty"])
+def test_distances_beyond_any_scan_are_refused(flag, tmp_path):
+    # 1e308 as a cap or penalty overflows the summary's mean (and its std from 1e154)
+    path = save(tmp_path / "m.nii.gz", speckles(4))
+    code, _, err = run([path, path, "--lesion-wise", "--surface", flag, "1e308"])
+    assert code == 2 and "more than 1e+06 mm" in one_error_line(err)
+    code, _, err = run([path, path, "--lesion-wise", "--surface", flag, "1e6"])
+    assert code == 0, err
