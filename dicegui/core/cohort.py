@@ -313,6 +313,9 @@ def run_cohort(
         Workers are forked when this process runs a single thread, else
         started by a fork server; in the latter case a calling script needs
         the usual ``if __name__ == "__main__":`` guard of multiprocessing.
+        A worker that dies takes its pool with it; the cases left are then
+        scored one process each, and only the case whose process dies gets
+        ``status = "internal_error"``.
     dask_address : str, optional
         Address of a running Dask distributed scheduler (``tcp://host:8786``).
         Needs the ``dask`` extra; the files must be readable by the workers.
@@ -346,22 +349,65 @@ def run_cohort(
         for task in tasks:
             collect(_score_pair(task))
     else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
         _preload(options)
-        pool = ProcessPoolExecutor(max_workers=min(workers, total), mp_context=_pool_context())
-        try:
-            futures = [pool.submit(_score_pair, t) for t in tasks]
-            for fut in as_completed(futures):
-                collect(fut.result())
-        except BaseException:
-            # Ctrl-C or a dead worker: drop the queued cases instead of
-            # waiting for all of them as the context manager would
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
+        left = _run_pool(tasks, min(workers, total), collect)
+        # A worker died (a crash in a library, the out-of-memory killer) and
+        # took the pool with it: the cases it left are scored one process
+        # each, so only the case that kills its process is marked.
+        for task in left:
+            collect(_run_alone(task))
     rows.sort(key=lambda r: r["case"])
     return rows
+
+
+_DIED = "the worker process died while scoring this case (a crash or the out-of-memory killer)"
+
+
+def _run_pool(tasks, workers: int, collect) -> list:
+    """Score ``tasks`` in a process pool; return the tasks left unscored when a worker died."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    futures = {}
+    try:
+        futures = {pool.submit(_score_pair, t): t for t in tasks}
+        for fut in as_completed(futures):
+            collect(fut.result())
+            futures[fut] = None
+    except BrokenProcessPool:
+        # a broken pool has no live worker left to wait for; waiting ends its
+        # manager thread, so the processes started next may be forked again
+        pool.shutdown(wait=True, cancel_futures=True)
+        left = []
+        for fut, task in futures.items():
+            if task is None:
+                continue
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                collect(fut.result())  # finished before the pool broke
+            else:
+                left.append(task)
+        return left
+    except BaseException:
+        # Ctrl-C: drop the queued cases instead of waiting for all of them
+        # as the context manager would
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return []
+
+
+def _run_alone(task) -> dict:
+    """One case in a process of its own: a row of status internal_error if that process dies."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    name, gt_path, pred_path, _options = task
+    with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
+        try:
+            return pool.submit(_score_pair, task).result()
+        except BrokenProcessPool:
+            return {"case": name, "status": STATUS_INTERNAL, "error": _DIED, "gt": gt_path, "pred": pred_path}
 
 
 class DaskUnavailable(RuntimeError):

@@ -392,3 +392,22 @@ def test_distances_beyond_any_scan_are_refused(flag, tmp_path):
     assert code == 2 and "more than 1e+06 mm" in one_error_line(err)
     code, _, err = run([path, path, "--lesion-wise", "--surface", flag, "1e6"])
     assert code == 0, err
+
+
+def _score_or_die(name, gt_path, pred_path, options):
+    if name == "boom":
+        os._exit(3)  # what a segfault or the out-of-memory killer does to a worker
+    return {"case": name, "status": "ok", "error": "", "dice": 1.0}
+
+
+def test_a_worker_that_dies_costs_only_its_own_case(monkeypatch):
+    from dicegui.core import cohort
+
+    if cohort._pool_context().get_start_method() != "fork":
+        pytest.skip("the stand-in scorer reaches workers only when they are forked")
+    monkeypatch.setattr(cohort, "score_files", _score_or_die)
+    pairs = [(f"c{i}", "g", "p") for i in range(5)] + [("boom", "g", "p")]
+    rows = cohort.run_cohort(pairs, ScoreOptions(), workers=2)
+    status = {r["case"]: r["status"] for r in rows}
+    assert status == {**{f"c{i}": "ok" for i in range(5)}, "boom": "internal_error"}
+    assert "worker process died" in next(r["error"] for r in rows if r["case"] == "boom")
