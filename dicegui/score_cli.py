@@ -214,8 +214,12 @@ def _parse_tolerance(text: str):
 
     try:
         table = parse_tolerances(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ValueError as exc:  # argparse names the option itself
+        msg = str(exc)
+        if msg.startswith("--tolerance (") and "): " in msg:
+            key, rest = msg[len("--tolerance ("):].split("): ", 1)
+            msg = f"entry {key}: {rest}"
+        raise argparse.ArgumentTypeError(msg.removeprefix("--tolerance: ")) from None
     return table.default if not table.by_key else table
 
 
@@ -224,8 +228,8 @@ def _parse_regions(text: str) -> dict:
 
     try:
         return parse_regions(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ValueError as exc:  # argparse names the option itself
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--regions: ")) from None
 
 
 def _parse_dilation(text: str) -> int:

@@ -54,7 +54,11 @@ class LabelConfusionUpdater(QtCore.QObject):
         if s is None or not s.has_scores or not s.is_label_map:
             self.result = None
         else:
-            self.result = label_confusion(s.gt, s.pred)
+            try:
+                self.result = label_confusion(s.gt, s.pred)
+            except ValueError as exc:  # TooManyLabels: a map of instance ids, not organs
+                self.result = None
+                self.window.statusBar().showMessage(f"Label confusion not shown: {exc}", 10000)
         names = s.case.label_names if s is not None else {}
         per_voxel = s.size_per_voxel if s is not None else 1.0
         unit = s.size_unit if s is not None else "mL"

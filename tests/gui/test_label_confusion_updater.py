@@ -123,3 +123,21 @@ def test_legend_volume_count_of_swaps_equals_the_files(swap_window, qtbot):
     expected = int(np.count_nonzero((s.gt != 0) & (s.pred != 0) & (s.gt != s.pred)))
     assert expected > 0
     assert window.overlay_panel.count_labels["mismatch/volume"].text() == f"{expected:,}"
+
+
+def test_a_map_of_too_many_labels_hides_the_box_and_says_why(window, tmp_path, write_nifti):
+    from dicegui.core.label_confusion import MAX_MATRIX_LABELS
+
+    # instance ids, one per voxel along a row: more values than a confusion matrix is kept for
+    n = MAX_MATRIX_LABELS + 20
+    gt = np.zeros((n + 2, 3, 3), np.uint16)
+    gt[1:n + 1, 1, 1] = np.arange(1, n + 1)
+    pred = gt.copy()
+    folder = tmp_path / "ids"
+    folder.mkdir()
+    paths = {"gt": write_nifti(folder / "gt.nii.gz", gt), "pred": write_nifti(folder / "pred.nii.gz", pred)}
+    open_case(window, paths)
+    window.label_confusion.refresh()
+    assert window.label_confusion.result is None
+    assert not window.scores.confusion_box.isVisible()
+    assert "Label confusion not shown" in window.statusBar().currentMessage()
