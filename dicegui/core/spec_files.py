@@ -26,13 +26,9 @@ MAX_SPEC_BYTES = 1 << 20
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
+    from .io.formats import _special_kind  # lazy: the IO stack is heavy and a spec is read first
+
+    return "a " + _special_kind(mode)
 
 
 def _read_bytes(path: Path, what: str, error: type) -> bytes:
