@@ -267,6 +267,20 @@ def _regions(gt, pred, spacing, options: ScoreOptions) -> dict:
     return out
 
 
+def _volumes(entry: dict, voxel_ml: float) -> None:
+    if "tp" in entry and "fn" in entry and "fp" in entry:
+        entry["gt_ml"] = (entry["tp"] + entry["fn"]) * voxel_ml
+        entry["pred_ml"] = (entry["tp"] + entry["fp"]) * voxel_ml
+
+
+def _add_volumes(result: dict, voxel_ml: float) -> None:
+    """Reference and predicted volumes (mL) of the foreground, each label and each region."""
+    _volumes(result, voxel_ml)
+    for part in ("per_label", "regions"):
+        for entry in result.get(part, {}).values():
+            _volumes(entry, voxel_ml)
+
+
 def _means(per: dict) -> tuple[float, float]:
     present = [e for e in per.values() if not e.get("absent")]
     dice = [e["dice"] for e in present if not math.isnan(e["dice"])]
@@ -329,7 +343,8 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
         when lesion-wise scores are asked for a binary case; the instance
         keys (:data:`INSTANCE_KEYS`, ``instances`` detail) with
         ``options.instances``; ``confusion`` (label × label voxel matrix) and
-        ``swapped_voxels`` for label maps; ``empty`` True when both masks are
+        ``swapped_voxels`` for label maps; ``gt_ml``/``pred_ml`` (volumes in
+        mL from the voxel size) in every entry with counts; ``empty`` True when both masks are
         empty; ``label_warnings`` (list of str) when the label sets differ or
         a region's labels are in neither mask. Lists longer than
         :data:`MAX_LISTED` (lesions, instance matches) are cut, and
@@ -391,6 +406,7 @@ def score_case(case, options: ScoreOptions = ScoreOptions()) -> dict:
         low = below_voxel_warning(options.tolerances, spacing)
         if low:
             warnings.append(low)
+    _add_volumes(result, math.prod(spacing) / 1000.0)
     result["empty"] = bool(empty)
     if empty and options.empty != "one":
         result = {k: (float("nan") if k in _CONVENTION_KEYS else v) for k, v in result.items()}

@@ -459,7 +459,7 @@ def _column_rank(col: str):
         return (0, ID_COLUMNS.index(col), 0, "")
     if col in TAIL_COLUMNS:
         return (5, TAIL_COLUMNS.index(col), 0, "")
-    base = (metrics.OVERLAP_KEYS + ("soft_dice",) + SURFACE_KEYS + ("mean_dice", "mean_iou", "mean_region_dice")
+    base = (metrics.OVERLAP_KEYS + ("gt_ml", "pred_ml", "soft_dice",) + SURFACE_KEYS + ("mean_dice", "mean_iou", "mean_region_dice")
             + LESION_KEYS + INSTANCE_KEYS + ("swapped_voxels", "spacing_mm", "hd_cap_mm", "empty"))
     if col in base or _NSD_COL_RE.match(col):
         return (1, _key_rank(col, base), 0, col)

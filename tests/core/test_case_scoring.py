@@ -132,3 +132,19 @@ def test_options_are_checked():
         ScoreOptions(empty="zero")
     with pytest.raises(ValueError, match="hd_cap"):
         ScoreOptions(hd_cap=float("inf"))
+
+
+def test_volumes_in_ml_from_the_voxel_size():
+    # 2 x 1.5 x 3 mm voxels = 9 mm3 = 0.009 mL; gt 6 voxels of label 1, pred 4 of them plus 2 of label 2
+    gt = np.zeros((4, 4, 2), np.uint8)
+    gt[0, 0:3, :] = 1
+    pred = gt.copy()
+    pred[0, 2, :] = 2
+    r = score_case(make_case(gt, pred, spacing=(2.0, 1.5, 3.0)), ScoreOptions(regions={"A": (1, 2)}))
+    assert r["gt_ml"] == pytest.approx(6 * 0.009) and r["pred_ml"] == pytest.approx(6 * 0.009)
+    assert r["per_label"][1]["gt_ml"] == pytest.approx(6 * 0.009)
+    assert r["per_label"][1]["pred_ml"] == pytest.approx(4 * 0.009)
+    assert r["per_label"][2]["pred_ml"] == pytest.approx(2 * 0.009) and r["per_label"][2]["gt_ml"] == 0.0
+    assert r["regions"]["A"]["gt_ml"] == pytest.approx(6 * 0.009)
+    row = flatten(r)
+    assert {"gt_ml", "pred_ml", "label1_gt_ml", "regionA_pred_ml"} <= set(row)
