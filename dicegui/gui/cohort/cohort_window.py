@@ -223,6 +223,9 @@ class CohortWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self._set_case_enabled(False)
+        from .cohort_plots import attach_plots  # the "Plots" dock follows the table; a click opens the case
+
+        self.plots = attach_plots(self)
 
     def _build_table(self) -> None:
         self.table = QtWidgets.QTableWidget(0, 0)
