@@ -77,6 +77,8 @@ def records(cohort_or_rows) -> list[Record]:
         ``fields``), or dicts with a ``case`` key (numbers are scores, text
         are fields).
     """
+    if isinstance(cohort_or_rows, ScoreColumns):
+        return cohort_or_rows.records
     out = []
     for item in cohort_or_rows:
         if hasattr(item, "scores"):
@@ -90,6 +92,57 @@ def records(cohort_or_rows) -> list[Record]:
                 fields[k] = v
         out.append(Record(str(item["case"]), scores, fields))
     return out
+
+
+class ScoreColumns:
+    """The table by column: case names, and each numeric column as one float array.
+
+    The plots redraw on every choice of metric or structure; reading 10,000
+    row dicts each time costs more than drawing the points, so each column
+    is read once (on first use) and kept as an array (nan where a case has
+    no value).
+
+    Parameters
+    ----------
+    cohort_or_rows : Cohort, iterable of mapping, or ScoreColumns
+        See :func:`records`.
+    """
+
+    def __init__(self, cohort_or_rows):
+        self.records = records(cohort_or_rows)
+        self.names = [r.name for r in self.records]
+        self.columns: dict = {}  # numeric column names in the order the table first has them
+        for r in self.records:
+            self.columns.update(dict.fromkeys(r.scores))
+        self._arrays: dict = {}
+        self._voxel_ml = None
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def values(self, column: str) -> np.ndarray:
+        """Every case's value of ``column`` as floats (nan where missing or not a number)."""
+        out = self._arrays.get(column)
+        if out is None:
+            out = np.array([_number(r.scores.get(column)) for r in self.records], dtype=float)
+            out.flags.writeable = False  # shared between draws
+            self._arrays[column] = out
+        return out
+
+    def voxel_ml(self) -> np.ndarray:
+        """Every case's voxel volume in mL from its ``spacing_mm`` text (nan without one)."""
+        if self._voxel_ml is None:
+            self._voxel_ml = np.array([voxel_ml(r.fields.get("spacing_mm")) for r in self.records], dtype=float)
+        return self._voxel_ml
+
+    def pick(self, mask: np.ndarray) -> list:
+        """Names of the cases where ``mask`` is true."""
+        return np.asarray(self.names, dtype=object)[mask].tolist()
+
+
+def as_columns(cohort_or_rows) -> ScoreColumns:
+    """``cohort_or_rows`` as a :class:`ScoreColumns` (itself when it already is one)."""
+    return cohort_or_rows if isinstance(cohort_or_rows, ScoreColumns) else ScoreColumns(cohort_or_rows)
 
 
 def bland_altman(reference, prediction, names=None) -> dict:
@@ -170,10 +223,7 @@ def plot_keys(cohort_or_rows) -> list[str]:
 
     NSD keys keep their tolerance (``nsd_2mm``); a table may hold several.
     """
-    found = set()
-    for rec in records(cohort_or_rows):
-        for col in rec.scores:
-            found.add(parse_column(col).key)
+    found = {parse_column(col).key for col in as_columns(cohort_or_rows).columns}
     out = []
     for want in PLOT_KEYS:
         out += sorted(k for k in found if parse_column(k).base == want and (want == "nsd" or k == want))
@@ -185,8 +235,8 @@ def metric_groups(cohort_or_rows, key: str, label_names: Mapping | None = None) 
 
     Parameters
     ----------
-    cohort_or_rows : Cohort or iterable of mapping
-        See :func:`records`.
+    cohort_or_rows : Cohort, iterable of mapping, or ScoreColumns
+        See :func:`records`; pass a :class:`ScoreColumns` to read the table once for many calls.
     key : str
         A metric key without scope: ``dice``, ``hd95``, ``nsd_1mm``, ``lesion_dice``.
     label_names : mapping, optional
@@ -201,34 +251,30 @@ def metric_groups(cohort_or_rows, key: str, label_names: Mapping | None = None) 
         one ``Foreground`` group of the plain ``key`` column (empty dict if
         that is missing too).
     """
-    recs = records(cohort_or_rows)
+    table = as_columns(cohort_or_rows)
     if label_names is None:
-        label_names = label_names_of(r.fields for r in recs)
-    columns = []
-    for rec in recs:
-        for col in rec.scores:
-            c = parse_column(col)
-            if c.key == key and c.scope != "foreground" and col not in columns:
-                columns.append(col)
+        label_names = label_names_of(r.fields for r in table.records)
+    columns = [col for col in table.columns
+               if parse_column(col).key == key and parse_column(col).scope != "foreground"]
     if columns:
         labels = sorted((c for c in columns if parse_column(c).scope == "label"),
                         key=lambda c: int(parse_column(c).owner))
-        columns = labels + [c for c in columns if parse_column(c).scope == "region"]
+        regions = [c for c in columns if parse_column(c).scope == "region"]
+        columns = labels + regions
         titles = [owner_title(parse_column(c), label_names) for c in columns]
-    elif any(key in rec.scores for rec in recs):
+    elif key in table.columns:
         columns, titles = [key], ["Foreground"]
     else:
         return {}
-    return {title: _group(recs, col) for title, col in zip(titles, columns)}
+    return {title: _group(table, col) for title, col in zip(titles, columns)}
 
 
-def _group(recs: list[Record], column: str) -> MetricGroup:
-    names = [r.name for r in recs]
-    raw = np.array([_number(r.scores.get(column)) for r in recs], dtype=float)
+def _group(table: ScoreColumns, column: str) -> MetricGroup:
+    raw = table.values(column)
     finite = np.isfinite(raw)
     infinite = np.isinf(raw)
-    return MetricGroup([n for n, f in zip(names, finite) if f], raw[finite],
-                       [n for n, i in zip(names, infinite) if i], column, int((~finite & ~infinite).sum()))
+    return MetricGroup(table.pick(finite), raw[finite], table.pick(infinite), column,
+                       int((~finite & ~infinite).sum()))
 
 
 def _number(value) -> float:
@@ -243,17 +289,16 @@ def volume_owners(cohort_or_rows, label_names: Mapping | None = None) -> dict:
     ``{"Foreground": "", "Label 1": "label1_", "WT": "regionWT_"}``: the
     foreground first, then labels in numeric order, then regions.
     """
-    recs = records(cohort_or_rows)
+    table = as_columns(cohort_or_rows)
     if label_names is None:
-        label_names = label_names_of(r.fields for r in recs)
+        label_names = label_names_of(r.fields for r in table.records)
     prefixes = []
-    for rec in recs:
-        for col in rec.scores:
-            c = parse_column(col)
-            if c.key in ("gt_ml", "tp"):
-                prefix = col[: len(col) - len(c.key)]
-                if prefix not in prefixes:
-                    prefixes.append(prefix)
+    for col in table.columns:
+        c = parse_column(col)
+        if c.key in ("gt_ml", "tp"):
+            prefix = col[: len(col) - len(c.key)]
+            if prefix not in prefixes:
+                prefixes.append(prefix)
 
     def rank(prefix):
         c = parse_column(prefix + "tp")
@@ -281,8 +326,8 @@ def case_volumes(cohort_or_rows, prefix: str = "") -> dict:
 
     Parameters
     ----------
-    cohort_or_rows : Cohort or iterable of mapping
-        See :func:`records`.
+    cohort_or_rows : Cohort, iterable of mapping, or ScoreColumns
+        See :func:`records`; pass a :class:`ScoreColumns` to read the table once for many calls.
     prefix : str, optional
         ``""`` (foreground), ``"label2_"`` or ``"regionWT_"`` (see :func:`volume_owners`).
 
@@ -295,35 +340,25 @@ def case_volumes(cohort_or_rows, prefix: str = "") -> dict:
         ``spacing_mm``), ``"mixed"``, or :data:`NO_VOLUMES` when no case has
         either.
     """
-    names, ref, pred, sources = [], [], [], set()
-    for rec in records(cohort_or_rows):
-        r, p, how = _volumes_of(rec, prefix)
-        names.append(rec.name)
-        ref.append(r)
-        pred.append(p)
-        if how:
-            sources.add(how)
-    source = NO_VOLUMES if not sources else (sources.pop() if len(sources) == 1 else "mixed")
-    return {"names": names, "reference": np.array(ref, float), "prediction": np.array(pred, float),
-            "source": source}
-
-
-def _volumes_of(rec: Record, prefix: str) -> tuple[float, float, str | None]:
-    s = rec.scores
-    if prefix + "gt_ml" in s and prefix + "pred_ml" in s:
-        return _number(s[prefix + "gt_ml"]), _number(s[prefix + "pred_ml"]), "table"
-    counts = [_number(s.get(prefix + k)) for k in ("tp", "fn", "fp")]
-    size = voxel_ml(rec.fields.get("spacing_mm"))
-    if all(math.isfinite(c) for c in counts) and math.isfinite(size):
-        tp, fn, fp = counts
-        return (tp + fn) * size, (tp + fp) * size, "voxels"
-    return math.nan, math.nan, None
+    table = as_columns(cohort_or_rows)
+    ref_t, pred_t = table.values(prefix + "gt_ml"), table.values(prefix + "pred_ml")
+    from_table = ~np.isnan(ref_t) | ~np.isnan(pred_t)
+    tp, fn, fp = (table.values(prefix + k) for k in ("tp", "fn", "fp"))
+    size = table.voxel_ml()
+    ref_v, pred_v = (tp + fn) * size, (tp + fp) * size
+    from_voxels = ~from_table & np.isfinite(ref_v) & np.isfinite(pred_v)
+    ref = np.where(from_table, ref_t, ref_v)
+    pred = np.where(from_table, pred_t, pred_v)
+    sources = [s for s, used in (("table", from_table.any()), ("voxels", from_voxels.any())) if used]
+    source = NO_VOLUMES if not sources else (sources[0] if len(sources) == 1 else "mixed")
+    return {"names": list(table.names), "reference": ref, "prediction": pred, "source": source}
 
 
 def metric_values(cohort_or_rows, column: str) -> np.ndarray:
     """Every case's value of ``column`` (nan where missing), in table order."""
-    return np.array([_number(r.scores.get(column)) for r in records(cohort_or_rows)], dtype=float)
+    return as_columns(cohort_or_rows).values(column)
 
 
 __all__ = ["bland_altman", "box_stats", "metric_groups", "plot_keys", "volume_owners", "case_volumes",
-           "metric_values", "voxel_ml", "records", "MetricGroup", "Record", "PLOT_KEYS", "NO_VOLUMES"]
+           "metric_values", "voxel_ml", "records", "ScoreColumns", "as_columns", "MetricGroup", "Record",
+           "PLOT_KEYS", "NO_VOLUMES"]

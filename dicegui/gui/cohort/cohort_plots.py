@@ -35,8 +35,8 @@ import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (ImageExporter)
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-from ...core.bland_altman import (NO_VOLUMES, bland_altman, box_stats, case_volumes, metric_groups, metric_values,
-                                  plot_keys, records, volume_owners)
+from ...core.bland_altman import (NO_VOLUMES, ScoreColumns, bland_altman, box_stats, case_volumes, metric_groups,
+                                  metric_values, plot_keys, volume_owners)
 from ...core.metric_columns import column_title, label_names_of
 
 PLOTS = ("distribution", "agreement", "volume_dice")
@@ -85,7 +85,7 @@ class CohortPlots(QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._records = []
+        self._records = ScoreColumns([])
         self.label_names: dict = {}
         self.last_export_dir = Path.home()
         self.plots: dict = {}
@@ -164,14 +164,14 @@ class CohortPlots(QtWidgets.QWidget):
     # -------------------------------------------------------------- content
     def set_rows(self, cohort_or_rows, label_names: dict | None = None) -> None:
         """Show a table (a Cohort or row dicts) and redraw the three plots."""
-        self._records = records(cohort_or_rows) if cohort_or_rows is not None else []
+        # read the table once into columns: every later redraw is array work only
+        self._records = ScoreColumns(cohort_or_rows if cohort_or_rows is not None else [])
         self.label_names = dict(label_names) if label_names is not None else \
-            label_names_of(r.fields for r in self._records)
+            label_names_of(r.fields for r in self._records.records)
         self._refill(self.metric_combo, [(column_title(k), k) for k in plot_keys(self._records)])
         owners = list(volume_owners(self._records, self.label_names).items())
         self._refill(self.agreement_combo, owners)
-        self._refill(self.volume_combo, [(t, p) for t, p in owners
-                                         if any(p + "dice" in r.scores for r in self._records)])
+        self._refill(self.volume_combo, [(t, p) for t, p in owners if p + "dice" in self._records.columns])
         self.redraw()
 
     @staticmethod
