@@ -172,3 +172,21 @@ def test_clicking_a_point_opens_the_case_in_the_main_window(window, qtbot, tmp_p
     qtbot.waitUntil(lambda: window.session is not None and window.session.paths["pred"].name == "small_pred.npy",
                     timeout=5000)
     assert cw.current == "small"
+
+
+def test_old_tables_take_volumes_from_voxel_counts_or_say_they_have_none(qtbot):
+    from dicegui.gui.cohort.cohort_plots import CohortPlots
+
+    plots = CohortPlots()
+    qtbot.addWidget(plots)
+    # 1 × 2 × 5 mm voxels = 0.01 mL; a: ref (90 + 10) → 1.0 mL, pred (90 + 30) → 1.2 mL; b: 2.0 and 1.5 mL
+    plots.set_rows([{"case": "a", "tp": 90, "fn": 10, "fp": 30, "dice": 0.8, "spacing_mm": "1.0x2.0x5.0"},
+                    {"case": "b", "tp": 150, "fn": 50, "fp": 0, "dice": 0.857, "spacing_mm": "1.0x2.0x5.0"}])
+    x, y, names = _by_name(plots.scatters["agreement"])
+    assert dict(zip(names, y)) == pytest.approx({"a": 0.2, "b": -0.5})
+    assert dict(zip(names, x)) == pytest.approx({"a": 1.1, "b": 1.75})
+    assert "from voxel counts × spacing_mm" in plots.agreement_text.text()
+    plots.set_rows([{"case": "a", "dice": 0.8}, {"case": "b", "dice": 0.7}])
+    assert plots.agreement_text.text().startswith("volumes not in this table")
+    assert len(plots.scatters["agreement"].getData()[0]) == 0
+    assert plots.volume_combo.count() == 0 and len(plots.scatters["volume_dice"].getData()[0]) == 0
