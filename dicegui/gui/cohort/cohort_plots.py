@@ -86,6 +86,8 @@ class CohortPlots(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._records = ScoreColumns([])
+        self.distribution_groups: dict = {}  # what the distribution plot shows (title → MetricGroup)
+        self.agreement: dict | None = None  # the Bland–Altman numbers shown (None: no volumes)
         self.label_names: dict = {}
         self.last_export_dir = Path.home()
         self.plots: dict = {}
@@ -394,6 +396,8 @@ def attach_plots(window) -> CohortPlots:
     dock.setObjectName("cohort_plots_dock")
     dock.setWidget(plots)
     window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    # the table keeps most of the height; the plots can be dragged taller or floated
+    window.resizeDocks([dock], [300], QtCore.Qt.Orientation.Vertical)
     window.plots_dock = dock
     for action in window.menuBar().actions():
         if action.menu() is not None and action.text().replace("&", "") == "View":
