@@ -1,6 +1,6 @@
 """Command-line entry point.
 
-``dicegui score ...`` runs on the Qt-free core only; anything else starts the
+``dicegui score ...`` and ``dicegui compare ...`` run on the Qt-free core only; anything else starts the
 GUI, whose modules are imported lazily so that scoring never loads PySide6.
 """
 from __future__ import annotations
@@ -9,12 +9,16 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch to ``dicegui score`` or to the GUI; return the exit code."""
+    """Dispatch to ``dicegui score``, ``dicegui compare`` or to the GUI; return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "score":
         from .score_cli import main as score_main
 
         return score_main(argv[1:])
+    if argv and argv[0] == "compare":
+        from .compare_cli import main as compare_main
+
+        return compare_main(argv[1:])
     from .gui.app import main as gui_main
 
     return gui_main(argv)

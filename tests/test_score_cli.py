@@ -178,12 +178,17 @@ def test_score_subprocess_never_imports_pyside(tmp_path):
     gt, pred = box_pair(1)
     save_nifti(tmp_path / "gt.nii.gz", gt)
     save_nifti(tmp_path / "pred.nii.gz", pred)
+    for name, dice in (("a.csv", 0.5), ("b.csv", 0.6)):
+        (tmp_path / name).write_text(f"case,status,dice\nc1,ok,{dice}\n")
     code = textwrap.dedent(f"""
         import sys, io, contextlib
         from dicegui.cli import main
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             rc = main(["score", {str(tmp_path / 'gt.nii.gz')!r}, {str(tmp_path / 'pred.nii.gz')!r}, "--surface"])
+        assert rc == 0, rc
+        with contextlib.redirect_stdout(buf):  # dicegui compare is Qt-free too
+            rc = main(["compare", {str(tmp_path / 'a.csv')!r}, {str(tmp_path / 'b.csv')!r}])
         assert rc == 0, rc
         bad = [m for m in sys.modules if m.startswith(("PySide6", "pyqtgraph"))]
         assert not bad, bad
