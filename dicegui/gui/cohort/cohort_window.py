@@ -226,6 +226,9 @@ class CohortWindow(QtWidgets.QMainWindow):
         from .cohort_plots import attach_plots  # the "Plots" dock follows the table; a click opens the case
 
         self.plots = attach_plots(self)
+        from .compare_view import attach_compare  # File ▸ Compare with…: another model's table, same cases
+
+        self.act_compare = attach_compare(self)
 
     def _build_table(self) -> None:
         self.table = QtWidgets.QTableWidget(0, 0)
