@@ -10,7 +10,8 @@ column, and states what they can say:
 * mean and median difference, each with a 95 % bootstrap confidence interval
   (percentile method, a fixed seed, 10,000 resamples by default). The
   resamples are drawn as one ``(resamples, n)`` index array, in chunks small
-  enough to keep memory bounded, so 10,000 cases take a fraction of a second;
+  enough to stay in cache, and each is summarised by how often it drew each
+  case (:func:`bootstrap_means_medians`), so 10,000 cases take under a second;
 * the Wilcoxon signed-rank test (:func:`scipy.stats.wilcoxon`, two-sided,
   zero differences dropped: scipy's default ``zero_method="wilcox"``);
 * wins, ties and losses of B, "better" following the column's direction
