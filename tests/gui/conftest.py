@@ -52,6 +52,21 @@ def save_dialogs(monkeypatch):
     return calls
 
 
+@pytest.fixture(autouse=True)
+def no_window_left_behind():
+    """Close top-level windows a test left open: one left in front takes the next test's mouse moves."""
+    yield
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        return
+    for w in app.topLevelWidgets():
+        if w.isVisible():
+            w.close()
+    app.processEvents()
+
+
 @pytest.fixture
 def window(qtbot):
     from PySide6 import QtWidgets

@@ -793,6 +793,8 @@ class CohortWindow(QtWidgets.QMainWindow):
     # ---------------------------------------------------------------- close
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         self.commit_note()
+        if self.compare_dialog is not None:  # a comparison outliving its worklist would open cases nowhere
+            self.compare_dialog.close()
         self.pool.waitForDone(60000)
         super().closeEvent(ev)
 

@@ -164,9 +164,17 @@ def compare_with(window, path) -> CompareDialog | None:
     dialog = CompareDialog(result, window)
     dialog.plot.caseClicked.connect(window.open_case)
     dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    if window.compare_dialog is not None:  # one comparison at a time: the newest replaces the last
+        window.compare_dialog.close()
     window.compare_dialog = dialog
+    dialog.destroyed.connect(lambda *_: _forget(window, dialog))
     dialog.show()
     return dialog
+
+
+def _forget(window, dialog) -> None:
+    if window.compare_dialog is dialog:
+        window.compare_dialog = None
 
 
 def _ask(window) -> None:

@@ -89,6 +89,12 @@ def test_compare_action_plots_pairs_and_click_opens_case(window, qtbot, study, m
                     and window.session.paths["pred"].name == f"{target}_pred.npy", timeout=5000)
     assert cw.current == target
 
+    # a comparison does not outlive its worklist (nor stay in front of the next window)
+    cw.close()
+    qtbot.waitUntil(lambda: cw.compare_dialog is None, timeout=5000)
+    assert not [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, compare_view.CompareDialog)
+                and w.isVisible()]
+
 
 def test_compare_follows_sort_column_and_reports_bad_table(window, qtbot, study, tmp_path):
     table_a, table_b, expected = study
