@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import sys
 from pathlib import Path
 
-from .score_cli import UsageError, _one_line, _Parser, _write_atomically, dumps_json, write_csv
+from .cli_runner import run_command
+from .score_cli import UsageError, _Parser, _write_atomically, dumps_json, write_csv
 
 PROG = "dicegui compare"
 
@@ -101,7 +101,7 @@ def render(result, fmt: str, top: int = 10) -> str:
     return paired_report.report_text(result, top)
 
 
-def _run(args, stdout) -> int:
+def _run(args, stdout, _stderr) -> int:
     from .core import paired_stats
 
     column = paired_stats.metric_column(args.metric, label=args.label, region=args.region)
@@ -126,23 +126,4 @@ def _run(args, stdout) -> int:
 
 def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     """Run ``dicegui compare`` with ``argv`` (without the ``compare`` word); return the exit code."""
-    stdout = sys.stdout if stdout is None else stdout
-    stderr = sys.stderr if stderr is None else stderr
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        try:
-            parser = build_parser()
-            parser.stream = stdout
-            args = parser.parse_args(argv)
-        except SystemExit as exc:  # --help
-            return int(exc.code or 0)
-        return _run(args, stdout)
-    except KeyboardInterrupt:
-        stderr.write(f"{PROG}: interrupted\n")
-        return 130
-    except (ValueError, OSError) as exc:  # CompareError, UsageError, unwritable --out
-        stderr.write(f"{PROG}: error: {_one_line(exc)}\n")
-        return 2
-    except Exception as exc:  # noqa: BLE001 - the contract is one line, exit 1
-        stderr.write(f"{PROG}: unexpected error: {type(exc).__name__}: {_one_line(exc)}\n")
-        return 1
+    return run_command(PROG, build_parser, _run, argv, stdout, stderr)

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .cli_runner import one_line, run_command
+
 PROG = "dicegui score"
 
 DESCRIPTION = """\
@@ -435,7 +437,7 @@ def _run_single(args, stdout, stderr) -> int:
     try:
         result = cohort.score_case(case, options)
     except ValueError as exc:  # e.g. too many labels or lesions: say which files
-        raise UsageError(f"{args.gt} vs {args.pred}: {_one_line(exc)}") from None
+        raise UsageError(f"{args.gt} vs {args.pred}: {one_line(exc)}") from None
     fmt = args.format or "json"
     if fmt == "json":
         stdout.write(dumps_json(result) + "\n")
@@ -599,50 +601,23 @@ def _run_cohort(args, stdout, stderr) -> int:
 
 def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     """Run ``dicegui score`` with ``argv`` (without the ``score`` word); return the exit code."""
-    stdout = sys.stdout if stdout is None else stdout
-    stderr = sys.stderr if stderr is None else stderr
-    argv = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in argv
-    try:
-        try:
-            parser = build_parser()
-            parser.stream = stdout
-            args = parser.parse_args(argv)
-        except SystemExit as exc:  # --help
-            return int(exc.code or 0)
-        cohort_mode = args.gt_dir is not None or args.pred_dir is not None
-        if not cohort_mode:
-            if args.gt is None or args.pred is None:
-                raise UsageError("give GT PRED (one case) or --gt-dir DIR --pred-dir DIR (a cohort)")
-            for flag in ("out", "workers", "dask"):
-                if getattr(args, flag) is not None:
-                    raise UsageError(f"--{flag} applies to a cohort (--gt-dir/--pred-dir) only")
-            return _run_single(args, stdout, stderr)
-        return _run_cohort(args, stdout, stderr)
-    except KeyboardInterrupt:
-        stderr.write(f"{PROG}: interrupted\n")
-        return 130
-    except (ValueError, OSError) as exc:
-        # LoadError, UsageError, PairingError, missing/unreadable files
-        stderr.write(f"{PROG}: error: {_one_line(exc)}\n")
-        return 2
-    except Exception as exc:  # noqa: BLE001 - the contract is one line, exit 1
-        from .core.cohort import DaskUnavailable
-
-        if isinstance(exc, DaskUnavailable):
-            stderr.write(f"{PROG}: error: {_one_line(exc)}\n")
-            return 2
-        if debug:
-            import traceback
-
-            traceback.print_exc(file=stderr)
-        stderr.write(f"{PROG}: unexpected error: {type(exc).__name__}: {_one_line(exc)} "
-                     "(run with --debug for details)\n")
-        return 1
+    return run_command(PROG, build_parser, _run, argv, stdout, stderr, is_user_error=_is_dask_missing,
+                       debug_flag=True)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
-        text = f"{exc.filename}: {text}"
-    return text or type(exc).__name__
+def _run(args, stdout, stderr) -> int:
+    cohort_mode = args.gt_dir is not None or args.pred_dir is not None
+    if not cohort_mode:
+        if args.gt is None or args.pred is None:
+            raise UsageError("give GT PRED (one case) or --gt-dir DIR --pred-dir DIR (a cohort)")
+        for flag in ("out", "workers", "dask"):
+            if getattr(args, flag) is not None:
+                raise UsageError(f"--{flag} applies to a cohort (--gt-dir/--pred-dir) only")
+        return _run_single(args, stdout, stderr)
+    return _run_cohort(args, stdout, stderr)
+
+
+def _is_dask_missing(exc: BaseException) -> bool:
+    from .core.cohort import DaskUnavailable
+
+    return isinstance(exc, DaskUnavailable)

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from .cohort import STATUS_OK, STATUS_SUMMARY
+from .io.table_errors import table_read_errors
 from .metric_columns import parse_column
 from .review import _parse_cell, _unquote
 
@@ -251,20 +252,8 @@ def read_score_table(path) -> dict:
         The file cannot be read, has no ``case`` column or repeats a case.
     """
     path = Path(path)
-    try:
+    with table_read_errors(path, CompareError, "give the table written by dicegui score --out"):
         rows = _read_json_rows(path) if path.suffix.lower() == ".json" else _read_csv_rows(path)
-    except FileNotFoundError:
-        raise CompareError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CompareError(f"{path}: is a folder; give the table written by dicegui score --out") from None
-    except UnicodeDecodeError:
-        raise CompareError(f"{path}: not a UTF-8 text file (is it a dicegui score table?)") from None
-    except json.JSONDecodeError as exc:
-        raise CompareError(f"{path}: not valid JSON: {exc}") from None
-    except csv.Error as exc:
-        raise CompareError(f"{path}: not a readable CSV table: {exc}") from None
-    except OSError as exc:
-        raise CompareError(f"{path}: cannot read: {exc.strerror or exc}") from None
     table = {}
     for row in rows:
         if row.get("status") == STATUS_SUMMARY:

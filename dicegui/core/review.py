@@ -50,6 +50,7 @@ import numpy as np
 
 from . import cohort as cohort_mod
 from .io.atomic import atomic_write
+from .io.table_errors import table_read_errors
 # Metrics for which a larger value is worse (distances, error counts), with
 # any ``label<L>_`` / ``region<NAME>_`` scope and NSD tolerance: one rule,
 # shared with the worklist window.
@@ -358,19 +359,9 @@ class Cohort:
         label = str(path)
         if path.suffix.lower() == ".json":
             raise CohortError(f"{label}: open the CSV table of dicegui score (--out results.csv), not JSON")
-        try:
+        with table_read_errors(path, CohortError, "open the CSV table inside it"):
             with open(path, newline="", encoding="utf-8-sig") as fh:
                 rows = list(csv.reader(fh))
-        except FileNotFoundError:
-            raise CohortError(f"{label}: no such file") from None
-        except IsADirectoryError:
-            raise CohortError(f"{label}: is a folder; open the CSV table inside it") from None
-        except UnicodeDecodeError:
-            raise CohortError(f"{label}: not a UTF-8 text file (is it a CSV table?)") from None
-        except csv.Error as exc:
-            raise CohortError(f"{label}: not a readable CSV table: {exc}") from None
-        except OSError as exc:
-            raise CohortError(f"{label}: cannot read: {exc.strerror or exc}") from None
         if not rows:
             raise CohortError(f"{label}: empty file, expected a table with a 'case' column")
         header = [h.strip() for h in rows[0]]

@@ -22,9 +22,8 @@ loop per point (``benchmarks/bench_cohort_plots.py``).
 A click on a point emits :attr:`CohortPlots.caseClicked` with the case name;
 :func:`attach_plots` docks the panel in the worklist window and routes that
 signal to :meth:`CohortWindow.open_case`, as a double-click on a row does.
-Each plot's "Export…" button writes PNG (pyqtgraph's ImageExporter) or SVG
-(Qt's SVG painter: pyqtgraph 0.14's SVGExporter fails under Qt 6.11, see
-:func:`_write_svg`), by the file's suffix.
+Each plot's "Export…" button writes PNG or SVG by the file's suffix
+(:mod:`.plot_export`).
 """
 from __future__ import annotations
 
@@ -32,12 +31,12 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (ImageExporter)
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ...core.bland_altman import (NO_VOLUMES, ScoreColumns, bland_altman, box_stats, case_volumes, metric_groups,
                                   metric_values, plot_keys, volume_owners)
 from ...core.metric_columns import column_title, label_names_of
+from .plot_export import ask_and_export, export_plot
 
 PLOTS = ("distribution", "agreement", "volume_dice")
 TAB_TITLES = {"distribution": "Distribution", "agreement": "Volume agreement", "volume_dice": "Volume vs Dice"}
@@ -285,59 +284,14 @@ class CohortPlots(QtWidgets.QWidget):
         OSError
             The file cannot be written (the message names it).
         """
-        path = Path(path)
-        suffix = path.suffix.lower()
-        item = self.plots[key].getPlotItem()
-        if suffix == ".png":
-            exporter = pg.exporters.ImageExporter(item)
-        elif suffix == ".svg":
-            exporter = None
-        else:
-            raise ValueError(f"{path}: export a plot as .png or .svg, not {suffix or 'a name without suffix'}")
-        if exporter is None:
-            _write_svg(item, path)
-        else:
-            exporter.export(str(path))
-        if not path.is_file() or path.stat().st_size == 0:
-            raise OSError(f"{path}: the plot could not be written")
-        return path
+        return export_plot(self.plots[key].getPlotItem(), path, "dicegui cohort plot")
 
     def export_dialog(self, key: str) -> None:
         """Ask for a file name and export plot ``key`` there."""
-        start = str(self.last_export_dir / f"cohort_{key}.png")
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export {TAB_TITLES[key]}", start,
-                                                        "PNG image (*.png);;SVG drawing (*.svg)")
-        if not path:
-            return
-        try:
-            self.export(key, path)
-        except (ValueError, OSError) as exc:
-            QtWidgets.QMessageBox.warning(self, "Could not export the plot", str(exc))
-            return
-        self.last_export_dir = Path(path).parent
-
-
-def _write_svg(item, path: Path) -> None:
-    """Render a plot item into an SVG file with Qt's own SVG painter.
-
-    pyqtgraph 0.14's SVGExporter rewrites path coordinates and fails on the
-    closing ``Z`` that Qt 6.11 writes for every rectangle (pyqtgraph issue
-    #3495): it cannot export even an empty plot here. Qt's painter gives the
-    same vector drawing without that rewrite.
-    """
-    rect = item.sceneBoundingRect()
-    gen = QtSvg.QSvgGenerator()
-    gen.setFileName(str(path))
-    gen.setSize(rect.size().toSize())
-    gen.setViewBox(QtCore.QRectF(0, 0, rect.width(), rect.height()))
-    gen.setTitle("dicegui cohort plot")
-    painter = QtGui.QPainter()
-    if not painter.begin(gen):
-        raise OSError(f"{path}: cannot write an SVG file there")
-    try:
-        item.scene().render(painter, QtCore.QRectF(0, 0, rect.width(), rect.height()), rect)
-    finally:
-        painter.end()
+        out = ask_and_export(self, self.plots[key].getPlotItem(), f"Export {TAB_TITLES[key]}",
+                             self.last_export_dir / f"cohort_{key}.png", "dicegui cohort plot")
+        if out is not None:
+            self.last_export_dir = out.parent
 
 
 def _box_segments(x: float, b: dict, half: float = 0.3) -> np.ndarray:

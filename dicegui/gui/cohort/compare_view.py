@@ -16,6 +16,8 @@ are one path, not 10,000 items.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -23,6 +25,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...core.metric_columns import column_title
 from ...core.paired_report import report_text
 from ...core.paired_stats import CompareError, PairedComparison, compare_tables, read_score_table
+from .plot_export import ask_and_export, export_plot
 
 #: How many of the most different cases are drawn highlighted (and listed in the report).
 HIGHLIGHT = 10
@@ -134,9 +137,23 @@ class CompareDialog(QtWidgets.QDialog):
         split.setSizes([560, 440])
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
+        export = buttons.addButton("Export plot…", QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
+        export.setToolTip("Write the paired plot as PNG or SVG")
+        export.clicked.connect(self.export_dialog)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addWidget(buttons)
+
+
+    def export(self, path) -> Path:
+        """Write the paired plot as PNG or SVG, by ``path``'s suffix (see :func:`.plot_export.export_plot`)."""
+        return export_plot(self.plot.getPlotItem(), path, "dicegui paired comparison")
+
+    def export_dialog(self) -> None:
+        """Ask for a file name and export the paired plot there."""
+        start = Path(self.result.source_a).parent if self.result.source_a else Path.home()
+        ask_and_export(self, self.plot.getPlotItem(), "Export the paired plot",
+                       start / f"compare_{self.result.column}.png", "dicegui paired comparison")
 
 
 def compare_with(window, path) -> CompareDialog | None:

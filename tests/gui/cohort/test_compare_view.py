@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -96,7 +97,7 @@ def test_compare_action_plots_pairs_and_click_opens_case(window, qtbot, study, m
                 and w.isVisible()]
 
 
-def test_compare_follows_sort_column_and_reports_bad_table(window, qtbot, study, tmp_path):
+def test_compare_follows_sort_column_and_reports_bad_table(window, qtbot, study, tmp_path, monkeypatch):
     table_a, table_b, expected = study
     cw = window.qa.cohort.show()
     cw.dialogs_enabled = False
@@ -108,6 +109,16 @@ def test_compare_follows_sort_column_and_reports_bad_table(window, qtbot, study,
     r = dialog.result
     assert np.allclose(r.a, [iou[n][0] for n in r.cases]) and np.allclose(r.b, [iou[n][1] for n in r.cases])
     assert dialog.plot.case_at(0.5, 10.0) is None  # far from every line
+
+    # the Export plot… button writes the paired plot where the user chose, PNG or SVG by suffix
+    button = next(b for b in dialog.findChildren(QtWidgets.QPushButton) if b.text().startswith("Export plot"))
+    for name in ("paired.png", "paired.svg"):
+        monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / name), ""))
+        button.click()
+    assert (tmp_path / "paired.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ET.parse(tmp_path / "paired.svg").getroot().tag.endswith("svg")
+    with pytest.raises(ValueError, match="png or .svg"):
+        dialog.export(tmp_path / "paired.gif")
     dialog.close()
     bad = tmp_path / "bad.csv"
     bad.write_text("name,dice\nx,1\n")
