@@ -143,7 +143,7 @@ class CohortPlots(QtWidgets.QWidget):
         self.agreement_text.setWordWrap(True)
         self.agreement_text.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         page = self._page("agreement", [QtWidgets.QLabel("Structure"), self.agreement_combo],
-                          "Mean of predicted and reference volume (mL)", "Predicted − reference volume (mL)",
+                          "Mean of predicted and reference volume (mL)", "Pred − ref (mL)",
                           self.agreement_text)
         self.agreement_lines = {k: pg.InfiniteLine(angle=0, movable=False, pen=BIAS_PEN if k == "bias" else LIMIT_PEN,
                                                    label="", labelOpts={"position": 0.02, "color": (40, 40, 40),

@@ -72,6 +72,7 @@ class PairedPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.showGrid(y=True, alpha=0.2)
         item.getAxis("bottom").setTicks([[(0, "A"), (1, "B")]])
+        item.getAxis("left").enableAutoSIPrefix(False)  # "Dice (x0.001)" reads as another unit
         item.setXRange(-0.1, 1.1, padding=0)
         item.setMouseEnabled(x=False, y=True)
         self.lines = pg.PlotDataItem(pen=ALL_PEN, connect="pairs")
@@ -92,6 +93,8 @@ class PairedPlot(pg.PlotWidget):
         k = min(HIGHLIGHT, n)
         self.highlight.setData(x[:2 * k], y[:2 * k])
         self.getPlotItem().setLabel("left", column_title(result.column))
+        self.getPlotItem().getAxis("bottom").setTicks([[(0, f"A: {Path(result.source_a).name}"),
+                                                        (1, f"B: {Path(result.source_b).name}")]])
         self.getPlotItem().setTitle(f"{n} cases; the {k} most different in colour")
 
     def case_at(self, x: float, y: float) -> str | None:
@@ -195,8 +198,11 @@ def _forget(window, dialog) -> None:
 
 
 def _ask(window) -> None:
+    # the other model's table usually sits beside this one
+    source = getattr(window.cohort, "source", None)
+    start = "" if source is None else str(Path(source).parent if Path(source).is_file() else Path(source))
     path, _ = QtWidgets.QFileDialog.getOpenFileName(
-        window, "Compare with another model's table (dicegui score --out)", "",
+        window, "Compare with another model's table (dicegui score --out)", start,
         "Score tables (*.csv *.json);;All files (*)")
     if path:
         compare_with(window, path)

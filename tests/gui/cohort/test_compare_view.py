@@ -64,8 +64,11 @@ def test_compare_action_plots_pairs_and_click_opens_case(window, qtbot, study, m
     assert not cw.act_compare.isEnabled()
     assert cw.open_csv(table_a)
     assert cw.act_compare.isEnabled()
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (str(table_b), ""))
+    asked = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        lambda *a, **k: asked.append(a) or (str(table_b), ""))
     cw.act_compare.trigger()
+    assert asked[0][2] == str(table_a.parent)  # the dialog starts beside the open table
     dialog = cw.compare_dialog
     assert dialog is not None and dialog.result.column == "dice"
     qtbot.waitExposed(dialog)
@@ -75,6 +78,9 @@ def test_compare_action_plots_pairs_and_click_opens_case(window, qtbot, study, m
     x, y = dialog.plot.lines.getData()
     assert np.array_equal(x, np.tile([0.0, 1.0], len(order)))
     assert np.allclose(y, np.ravel([expected[n] for n in order]))
+    axes = dialog.plot.getPlotItem().getAxis
+    assert axes("left").autoSIPrefixScale == 1.0  # Dice in its own units, never "Dice (x0.001)"
+    assert [t for _, t in axes("bottom")._tickLevels[0]] == ["A: a.csv", "B: b.csv"]
     hx, hy = dialog.plot.highlight.getData()
     assert np.allclose(hy, y)  # five cases: all among the ten highlighted
     d = np.array([expected[n][1] - expected[n][0] for n in order])
