@@ -522,7 +522,8 @@ class MainWindow(QtWidgets.QMainWindow):
         notes = list(session.case.warnings)
         self.banner.setText("\n".join(notes))
         self.banner.setVisible(bool(notes))
-        self.setWindowTitle(f"{APP_TITLE} — {session.title()}")
+        # Qt adds " — dicegui" (the application display name) itself
+        self.setWindowTitle(session.title())
         self._focus = None
         self._loading = False
         self._update_volume_scores()

@@ -230,4 +230,6 @@ class Session:
         if self.demo:
             return f"demo: {self.demo}"
         names = [Path(p).name for p in self.paths.values()]
+        if len(set(names)) < len(names):  # a cohort's gt/case.nii.gz and pred/case.nii.gz: name the folders
+            names = [f"{Path(p).parent.name}/{Path(p).name}" for p in self.paths.values()]
         return " · ".join(names) if names else "untitled"

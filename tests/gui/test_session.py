@@ -62,3 +62,17 @@ def test_nifti_case_keeps_millimetres(window, tmp_path, write_nifti):
     assert s.sizes(s.volume_scores())[0] == pytest.approx(0.009)
     assert window.scores.tolerance.suffix() == " mm"
     assert window.view.scale_bar.text.toPlainText().endswith(" mm")
+
+
+def test_title_names_the_folders_when_the_masks_share_a_file_name(window, tmp_path, write_nifti):
+    """A cohort keeps gt/case.nii.gz and model/case.nii.gz: the title must tell them apart, once."""
+    m = np.zeros((6, 6, 4), np.uint8)
+    m[1:4, 1:4, 1:3] = 1
+    (tmp_path / "gt").mkdir()
+    (tmp_path / "model_a").mkdir()
+    paths = {"gt": write_nifti(tmp_path / "gt" / "case07.nii.gz", m),
+             "pred": write_nifti(tmp_path / "model_a" / "case07.nii.gz", m)}
+    assert window.open_paths(paths, remember=False)
+    title = window.windowTitle()
+    assert "gt/case07.nii.gz" in title and "model_a/case07.nii.gz" in title
+    assert "dicegui" not in title  # Qt appends the application's name itself

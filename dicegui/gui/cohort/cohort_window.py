@@ -211,7 +211,7 @@ class CohortWindow(QtWidgets.QMainWindow):
         self._signals.progress.connect(self._score_progress)
         self._signals.done.connect(self._scored)
         self._signals.failed.connect(lambda m: self._error("Could not score the cohort", m))
-        self.setWindowTitle("dicegui — cohort")
+        self.setWindowTitle("Cohort")
         self.resize(1100, 640)
 
         self._build_table()
@@ -469,7 +469,7 @@ class CohortWindow(QtWidgets.QMainWindow):
         extra = f"; {unmatched} file(s) without a partner were left out" if unmatched else ""
         self.source_label.setText(f"<b>{cohort.source}</b> — {len(cohort)} cases; review kept in "
                                   f"{cohort.sidecar.name}{extra}.")
-        self.setWindowTitle(f"dicegui — cohort {cohort.source.name}")
+        self.setWindowTitle(f"Cohort {cohort.source.name}")
         if len(cohort):
             self.select(keep if keep is not None else cohort.order[0])
         self.cohortChanged.emit()
