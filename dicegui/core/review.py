@@ -178,8 +178,8 @@ def _parse_cell(text: str):
         return text
 
 
-def _cell_text(value) -> str:
-    """Text of one exported cell, with formula-looking text neutralised."""
+def csv_cell_text(value) -> str:
+    """Text of one exported cell, with formula-looking text neutralised (also used by ``dicegui score``)."""
     if value is None:
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -192,6 +192,9 @@ def _cell_text(value) -> str:
     if text.startswith(_FORMULA_START):
         text = "'" + text  # OWASP: a leading quote keeps spreadsheets from running it
     return text
+
+
+_cell_text = csv_cell_text
 
 
 def _resolve(text: str, role: str, base: Path, allow_absolute: bool) -> tuple[Path | None, str | None]:
