@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -71,6 +72,15 @@ cohort:
   the table's folder when the files lie inside it, absolute otherwise (without
   --out they are written as given). A progress bar is drawn on stderr (a
   redrawn bar on a terminal, otherwise a line every 10%).
+  Cases run in worker processes: a case whose worker dies is status
+  internal_error, one past --case-timeout is stopped and status timeout, and the
+  rest go on. With --out every finished case is appended to OUT.partial at once;
+  Ctrl-C writes the table of the cases finished so far with a summary row
+  "incomplete" (exit 130) and keeps OUT.partial, and the same command with
+  --resume scores only the cases left (the table is the one an uninterrupted run
+  writes). --out is checked before the first case; a replaced table keeps its
+  mode. Text cells starting with = + - @ get a leading ' (as the worklist's
+  export); file names that are not UTF-8 are written as their own bytes.
 
 numbers:
   CSV writes floats with full precision (repr), undefined values (0/0) as nan
@@ -80,7 +90,7 @@ numbers:
 
 exit codes:
   0 success (also when some cohort cases failed: see their status, or use --strict),
-  2 bad input or usage, 1 unexpected error."""
+  2 bad input or usage, 1 unexpected error, 130 interrupted (Ctrl-C)."""
 
 
 class UsageError(ValueError):
@@ -155,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dask", metavar="ADDRESS",
                    help="cohort: run on this Dask distributed scheduler (tcp://host:8786); "
                         "needs pip install 'dicegui[dask]' and files readable by the workers")
+    p.add_argument("--case-timeout", type=_parse_timeout, default=None, metavar="S",
+                   help="cohort: seconds one case may take before it is stopped (status timeout); "
+                        "default 180, 720 with --surface; inf: no limit")
+    p.add_argument("--resume", action="store_true",
+                   help="cohort: continue a run that was stopped, keeping the cases already in "
+                        "OUT.partial (needs --out and the same options)")
     p.add_argument("--worst", type=_parse_count, default=5, metavar="N",
                    help="cohort: how many worst cases to list (default 5)")
     p.add_argument("--strict", action="store_true",
@@ -256,6 +272,16 @@ def _parse_workers(text: str) -> int:
     return _parse_positive(text, "--workers", 1)
 
 
+def _parse_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds > 0 (inf: no limit)")
+    return value
+
+
 def _parse_count(text: str) -> int:
     return _parse_positive(text, "--worst", 0)
 
@@ -282,7 +308,31 @@ def csv_cell(value) -> str:
         pass
     if isinstance(value, float):
         return repr(value)  # shortest text that reads back to the same float; nan/inf/-inf
-    return str(value)
+    from .core.review import csv_cell_text
+
+    # case names, paths and messages starting with = + - @ must not run as
+    # spreadsheet formulas; the worklist's export and reader use the same rule
+    return csv_cell_text(str(value))
+
+
+def readable(text: str) -> str:
+    """A file or case name for a message: bytes that are not UTF-8 as ``\\xff`` escapes."""
+    return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _write_text(stream, text: str) -> None:
+    # a table holds file names as the file system gave them; a name that is
+    # not UTF-8 (a surrogate escape) goes to a byte stream as its own bytes
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            stream.write(readable(text))
+            return
+        stream.flush()
+        buffer.write(text.encode(getattr(stream, "encoding", None) or "utf-8", "surrogateescape"))
+        buffer.flush()
 
 
 def json_safe(obj):
@@ -333,6 +383,7 @@ def _write_atomically(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -340,6 +391,41 @@ def _write_atomically(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The mode a written table gets: the replaced file's, else what a new file gets under the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def check_out_writable(path: Path) -> None:
+    """Refuse an ``--out`` that cannot be written, before any case is scored.
+
+    Raises
+    ------
+    UsageError
+        The path is a folder, its folder is missing, or a file cannot be
+        created there (the table is written through a file beside it).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a folder; give a file name such as results.csv")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"--out {path}: folder {folder} does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"--out {path}: cannot write in folder {folder} ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"--out {path}: the file is read-only")
 
 
 # --------------------------------------------------------------------------- progress
@@ -480,16 +566,16 @@ def _report(stream, rows, summary, ranking, worst, n_workers, elapsed, dest) -> 
     stream.write(f"scored {len(ok)} of {len(rows)} cases in {elapsed:.1f} s ({n_workers}) -> {dest}\n")
     if empty:
         stream.write(f"{len(empty)} case(s) with both masks empty left out (--empty skip): "
-                     + ", ".join(r["case"] for r in empty[:10]) + (" ..." if len(empty) > 10 else "") + "\n")
+                     + ", ".join(readable(r["case"]) for r in empty[:10]) + (" ..." if len(empty) > 10 else "") + "\n")
     if failed:
         stream.write(f"{len(failed)} case(s) failed:\n")
         for r in failed:
-            stream.write(f"  {r['case']}: {r['status']}: {r['error']}\n")
+            stream.write(f"  {readable(r['case'])}: {r['status']}: {readable(r['error'])}\n")
     warned = [r for r in ok if r.get("warnings")]
     if warned:
         stream.write(f"{len(warned)} case(s) with warnings (see the warnings column), e.g.:\n")
         for r in warned[:3]:
-            stream.write(f"  {r['case']}: {r['warnings']}\n")
+            stream.write(f"  {readable(r['case'])}: {readable(r['warnings'])}\n")
     stats = {s["case"]: s for s in summary}
     keys = _report_keys(stats["n"])
     if ok and keys:
@@ -509,10 +595,10 @@ def _report(stream, rows, summary, ranking, worst, n_workers, elapsed, dest) -> 
             )
     if worst:
         stream.write(f"worst {len(worst)} case(s) by {ranking}:\n")
-        width = max(len(r["case"]) for r in worst)
+        width = max(len(readable(r["case"])) for r in worst)
         for i, r in enumerate(worst, 1):
             extra = "".join(f"  {k} {_fmt(r[k])}" for k in ("dice", "hd95") if k != ranking and k in r)
-            stream.write(f"  {i}. {r['case']:<{width}}  {ranking} {_fmt(r[ranking])}{extra}\n")
+            stream.write(f"  {i}. {readable(r['case']):<{width}}  {ranking} {_fmt(r[ranking])}{extra}\n")
 
 
 def _report_keys(present: dict) -> list[str]:
@@ -533,59 +619,64 @@ def _run_cohort(args, stdout, stderr) -> int:
         raise UsageError("give either GT PRED (one case) or --gt-dir/--pred-dir (a cohort), not both")
     if args.gt_dir is None or args.pred_dir is None:
         raise UsageError("a cohort needs both --gt-dir and --pred-dir")
+    if args.resume and args.out is None:
+        raise UsageError("--resume continues the run of an --out table; give the same --out")
     options = _options(args)
     fmt = args.format or ("json" if args.out is not None and args.out.suffix.lower() == ".json" else "csv")
-    if args.out is not None and args.out.is_dir():
-        raise UsageError(f"--out {args.out} is a folder; give a file name such as results.csv")
+    if args.out is not None:
+        check_out_writable(args.out)  # before any case: finding it after an hour of scoring loses the hour
 
     pairing = cohort.pair_files(args.gt_dir, args.pred_dir)
     _list_paths(stderr, f"ground-truth files without a prediction in {args.pred_dir}", pairing.unmatched_gt)
     _list_paths(stderr, f"prediction files without a ground truth in {args.gt_dir}", pairing.unmatched_pred)
     if pairing.ignored:
         stderr.write(f"ignored {len(pairing.ignored)} file(s) that are not images: "
-                     + ", ".join(p.name for p in pairing.ignored[:5])
+                     + ", ".join(readable(p.name) for p in pairing.ignored[:5])
                      + (" ..." if len(pairing.ignored) > 5 else "") + "\n")
     if not pairing.pairs:
         raise UsageError(f"no case of {args.gt_dir} has a prediction in {args.pred_dir} (files pair by name)")
 
-    workers = args.workers or min(cohort.default_workers(), len(pairing.pairs))
+    kept, partial = _open_partial(args, options, pairing.pairs, stderr)
+    todo = [p for p in pairing.pairs if str(p[0]) not in {r["case"] for r in kept}]
+    workers = args.workers or min(cohort.default_workers(), max(1, len(todo)))
     where = f"Dask at {args.dask}" if args.dask else f"{workers} worker{'s' if workers > 1 else ''}"
-    stderr.write(f"scoring {len(pairing.pairs)} case(s) with {where}\n")
-    progress = Progress(stderr, len(pairing.pairs), enabled=not args.no_progress)
-    t0 = time.perf_counter()
-    rows = cohort.run_cohort(pairing.pairs, options, workers=workers,
-                             dask_address=args.dask, progress=progress)
-    elapsed = time.perf_counter() - t0
-    if args.out is not None:
-        # paths relative to the table's own folder (absolute when outside
-        # it), the way Cohort.from_csv reads them back, whatever the cwd
-        rows = cohort.paths_relative_to(rows, args.out.parent)
+    stderr.write(f"scoring {len(todo)} case(s) with {where}"
+                 + (f" ({len(kept)} kept from {partial.path})" if kept else "") + "\n")
+    progress = Progress(stderr, len(todo), enabled=not args.no_progress)
 
-    columns = cohort.columns_of(rows)
-    summary = cohort.summarize(rows, columns)
-    ranking = cohort.ranking_metric(rows)
-    worst = cohort.worst_cases(rows, args.worst, ranking)
-    if fmt == "json":
-        text = dumps_json({
-            "cases": rows,
-            "summary": {s["case"]: {k: v for k, v in s.items() if k not in ("case", "status")}
-                        for s in summary},
-            "ranking_metric": ranking,
-            "worst": [r["case"] for r in worst],
-            "unmatched_gt": [str(p) for p in pairing.unmatched_gt],
-            "unmatched_pred": [str(p) for p in pairing.unmatched_pred],
-        }) + "\n"
-    else:
-        buf = io.StringIO()
-        write_csv(buf, rows + summary, columns)
-        text = buf.getvalue()
-    if args.out is not None:
-        _write_atomically(args.out, text)
-        report_stream, dest = stdout, str(args.out)
-    else:
-        stdout.write(text)
-        report_stream, dest = stderr, "stdout"
-    _report(report_stream, rows, summary, ranking, worst, where, elapsed, dest)
+    def finished(done, total, row):
+        if partial is not None:
+            partial.append(row)
+        progress(done, total, row)
+
+    timeout = args.case_timeout if args.case_timeout is not None else cohort.default_case_timeout(options)
+    t0 = time.perf_counter()
+    try:
+        rows = cohort.run_cohort(todo, options, workers=workers, dask_address=args.dask,
+                                 progress=finished, case_timeout=timeout)
+    except cohort.CohortInterrupted as stop:
+        if partial is not None:
+            partial.close()
+        rows = sorted(kept + stop.rows, key=lambda r: r["case"])
+        if progress.tty and progress.enabled:
+            stderr.write("\n")
+        _write_table(args, fmt, rows, pairing, cohort, stdout, incomplete=len(pairing.pairs))
+        dest = args.out if args.out is not None else "stdout"
+        stderr.write(f"{PROG}: interrupted: the {len(rows)} of {len(pairing.pairs)} cases finished are in "
+                     f"{dest} (marked incomplete)"
+                     + (f"; run again with --resume to score the rest\n" if partial is not None else "\n"))
+        return 130
+    except BaseException:
+        if partial is not None:
+            partial.close()
+        raise
+    rows = sorted(kept + rows, key=lambda r: r["case"])
+    elapsed = time.perf_counter() - t0
+    text_rows, summary, ranking, worst = _write_table(args, fmt, rows, pairing, cohort, stdout)
+    if partial is not None:
+        partial.discard()  # the table holds every case now
+    report_stream, dest = (stdout, str(args.out)) if args.out is not None else (stderr, "stdout")
+    _report(report_stream, text_rows, summary, ranking, worst, where, elapsed, dest)
 
     if any(r["status"] == cohort.STATUS_INTERNAL for r in rows):
         stderr.write(f"{PROG}: unexpected error in some cases (status internal_error); "
@@ -597,6 +688,69 @@ def _run_cohort(args, stdout, stderr) -> int:
         stderr.write(f"{PROG}: --strict: {failed} case(s) failed, {unmatched} file(s) unmatched\n")
         return 2
     return 0
+
+
+def _open_partial(args, options, pairs, stderr):
+    """Rows kept from an earlier run (``--resume``) and the writer of ``OUT.partial`` (None without --out)."""
+    from .core.partial_results import PartialWriter, options_fingerprint, partial_path, read_partial
+
+    if args.out is None:
+        return [], None
+    path = partial_path(args.out)
+    fingerprint = options_fingerprint(options)
+    kept = []
+    if args.resume:
+        if path.exists():
+            wanted = {(str(n), str(g), str(p)) for n, g, p in pairs}
+            # a row counts only for the same case and the same two files
+            kept = [r for r in read_partial(path, fingerprint)
+                    if (r["case"], r.get("gt"), r.get("pred")) in wanted]
+        else:
+            stderr.write(f"nothing to resume: {path} does not exist; scoring every case\n")
+    elif path.exists():
+        raise UsageError(f"{path} holds the cases of a run that was stopped: add --resume to continue it, "
+                         "or delete it to start over")
+    return kept, PartialWriter(path, fingerprint, kept)
+
+
+def _write_table(args, fmt, rows, pairing, cohort, stdout, incomplete: int | None = None):
+    """Write the table (to ``--out`` or stdout); ``incomplete`` = cases asked for when the run was stopped."""
+    if args.out is not None:
+        # paths relative to the table's own folder (absolute when outside
+        # it), the way Cohort.from_csv reads them back, whatever the cwd
+        rows = cohort.paths_relative_to(rows, args.out.parent)
+    columns = cohort.columns_of(rows)
+    summary = cohort.summarize(rows, columns)
+    ranking = cohort.ranking_metric(rows)
+    worst = cohort.worst_cases(rows, args.worst, ranking)
+    note = None
+    if incomplete is not None:
+        note = (f"interrupted: {len(rows)} of {incomplete} cases scored; "
+                "the summary covers these only (dicegui score --resume continues)")
+    if fmt == "json":
+        doc = {
+            "cases": rows,
+            "summary": {s["case"]: {k: v for k, v in s.items() if k not in ("case", "status")}
+                        for s in summary},
+            "ranking_metric": ranking,
+            "worst": [r["case"] for r in worst],
+            "unmatched_gt": [str(p) for p in pairing.unmatched_gt],
+            "unmatched_pred": [str(p) for p in pairing.unmatched_pred],
+        }
+        if note is not None:
+            doc.update(incomplete=True, note=note)
+        text = dumps_json(doc) + "\n"
+    else:
+        buf = io.StringIO()
+        # the mark of a stopped run is a summary row: the worklist skips it as it skips the statistics
+        marker = [] if note is None else [{"case": "incomplete", "status": cohort.STATUS_SUMMARY, "error": note}]
+        write_csv(buf, rows + summary + marker, columns)
+        text = buf.getvalue()
+    if args.out is not None:
+        _write_atomically(args.out, text)
+    else:
+        _write_text(stdout, text)
+    return rows, summary, ranking, worst
 
 
 def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:

@@ -59,6 +59,8 @@ STATUS_INTERNAL = "internal_error"
 STATUS_SUMMARY = "summary"
 #: Both masks empty under ``--empty skip``: not scored, not summarised, not a failure.
 STATUS_EMPTY = "empty"
+#: The case took longer than its time limit (``--case-timeout``) and was stopped.
+STATUS_TIMEOUT = "timeout"
 
 _EXT_SORTED = sorted(KNOWN_EXTENSIONS, key=len, reverse=True)
 _SUFFIX_RE = re.compile("(" + "|".join(re.escape(s) for s in ROLE_SUFFIXES) + ")$", re.IGNORECASE)
@@ -293,6 +295,27 @@ def _preload(options: ScoreOptions) -> None:
         from . import surface  # noqa: F401
 
 
+#: Seconds one case may take in a worker process (``--case-timeout``), and the
+#: factor for surface distances, which cost several times the overlap on a CT.
+DEFAULT_CASE_TIMEOUT = 180.0
+SURFACE_TIMEOUT_FACTOR = 4.0
+
+
+def default_case_timeout(options: ScoreOptions = ScoreOptions()) -> float:
+    """Seconds a case may take by default: 3 minutes, 12 with surface distances."""
+    factor = SURFACE_TIMEOUT_FACTOR if options.surface else 1.0
+    return DEFAULT_CASE_TIMEOUT * factor
+
+
+class CohortInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`run_cohort`; ``rows`` holds the cases finished before it, sorted by name."""
+
+    def __init__(self, rows: list, total: int):
+        super().__init__(f"interrupted after {len(rows)} of {total} cases")
+        self.rows = rows
+        self.total = total
+
+
 def run_cohort(
     pairs: Sequence[tuple],
     options: ScoreOptions = ScoreOptions(),
@@ -300,6 +323,7 @@ def run_cohort(
     workers: int = 1,
     dask_address: str | None = None,
     progress: ProgressCallback | None = None,
+    case_timeout: float | None = None,
 ) -> list[dict]:
     """Score every pair; rows sorted by case name whatever the execution.
 
@@ -309,18 +333,23 @@ def run_cohort(
         Typically ``pair_files(...).pairs``.
     options : ScoreOptions
     workers : int
-        Local processes; 1 scores in this process. Ignored with ``dask_address``.
-        Workers are forked when this process runs a single thread, else
-        started by a fork server; in the latter case a calling script needs
-        the usual ``if __name__ == "__main__":`` guard of multiprocessing.
-        A worker that dies takes its pool with it; the cases left are then
-        scored one process each, and only the case whose process dies gets
-        ``status = "internal_error"``.
+        Local processes; 1 scores in this process unless ``case_timeout`` is
+        given (a time limit needs a process that can be stopped). Ignored
+        with ``dask_address``. Workers are forked when this process runs a
+        single thread, else started by a fork server; in the latter case a
+        calling script needs the usual ``if __name__ == "__main__":`` guard
+        of multiprocessing. A worker that dies costs only its case
+        (``status = "internal_error"``); a fresh worker takes the next one.
     dask_address : str, optional
         Address of a running Dask distributed scheduler (``tcp://host:8786``).
         Needs the ``dask`` extra; the files must be readable by the workers.
+        No time limit applies there (Dask has its own).
     progress : callable, optional
         ``progress(done, total, row)`` after each finished case, in this process.
+    case_timeout : float, optional
+        Seconds one case may take in a worker process; a case past it is
+        stopped and gets ``status = "timeout"``. None: :func:`default_case_timeout`
+        when cases run in worker processes; ``math.inf``: no limit.
 
     Returns
     -------
@@ -329,11 +358,16 @@ def run_cohort(
 
     Raises
     ------
+    CohortInterrupted
+        Ctrl-C (KeyboardInterrupt): workers are stopped and the rows
+        finished so far travel with the exception.
     DaskUnavailable
         ``dask_address`` given but ``distributed`` is not installed.
     DaskConnectionError
         The scheduler cannot be reached.
     """
+    from .case_pool import run_supervised
+
     tasks = [(str(n), str(g), str(p), options) for n, g, p in pairs]
     total = len(tasks)
     rows = []
@@ -343,71 +377,20 @@ def run_cohort(
         if progress is not None:
             progress(len(rows), total, row)
 
-    if dask_address is not None:
-        _run_dask(tasks, dask_address, collect)
-    elif workers <= 1 or total <= 1:
-        for task in tasks:
-            collect(_score_pair(task))
-    else:
-        _preload(options)
-        left = _run_pool(tasks, min(workers, total), collect)
-        # A worker died (a crash in a library, the out-of-memory killer) and
-        # took the pool with it: the cases it left are scored one process
-        # each, so only the case that kills its process is marked.
-        for task in left:
-            collect(_run_alone(task))
+    try:
+        if dask_address is not None:
+            _run_dask(tasks, dask_address, collect)
+        elif case_timeout is None and (workers <= 1 or total <= 1):
+            for task in tasks:
+                collect(_score_pair(task))
+        elif total:
+            _preload(options)
+            limit = default_case_timeout(options) if case_timeout is None else float(case_timeout)
+            run_supervised(tasks, _score_pair, max(1, min(workers, total)), collect, _pool_context(), limit)
+    except KeyboardInterrupt:
+        raise CohortInterrupted(sorted(rows, key=lambda r: r["case"]), total) from None
     rows.sort(key=lambda r: r["case"])
     return rows
-
-
-_DIED = "the worker process died while scoring this case (a crash or the out-of-memory killer)"
-
-
-def _run_pool(tasks, workers: int, collect) -> list:
-    """Score ``tasks`` in a process pool; return the tasks left unscored when a worker died."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
-    futures = {}
-    try:
-        futures = {pool.submit(_score_pair, t): t for t in tasks}
-        for fut in as_completed(futures):
-            collect(fut.result())
-            futures[fut] = None
-    except BrokenProcessPool:
-        # a broken pool has no live worker left to wait for; waiting ends its
-        # manager thread, so the processes started next may be forked again
-        pool.shutdown(wait=True, cancel_futures=True)
-        left = []
-        for fut, task in futures.items():
-            if task is None:
-                continue
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                collect(fut.result())  # finished before the pool broke
-            else:
-                left.append(task)
-        return left
-    except BaseException:
-        # Ctrl-C: drop the queued cases instead of waiting for all of them
-        # as the context manager would
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return []
-
-
-def _run_alone(task) -> dict:
-    """One case in a process of its own: a row of status internal_error if that process dies."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    name, gt_path, pred_path, _options = task
-    with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
-        try:
-            return pool.submit(_score_pair, task).result()
-        except BrokenProcessPool:
-            return {"case": name, "status": STATUS_INTERNAL, "error": _DIED, "gt": gt_path, "pred": pred_path}
 
 
 class DaskUnavailable(RuntimeError):
