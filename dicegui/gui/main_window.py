@@ -157,6 +157,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._setup_qa_panels()
         self._setup_editor()
         self._setup_recovery()
+        app_settings.show_setting_problems(self.statusBar())  # a hand-edited value fell back to its default
         self.resize(1500, 950)
 
     # =================================================================== UI
