@@ -27,7 +27,6 @@ table (review columns first).
 """
 from __future__ import annotations
 
-import traceback
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -46,7 +45,7 @@ STATUS_COLOURS = {"unreviewed": None, "approved": QtGui.QColor(214, 240, 222),
 #: Titles and tips of the columns that are not scores (scores: :mod:`dicegui.core.metric_columns`).
 COLUMN_TITLES = {"case": "Case", "review": "Review", "note": "Note", "status": "Scoring"}
 COLUMN_TIPS = {"case": "Case name", "review": "Review status", "note": "Review note",
-               "status": "Result of the scoring run (ok, bad_input, internal_error)"}
+               "status": "Result of the scoring run (ok, bad_input, timeout, internal_error)"}
 NEXT_KEYS = ("Ctrl+Right", "Alt+N")
 PREVIOUS_KEYS = ("Ctrl+Left", "Alt+P")
 _OUTSIDE = "leads outside the table's folder"
@@ -69,9 +68,8 @@ class _ScoreJob(QtCore.QRunnable):
         try:
             self.cohort.score(self.options, workers=self.workers,
                               progress=lambda done, total, _row: self.signals.progress.emit(done, total))
-        except Exception as exc:
-            traceback.print_exc()
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - shown as one message; dead or stuck cases are rows
+            self.signals.failed.emit(f"{type(exc).__name__}: {' '.join(str(exc).split())}")
         else:
             self.signals.done.emit(self.cohort)
 
