@@ -58,7 +58,7 @@ cohort:
   .dcm) and without one trailing _gt _pred _seg _label _labels _mask _prediction
   _segmentation _groundtruth (case-insensitive); sub-folders (DICOM series) pair
   by folder name. Unmatched files are listed on stderr and not scored.
-  The table has one row per case, sorted by name (status ok | bad_input |
+  The table has one row per case, sorted by name (status ok | bad_input | timeout |
   internal_error, error message, metrics; per-label columns are label<L>_<key>),
   then summary rows (case = mean, median, std, min, max, n, n_inf, n_undefined;
   status = summary) over the cases with status ok: the statistics use finite

@@ -36,7 +36,11 @@ def _worker_loop(conn, score: Callable) -> None:
             return
         if task is None:
             return
-        conn.send(score(task))
+        row = score(task)
+        try:
+            conn.send(row)
+        except OSError:
+            return  # the parent is gone (killed): nobody to report to, and no traceback to print
 
 
 class _Worker:
