@@ -316,3 +316,30 @@ def test_a_case_name_that_is_not_utf8_is_written_as_its_bytes_and_shown_readably
     assert done.returncode == 0, done.stderr
     assert b"\ncase\xff," in done.stdout
     assert b"case\\xff" in done.stderr
+
+
+def test_a_run_killed_outright_resumes_from_its_partial_file(tmp_path):
+    normal = [f"c{i:02d}" for i in range(5)]
+    gt_dir, pred_dir, expected = make_cases(tmp_path, [*normal, "z_hang"])
+    out = tmp_path / "results.csv"
+    args = ["--gt-dir", str(gt_dir), "--pred-dir", str(pred_dir), "--out", str(out), "--workers", "1",
+            "--no-progress"]
+    proc = start(tmp_path, args)
+    worker = wait_for_pid(tmp_path, "z_hang", proc)
+    proc.kill()  # no handler runs: only what was flushed survives
+    t0 = time.monotonic()
+    while not gone(worker) and time.monotonic() - t0 < 10:
+        time.sleep(0.02)
+    if not gone(worker):
+        os.kill(worker, signal.SIGKILL)  # leave no process behind, then fail
+        raise AssertionError("the worker scored on after its run was killed")
+    proc.communicate(timeout=20)
+    assert not out.exists()
+    partial = (tmp_path / "results.csv.partial").read_text().splitlines()
+    assert len(partial) == 1 + len(normal)  # a header, then one line per finished case
+    err = io.StringIO()
+    assert score_cli.main([*args, "--resume"], io.StringIO(), err) == 0, err.getvalue()
+    assert "scoring 1 case(s)" in err.getvalue()
+    rows, summary = table(out)
+    assert_dice(rows, expected)
+    assert [s["case"] for s in summary] == ["mean", "median", "std", "min", "max", "n", "n_inf", "n_undefined"]

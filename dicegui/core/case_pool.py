@@ -14,6 +14,7 @@ whole process group, and only the parent should decide what happens then
 from __future__ import annotations
 
 import math
+import os
 import signal
 import time
 from collections import deque
@@ -25,10 +26,25 @@ STATUS_INTERNAL = "internal_error"
 DIED = "the worker process died while scoring this case (a crash or the out-of-memory killer)"
 
 
+def _die_with_parent() -> None:
+    """Linux: be killed when the parent dies, so a killed run leaves no worker scoring on alone."""
+    parent = os.getppid()  # the run, or the fork server that started this worker for it
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: an orphan ends after its case
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _worker_loop(conn, score: Callable) -> None:
     # Ctrl-C is the parent's to handle; a worker printing its own traceback
     # is what made an interrupted run spill several screens of text.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     while True:
         try:
             task = conn.recv()
