@@ -37,7 +37,11 @@ def score_files(name, gt, pred, options=cohort.ScoreOptions()):
     if "hang" in name or "wait" in name:
         with open(os.path.join(os.environ["PID_DIR"], name + ".pid"), "w") as fh:
             fh.write(str(os.getpid()))
-        time.sleep(60.0 if "hang" in name else 1.0)
+        try:
+            time.sleep(60.0 if "hang" in name else 1.0)
+        except KeyboardInterrupt:  # workers must leave Ctrl-C to the run
+            open(os.path.join(os.environ["PID_DIR"], name + ".interrupted"), "w").close()
+            raise
     return real(name, gt, pred, options)
 
 cohort.score_files = score_files
@@ -79,7 +83,8 @@ def start(tmp_path, args):
     pid_dir = tmp_path / "pids"
     pid_dir.mkdir(exist_ok=True)
     env = dict(os.environ, PID_DIR=str(pid_dir))
-    return subprocess.Popen([sys.executable, "-c", HARNESS, *map(str, args)], env=env,
+    # a session of its own: Ctrl-C in a terminal signals the whole process group, workers included
+    return subprocess.Popen([sys.executable, "-c", HARNESS, *map(str, args)], env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -116,6 +121,12 @@ def gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+
+def ignores_sigint(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")), 16)
+    return bool(mask & (1 << (signal.SIGINT - 1)))
 
 
 def test_a_worker_killed_mid_run_costs_only_its_case(tmp_path):
@@ -179,7 +190,8 @@ def test_ctrl_c_writes_the_finished_cases_and_resume_completes_the_same_table(tm
     args = ["--gt-dir", gt_dir, "--pred-dir", pred_dir, "--out", out, "--workers", "1", "--no-progress"]
     proc = start(tmp_path, args)
     worker = wait_for_pid(tmp_path, "z_hang", proc)  # cases go in name order: the c cases are done
-    proc.send_signal(signal.SIGINT)
+    assert ignores_sigint(worker)  # else the worker races the run to print its own traceback
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: the run and its worker get it
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
     lines = err.splitlines()
@@ -187,6 +199,7 @@ def test_ctrl_c_writes_the_finished_cases_and_resume_completes_the_same_table(tm
     assert lines[0].startswith("scoring 7 case(s)") and len(lines) == 2, err
     assert lines[1].startswith("dicegui score: interrupted:") and "--resume" in lines[1]
     assert gone(worker)
+    assert not (tmp_path / "pids" / "z_hang.interrupted").exists()
     rows, summary = table(out)
     assert set(rows) == set(normal)
     assert_dice(rows, {n: expected[n] for n in normal})
