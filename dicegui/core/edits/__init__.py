@@ -28,29 +28,31 @@ from .brush import (
     sphere_footprint,
 )
 from .delta import EditDelta, apply_delta, describe, foreground_change, label_changes, record_edit
-from .fill import (
-    FillPlan,
-    FillTooLarge,
-    apply_fill,
-    connected_region,
-    fill_extent,
+from .cleanup import (
+    CleanupPlan,
+    EditCancelled,
+    apply_cleanup,
     fill_holes,
-    flood_fill,
     hole_voxels,
-    plan_fill,
+    plan_fill_holes,
+    plan_remove_islands,
     remove_small_islands,
     small_islands,
 )
+from .fill import FillPlan, FillTooLarge, apply_fill, connected_region, fill_extent, flood_fill, plan_fill
 from .interpolate import annotated_slices, interpolate_shapes, interpolate_slices
 from .stroke import Stroke, check_label_fits
 
 __all__ = [
     "Brush",
+    "CleanupPlan",
+    "EditCancelled",
     "EditDelta",
     "FillPlan",
     "FillTooLarge",
     "Stroke",
     "annotated_slices",
+    "apply_cleanup",
     "apply_delta",
     "apply_fill",
     "brush_footprint",
@@ -74,6 +76,8 @@ __all__ = [
     "label_changes",
     "plane_axes",
     "plan_fill",
+    "plan_fill_holes",
+    "plan_remove_islands",
     "record_edit",
     "remove_small_islands",
     "small_islands",

@@ -1,10 +1,9 @@
-"""Region edits: flood fill on a slice, fill holes and remove small islands of one label.
+"""Region edits: flood fill on a slice (and the helpers the clean-ups share).
 
-The pure functions (:func:`connected_region`, :func:`hole_voxels`,
-:func:`small_islands`) compute boolean selections; the edit functions
-(:func:`flood_fill`, :func:`fill_holes`, :func:`remove_small_islands`) write
-them through :class:`~dicegui.core.live.LiveScore` and return an undo
+:func:`connected_region` computes a boolean selection; :func:`flood_fill`
+writes it through :class:`~dicegui.core.live.LiveScore` and returns an undo
 :class:`~dicegui.core.edits.delta.EditDelta` (None when nothing changed).
+Filling holes and removing islands live in :mod:`.cleanup`.
 
 A flood fill is planned, then applied (:func:`plan_fill`, :func:`apply_fill`):
 the window asks before a fill that would change many voxels or reach the
@@ -75,73 +74,6 @@ def connected_region(values: np.ndarray, seed, connectivity: int = 1) -> np.ndar
     same[seed] = True  # a NaN seed equals nothing, not even itself: its region is the seed
     components, _ = ndimage.label(same, structure=_structure(values.ndim, connectivity))
     return components == components[seed]
-
-
-def hole_voxels(binary: np.ndarray) -> np.ndarray:
-    """Background voxels enclosed by ``binary`` (what filling its holes would add).
-
-    Parameters
-    ----------
-    binary : numpy.ndarray
-        Bool object mask (2-D slice or 3-D volume).
-
-    Returns
-    -------
-    numpy.ndarray
-        Bool array: background components (face connectivity) that do not
-        touch the array border.
-    """
-    binary = np.asarray(binary, dtype=bool)
-    holes = np.zeros(binary.shape, bool)
-    box = _bbox(binary)
-    if box is None:
-        return holes
-    # Holes lie inside the object's box, and a background component touching
-    # the box border continues outside it, so the box is all we need to label.
-    inner = ~binary[box]
-    components, n = ndimage.label(inner, structure=_structure(inner.ndim, 1))
-    if n == 0:
-        return holes
-    border = np.zeros(n + 1, bool)
-    for axis in range(inner.ndim):
-        for end in (0, -1):
-            border[np.take(components, end, axis=axis)] = True
-    border[0] = True  # the object itself
-    holes[box] = ~border[components]
-    return holes
-
-
-def small_islands(binary: np.ndarray, max_size: int, connectivity: int = 1) -> np.ndarray:
-    """Voxels of the connected components of ``binary`` with ``max_size`` voxels or fewer.
-
-    Parameters
-    ----------
-    binary : numpy.ndarray
-        Bool object mask.
-    max_size : int
-        Largest island removed (voxels).
-    connectivity : int
-        1 (faces) to ``binary.ndim``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Bool array of ``binary``'s shape.
-    """
-    binary = np.asarray(binary, dtype=bool)
-    if int(max_size) != max_size or max_size < 0:
-        raise ValueError(f"max_size must be a whole number >= 0, got {max_size!r}")
-    structure = _structure(binary.ndim, connectivity)
-    islands = np.zeros(binary.shape, bool)
-    box = _bbox(binary)
-    if box is None:
-        return islands
-    components, n = ndimage.label(binary[box], structure=structure)
-    sizes = np.bincount(components.ravel(), minlength=n + 1)
-    small = sizes <= max_size
-    small[0] = False
-    islands[box] = small[components]
-    return islands
 
 
 # ------------------------------------------------------------------- edits
@@ -417,63 +349,3 @@ def flood_fill(live, which: str, axis: int, slice_index: int, seed, *, label: in
     if plan is not None and max_voxels is not None and plan.voxels > max_voxels:
         raise FillTooLarge(plan, max_voxels)
     return apply_fill(live, plan)
-
-
-def fill_holes(live, which: str, *, label: int = 1, axis: int | None = None,
-               slice_index: int | None = None,
-               protect_other_labels: bool = False) -> EditDelta | None:
-    """Fill the holes of ``label`` on one slice (2-D holes) or in the whole volume (3-D holes).
-
-    Parameters
-    ----------
-    live : dicegui.core.live.LiveScore
-        Holds the masks.
-    which : {"gt", "pred"}
-        Mask to edit.
-    label : int
-        Label whose holes are filled (1 for binary masks).
-    axis, slice_index : int or None
-        The slice, or both None for the whole volume.
-    protect_other_labels : bool
-        Fill only hole voxels that hold 0 (keep other labels enclosed by ``label``).
-
-    Returns
-    -------
-    EditDelta or None
-    """
-    region = _edit_region(live, which, label, axis, slice_index)
-    holes = hole_voxels(region == label)
-    if protect_other_labels:
-        holes &= region == 0
-    return record_edit(live, which, _global_index(holes, axis, slice_index), label,
-                       **_meta("fill_holes", label, axis, slice_index))
-
-
-def remove_small_islands(live, which: str, *, label: int = 1, max_size: int = 64,
-                         axis: int | None = None, slice_index: int | None = None,
-                         connectivity: int = 1) -> EditDelta | None:
-    """Clear connected components of ``label`` with ``max_size`` voxels or fewer.
-
-    Parameters
-    ----------
-    live : dicegui.core.live.LiveScore
-        Holds the masks.
-    which : {"gt", "pred"}
-        Mask to edit.
-    label : int
-        Label whose islands are removed (set to 0).
-    max_size : int
-        Largest island removed, in voxels.
-    axis, slice_index : int or None
-        The slice (islands measured in 2-D), or both None for the whole volume.
-    connectivity : int
-        1 (faces) to the number of axes worked on.
-
-    Returns
-    -------
-    EditDelta or None
-    """
-    region = _edit_region(live, which, label, axis, slice_index)
-    islands = small_islands(region == label, max_size, connectivity)
-    return record_edit(live, which, _global_index(islands, axis, slice_index), 0,
-                       **_meta("remove_islands", label, axis, slice_index))

@@ -24,8 +24,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core import overlay as ov
 from ...core.display import PLANES, plane_to_voxel
-from ...core.edits import Brush, brush_radius_mm, describe, foreground_change, label_changes, plane_axes
+from ...core.edits import (Brush, apply_cleanup, brush_radius_mm, describe, foreground_change, label_changes,
+                           plane_axes)
 from ...core.edits.change_report import edit_report
+from . import background_effect
 from .brush_cursor import BrushCursor
 from .brush_tool import BrushTool
 from .cleanup_effects import FillHolesEffect, RemoveIslandsEffect
@@ -75,6 +77,7 @@ class Editor(QtCore.QObject):
         self.saver = MaskSaver(self)
         self.tools = {t.name: t for t in (BrushTool(self), EraserTool(self), FillTool(self))}
         self.tool = None
+        self.background = None  # a clean-up being planned in a worker (BackgroundEffect)
         self.fill_holes_effect = FillHolesEffect()
         self.remove_islands_effect = RemoveIslandsEffect()
         self.interpolate_effect = InterpolateEffect()
@@ -287,7 +290,8 @@ class Editor(QtCore.QObject):
 
     def can_edit(self) -> bool:
         s = self.session
-        return s is not None and s.edits is not None
+        # while a worker plans a clean-up the mask must stay as it read it
+        return s is not None and s.edits is not None and self.background is None
 
     def brush(self, erase: bool = False) -> Brush:
         """The core brush for the current settings."""
@@ -493,20 +497,53 @@ class Editor(QtCore.QObject):
 
     # ============================================================ effects
     def _run_effect(self, effect, *args):
-        """Run a whole-mask effect as one undo step; its delta (None if nothing changed or refused)."""
+        """Run a whole-mask effect as one undo step; its delta (None if nothing changed, refused or sent to a worker).
+
+        A whole-volume clean-up of a big mask is planned in a worker thread
+        (:mod:`.background_effect`) and written when the plan arrives.
+        """
         if not self.can_edit():
             return None
         self.finish_stroke()
         before = self.current_dice()
-        self._label_before = self._label_dice(self.label)
+        label_before = self._label_dice(self.label)
+        scope = self.panel.scope_key()
         try:
-            delta = effect.run(self, self.panel.scope_key(), *args)
+            big = self._mask_size() >= background_effect.BACKGROUND_VOXELS
+            if scope == "volume" and hasattr(effect, "plan") and big:
+                self._plan_in_background(effect, effect.settings(self, scope, *args), before, label_before)
+                return None
+            delta = effect.run(self, scope, *args)
         except ValueError as exc:
             self.report(str(exc))
             return None
+        return self._effect_done(effect, delta, before, label_before)
+
+    def _mask_size(self) -> int:
+        mask = self.live.gt if self.target == "gt" else self.live.pred
+        return 0 if mask is None else int(mask.size)
+
+    def _plan_in_background(self, effect, settings: dict, before, label_before) -> None:
+        live = self.live
+
+        def done(plan, message: str) -> None:
+            self.background = None
+            self._update_actions()
+            if plan is None:
+                self.report(f"{effect.title}: {message}")
+                return
+            self._effect_done(effect, apply_cleanup(live, plan), before, label_before)
+
+        self.background = background_effect.BackgroundEffect(
+            self.window, effect.title, lambda progress: effect.plan(live, settings, progress), done)
+        self._update_actions()
+        self.background.start()
+
+    def _effect_done(self, effect, delta, before, label_before):
         if delta is None:
             self.report(f"{effect.title}: nothing to change")
             return None
+        self._label_before = label_before
         self.region_changed(delta.box)
         self._dice_before_stroke = before
         self.commit(delta)
@@ -561,10 +598,14 @@ class Editor(QtCore.QObject):
 
     # =============================================================== undo
     def undo(self) -> None:
+        if self.background is not None:
+            return
         self.finish_stroke()
         self.history.undo()
 
     def redo(self) -> None:
+        if self.background is not None:
+            return
         self.finish_stroke()
         self.history.redo()
 
