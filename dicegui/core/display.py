@@ -386,6 +386,33 @@ def intensity_decimals(width: float) -> int:
     return int(min(4, max(0, 2 - np.floor(np.log10(width)))))
 
 
+def window_text(low: float, high: float, *, bounds: bool = False, sep: str = "  ") -> str:
+    """``W <width>  L <level>`` (and the bounds) in a few characters whatever the values.
+
+    Decimals follow :func:`intensity_decimals`; values of a million or more
+    (a float scan holding ±3e38) switch to 4 significant digits, so the
+    caption never grows to forty digits and squeezes the view.
+
+    Parameters
+    ----------
+    low, high : float
+        Display levels.
+    bounds : bool
+        Append ``(low … high)``.
+    sep : str
+        Between the width and the level.
+    """
+    low, high = float(low), float(high)
+    width, level = high - low, (high + low) / 2
+    n = intensity_decimals(width)
+
+    def num(v: float) -> str:
+        return f"{v:.4g}" if not np.isfinite(v) or abs(v) >= 1e6 else f"{v:.{n}f}"
+
+    text = f"W {num(width)}{sep}L {num(level)}"
+    return f"{text}{sep}({num(low)} … {num(high)})" if bounds else text
+
+
 def looks_like_ct(sample: np.ndarray) -> bool:
     """True when the intensities look like Hounsfield units (air near −1000, no huge values)."""
     sample = np.asarray(sample, dtype=float)

@@ -27,7 +27,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import overlay as ov
-from ..core.display import PLANES, Plane, intensity_decimals, plane_shape, plane_to_voxel
+from ..core.display import PLANES, Plane, plane_shape, plane_to_voxel, window_text
 from . import settings as app_settings
 from .dialogs import FILE_FILTER, DropRolesDialog, OpenCaseDialog, show_error
 from .export import scores_report, write_scores
@@ -636,8 +636,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _levels_changed(self, lo: float, hi: float) -> None:
         self.levels = (lo, hi)
         self.views.set_levels(lo, hi)
-        n = intensity_decimals(hi - lo)  # a z-scored MRI window of 4 must not read "W 4 L -0"
-        self.views.set_window_caption(f"W {hi - lo:.{n}f}  L {(hi + lo) / 2:.{n}f}")
+        self.views.set_window_caption(window_text(lo, hi))
 
     # ================================================================ scores
     @property

@@ -9,9 +9,9 @@ from ..core.display import (
     AUTO_PRESET,
     FULL_PRESET,
     WINDOW_PRESETS,
-    intensity_decimals,
     levels,
     window_from_percentiles,
+    window_text,
 )
 
 CUSTOM = "Custom"
@@ -64,6 +64,9 @@ class WindowLevelPanel(QtWidgets.QWidget):
         self.preset.addItems([*WINDOW_PRESETS, AUTO_PRESET, FULL_PRESET, CUSTOM])
         self.preset.setToolTip("Window/level presets (width/level in Hounsfield units for CT)")
         self.readout = QtWidgets.QLabel("")
+        # a long readout wraps instead of widening the dock (and squeezing the view)
+        self.readout.setWordWrap(True)
+        self.readout.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.hist_view = pg.GraphicsView(background=None)
         self.hist = VolumeHistogramItem()
         self.hist_view.setCentralItem(self.hist)
@@ -133,6 +136,5 @@ class WindowLevelPanel(QtWidgets.QWidget):
         self._report(lo, hi)
 
     def _report(self, lo: float, hi: float) -> None:
-        n = intensity_decimals(hi - lo)
-        self.readout.setText(f"W {hi - lo:.{n}f}   L {(hi + lo) / 2:.{n}f}   ({lo:.{n}f} … {hi:.{n}f})")
+        self.readout.setText(window_text(lo, hi, bounds=True, sep="   "))
         self.levelsChanged.emit(float(lo), float(hi))

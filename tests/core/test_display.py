@@ -208,3 +208,11 @@ def test_units_follow_whether_a_file_knows_its_voxel_size(tmp_path):
     assert size_per_voxel(case_units([png], True), (1.0, 1.0, 1.0), np.eye(4)) == 1.0
     # arrays without files (tests, demos built in memory) keep the affine's millimetres
     assert case_units([], is_2d=True).size == "mm²"
+
+
+def test_window_text_stays_short_for_huge_values():
+    assert d.window_text(-160, 240) == "W 400  L 40"
+    assert d.window_text(-0.5, 3.5, bounds=True) == "W 4.00  L 1.50  (-0.50 … 3.50)"
+    huge = d.window_text(-3e38, 3e38, bounds=True)
+    assert huge == "W 6e+38  L 0  (-3e+38 … 3e+38)" and len(huge) < 40
+    assert d.window_text(0, float("inf")) == "W inf  L inf"
