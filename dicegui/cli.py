@@ -1,6 +1,7 @@
 """Command-line entry point.
 
-``dicegui score ...`` and ``dicegui compare ...`` run on the Qt-free core only; anything else starts the
+``dicegui score ...`` and ``dicegui compare ...`` run on the Qt-free core only, ``dicegui doctor`` checks
+what the window needs without Qt; anything else starts the
 GUI, whose modules are imported lazily so that scoring never loads PySide6.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch to ``dicegui score``, ``dicegui compare`` or to the GUI; return the exit code."""
+    """Dispatch to ``dicegui score``, ``compare``, ``doctor`` or to the GUI; return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "score":
         from .score_cli import main as score_main
@@ -19,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         from .compare_cli import main as compare_main
 
         return compare_main(argv[1:])
+    if argv and argv[0] == "doctor":
+        from .platform_check import doctor
+
+        return doctor()
     from .gui.app import main as gui_main
 
     return gui_main(argv)

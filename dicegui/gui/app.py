@@ -117,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.screenshot is not None:
         _headless_screenshot_platform()
+    from ..platform_check import start_problem
+
+    problem = start_problem()  # before Qt, which would abort (exit 134) with a misleading message
+    if problem is not None:
+        print(f"dicegui: {problem}", file=sys.stderr)
+        return 2
     app = _application()
     from PySide6 import QtWidgets
 
