@@ -12,7 +12,11 @@ one):
   folder, never the install folder;
 * later saves of the same mask go to the chosen file without asking, also
   after File ▸ New segmentation re-opens the same case;
-* "Save as…" always asks (the file dialog confirms replacing).
+* "Save as…" always asks (the file dialog confirms replacing);
+* before replacing a file this window read or wrote, it checks that nobody
+  else changed it since (:mod:`dicegui.core.io.file_stamps`) and asks;
+* a probability-map prediction is saved as its corrected 0/1 mask, which
+  the user is told once per case before the first save.
 
 The window title names the files the masks will be saved to (:meth:`MaskSaver.title_suffix`).
 
@@ -45,6 +49,9 @@ class MaskSaver:
         self.editor = editor
         self.saved_paths: dict[str, Path] = {}
         self._case = None  # the case saved_paths belong to
+        # {absolute path: FileStamp} of the files this window read or wrote, to notice another writer
+        self.stamps: dict = {}
+        self._probability_told = False
 
     @property
     def window(self):
@@ -56,6 +63,8 @@ class MaskSaver:
         case = s.case if s is not None else None
         if case is None or case is not self._case:
             self.saved_paths = {}
+            self._probability_told = False
+            self._stamp_inputs(s)
         self._case = case
 
     def has_mask(self, role: str) -> bool:
@@ -143,10 +152,56 @@ class MaskSaver:
         return True
 
     # ----------------------------------------------------------- internals
+    def _stamp_inputs(self, session) -> None:
+        from ...core.io.file_stamps import stamp
+
+        for role in ("gt", "pred"):
+            vol = getattr(session.case, role, None) if session is not None else None
+            if vol is not None and vol.path is not None:
+                st = stamp(vol.path)
+                if st is not None:
+                    self.stamps[st.path] = st
+
+    def _may_overwrite(self, path: Path) -> bool:
+        """False when ``path`` changed on disk since this window read or wrote it and the user does not replace it."""
+        from ...core.io.file_stamps import changed_since
+
+        before = self.stamps.get(str(path.absolute()))
+        why = None if before is None else changed_since(before)
+        if why is None:
+            return True
+        box = QtWidgets.QMessageBox
+        answer = box.warning(
+            self.window, "The file changed on disk",
+            f"{why}.\n\nReplace it with this window's mask (the other changes are lost), "
+            "or cancel and use Save As… to keep both?",
+            box.StandardButton.Save | box.StandardButton.Cancel, box.StandardButton.Cancel)
+        return answer != box.StandardButton.Cancel
+
+    def _probability_accepted(self, role: str) -> bool:
+        """A probability-map prediction is saved as its corrected 0/1 mask: say so once per case."""
+        info = getattr(self.window.session.case, f"{role}_info", None)
+        if role != "pred" or info is None or info.kind != "probability" or self._probability_told:
+            return True
+        box = QtWidgets.QMessageBox
+        answer = box.question(
+            self.window, "Saving a probability map as a mask",
+            "The prediction was opened as a probability map and thresholded to a mask "
+            f"({info.message}). The file saved holds the corrected mask (0 and 1), not probabilities.",
+            box.StandardButton.Save | box.StandardButton.Cancel, box.StandardButton.Save)
+        if answer == box.StandardButton.Cancel:
+            return False
+        self._probability_told = True
+        return True
+
     def _write(self, role: str, path: Path, overwrite: bool) -> Path | None:
         from ...core.io import save_mask
+        from ...core.io.file_stamps import stamp
 
         w = self.window
+        if not self._probability_accepted(role) or not self._may_overwrite(path):
+            w.statusBar().showMessage(f"Not saved: the {MASK_WORDS[role]} is still open with its edits", 8000)
+            return None
         try:
             out = save_mask(w.session.case, role, path, overwrite=overwrite)
         except Exception as exc:  # never lose the edits to a failed write
@@ -158,6 +213,9 @@ class MaskSaver:
                             f"{text}\nYour edits are still open; save them somewhere else.")
             return None
         self.saved_paths[role] = Path(out)
+        written = stamp(out)
+        if written is not None:
+            self.stamps[written.path] = written
         from ..settings import set_last_save_folder
 
         set_last_save_folder(Path(out).parent)
