@@ -50,6 +50,8 @@ import numpy as np
 
 from . import cohort as cohort_mod
 from .io.atomic import atomic_write
+from .io.bounded_read import ReadRefused, read_regular
+from .io.safe_paths import PathRefused, resolve_inside
 from .io.table_errors import table_read_errors
 # Metrics for which a larger value is worse (distances, error counts), with
 # any ``label<L>_`` / ``region<NAME>_`` scope and NSD tolerance: one rule,
@@ -198,28 +200,27 @@ _cell_text = csv_cell_text
 
 
 def _resolve(text: str, role: str, base: Path, allow_absolute: bool) -> tuple[Path | None, str | None]:
-    """Resolve a path cell of a CSV in folder ``base``; ``(path, problem)``."""
+    """Resolve a path cell of a CSV in folder ``base``; ``(path, problem)``.
+
+    The rule is :func:`~dicegui.core.io.safe_paths.resolve_inside`, the one an
+    NRRD ``data file:`` obeys: inside the table's folder unless the user trusts
+    the table, and a regular file or a folder (a DICOM series), never a pipe
+    or device that would block or never end.
+    """
     if not text:
         return None, None
     try:
-        given = Path(text)
-        candidate = given if given.is_absolute() else base / given
-        real = candidate.resolve()
-        inside = real.is_relative_to(base.resolve())
-    except (OSError, RuntimeError, ValueError) as exc:
-        return None, f"{role} path {text!r} cannot be resolved: {' '.join(str(exc).split())}"
-    if not inside and not allow_absolute:
-        return None, (
-            f"{role} path {text!r} leads outside the table's folder {base.resolve()}; refused "
-            "(choose to trust the paths of this table when the worklist asks, or write it with --out inside the folder that holds the cases)"
-        )
-    try:
-        found = real.exists()
-    except OSError as exc:
-        return real, f"{role} file {text!r} cannot be checked: {exc.strerror or exc}"
-    if not found:
-        return real, f"{role} file {text!r} not found (looked for {real})"
-    return real, None
+        return resolve_inside(text, base, trust_outside=allow_absolute, absolute_ok=True, folders_ok=True), None
+    except PathRefused as exc:
+        if exc.rule in ("absolute", "parent", "link-outside"):
+            return None, (
+                f"{role} path {text!r} leads outside the table's folder {base.resolve()}; refused "
+                "(choose to trust the paths of this table when the worklist asks, or write it with --out "
+                "inside the folder that holds the cases)"
+            )
+        if exc.rule == "missing" and exc.path is not None:
+            return exc.path, f"{role} file {text!r} not found (looked for {exc.path})"
+        return exc.path, f"{role} file {exc}"
 
 
 def _metric_base(metric: str) -> str:
@@ -669,11 +670,12 @@ class Cohort:
         if not path.exists():
             return
         where = str(path)
+        # Opened without blocking and only when regular: a named pipe would
+        # hang the worklist, /dev/zero reports st_size 0 and never ends.
         try:
-            if path.stat().st_size > _MAX_SIDECAR_BYTES:
-                raise ReviewFileError(f"{where}: review file is larger than {_MAX_SIDECAR_BYTES >> 20} MB; "
-                                      "not a dicegui review")
-            raw = path.read_bytes()
+            raw = read_regular(path, _MAX_SIDECAR_BYTES)
+        except ReadRefused as exc:
+            raise ReviewFileError(f"{where}: {exc}; not a dicegui review, move it away") from None
         except OSError as exc:
             raise ReviewFileError(f"{where}: cannot read the review file: {exc.strerror or exc}") from None
         try:

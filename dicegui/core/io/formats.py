@@ -19,7 +19,7 @@ def format_from_name(path) -> str | None:
         return "nifti"
     if name.endswith(".seg.nrrd"):
         return "seg.nrrd"
-    if name.endswith(".nrrd"):
+    if name.endswith((".nrrd", ".nhdr")):
         return "nrrd"
     if name.endswith(RASTER_SUFFIXES):
         return "raster"
