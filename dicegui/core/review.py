@@ -223,6 +223,33 @@ def _resolve(text: str, role: str, base: Path, allow_absolute: bool) -> tuple[Pa
         return exc.path, f"{role} file {exc}"
 
 
+def _table_rows(fh, label: str) -> list[tuple[int, list[str]]]:
+    """``(first line, cells)`` of each row of a CSV table; a malformed row is a CohortError naming its line.
+
+    A stray ``"`` opens a quoted cell that swallows the following lines up to
+    the next quote: read leniently, 12 cases become 4 without a word. Strict
+    parsing refuses text after a closing quote and a quote left open at the
+    end; a row spanning several lines must still have one cell per column.
+    """
+    reader = csv.reader(fh, strict=True)
+    rows, width, last = [], None, 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            raise CohortError(f"{label}, line {last + 1}: malformed row ({exc}); a stray '\"' "
+                              "merges the lines after it: fix the quotes of this row") from None
+        first, last = last + 1, reader.line_num
+        width = len(row) if width is None else width
+        if last > first and len(row) != width and any("\n" in cell or "\r" in cell for cell in row):
+            raise CohortError(f"{label}, line {first}: malformed row: a quoted cell runs over lines "
+                              f"{first}-{last} and the row has {len(row)} cells for {width} columns; "
+                              "a stray '\"' merges the lines after it: fix the quotes of this row")
+        rows.append((first, row))
+
+
 def _metric_base(metric: str) -> str:
     """The metric without its label/region scope or NSD tolerance (``regionET_nsd_1mm`` → ``nsd``)."""
     return parse_column(metric).base
@@ -365,15 +392,15 @@ class Cohort:
             raise CohortError(f"{label}: open the CSV table of dicegui score (--out results.csv), not JSON")
         with table_read_errors(path, CohortError, "open the CSV table inside it"):
             with open(path, newline="", encoding="utf-8-sig") as fh:
-                rows = list(csv.reader(fh))
+                rows = _table_rows(fh, label)
         if not rows:
             raise CohortError(f"{label}: empty file, expected a table with a 'case' column")
-        header = [h.strip() for h in rows[0]]
+        header = [h.strip() for h in rows[0][1]]
         if "case" not in header:
             raise CohortError(f"{label}: no 'case' column; is this a table written by dicegui score --out?")
         base = path.parent if str(path.parent) else Path(".")
         cases = []
-        for line, row in enumerate(rows[1:], start=2):
+        for line, row in rows[1:]:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header):

@@ -15,11 +15,17 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from nibabel.volumeutils import apply_read_scaling
 
 from ..volume import Volume
 from ._util import as_3d, cast_exact, fitting_dtype, native, reading
 from .errors import LoadError, file_label
+from .bounded_read import ReadRefused, read_exact_stream
 from .limits import check_size, check_stored
+
+#: Largest room for header extensions (between the header and the voxels):
+#: larger ones are refused before nibabel reads them whole.
+MAX_EXTENSION_BYTES = 16 * 2**20
 
 
 def _is_gz(path: Path) -> bool:
@@ -59,6 +65,41 @@ def _precheck(path: Path) -> None:
         raise LoadError(
             f"{file_label(path)}: corrupt NIfTI header: dim[0] (the number of dimensions) is {ndim}, not 1 to 7"
         )
+    vox_offset = struct.unpack(order + "f", head[108:112])[0] if size == 348 \
+        else struct.unpack(order + "q", head[168:176])[0]
+    _check_extensions(path, order, size, vox_offset)
+
+
+def _check_extensions(path: Path, order: str, header_size: int, vox_offset) -> None:
+    """Refuse header extensions that are huge, run past the voxels or never end, before nibabel reads them.
+
+    nibabel reads each extension's declared size whole (a 522 KB ``.nii.gz``
+    claiming a 512 MB extension was inflated in full), and an extension of
+    size 0 makes it read the rest of the file.
+    """
+    if not (math.isfinite(vox_offset) and 0 <= vox_offset <= header_size + 4 + MAX_EXTENSION_BYTES):
+        raise LoadError(
+            f"{file_label(path)}: corrupt NIfTI header: vox_offset {vox_offset:.0f} puts the voxels more than "
+            f"{MAX_EXTENSION_BYTES >> 20} MiB after the header (header extensions are limited to that)"
+        )
+    end = int(vox_offset)
+    with reading(path, "NIfTI header extensions"):
+        with nib.openers.ImageOpener(str(path), "rb") as fh:
+            fh.seek(header_size)
+            flag = fh.read(4)
+            if len(flag) < 4 or flag[0] == 0:
+                return
+            at = header_size + 4
+            while at + 16 <= end:
+                esize, ecode = struct.unpack(order + "ii", fh.read(8) or b"\0" * 8)
+                if esize < 16 or at + esize > end:
+                    raise LoadError(
+                        f"{file_label(path)}: corrupt NIfTI header extension (code {ecode}) at byte {at}: "
+                        f"its size {esize} " + ("is below 16" if esize < 16 else
+                                                f"runs past the voxel data at byte {end}")
+                    )
+                fh.seek(at + esize)
+                at += esize
 
 
 def _check_raw_header(raw, shape, path) -> None:
@@ -74,18 +115,32 @@ def _check_raw_header(raw, shape, path) -> None:
             )
 
 
-def _read_voxels(img, path: Path) -> np.ndarray:
-    """The voxels of ``img``; for ``.nii.gz`` the gzip checksum of the whole file is verified."""
+def _read_voxels(img, hdr, shape, path: Path) -> np.ndarray:
+    """The voxels of ``img``; a ``.nii.gz`` is inflated within the header's size and its checksum verified.
+
+    nibabel stops reading where the voxels end, so the gzip CRC-32 in the
+    trailer would never be checked and flipped bits would become wrong
+    voxel values; reading on to the end without a limit, though, inflates
+    whatever follows (thirty 1 GiB gzip members of zeros took 119 s). The
+    stream is read to the declared end plus a small margin: a valid file ends
+    there (its checksum is then checked), more data is refused.
+    """
     if not _is_gz(path):
         return np.asanyarray(img.dataobj)
-    # nibabel stops reading where the voxels end, so the gzip CRC-32 in the
-    # trailer is never checked and flipped bits in the stream become wrong
-    # voxel values. Reading on to the end makes gzip check it.
+    dtype = hdr.get_data_dtype()
+    offset = int(hdr["vox_offset"])
+    nbytes = math.prod(shape) * dtype.itemsize
     with gzip.open(path, "rb") as stream:
-        data = np.asanyarray(type(img).from_stream(stream).dataobj)
-        while stream.read(1 << 16):
-            pass
-    return data
+        try:
+            read_exact_stream(stream, offset, margin=None, what="NIfTI header")
+            flat = read_exact_stream(stream, nbytes, what="NIfTI voxel data")
+        except ReadRefused as exc:
+            raise LoadError(f"{file_label(path)}: {exc}") from None
+    raw = flat.view(dtype).reshape(shape, order="F")
+    slope, inter = hdr.get_slope_inter()
+    if slope is None or (slope == 1 and (inter or 0) == 0):
+        return raw
+    return apply_read_scaling(raw, slope, inter)
 
 
 def read_nifti(path) -> Volume:
@@ -129,7 +184,7 @@ def read_nifti(path) -> Volume:
             f"{file_label(path)}: truncated NIfTI file: header promises {need} bytes, file has {have}"
         )
     with reading(path, "NIfTI voxel data"):
-        data = _read_voxels(img, path)
+        data = _read_voxels(img, hdr, shape, path)
     data, is_2d = as_3d(native(data), path, "NIfTI data")
     sform, qform = int(hdr["sform_code"]), int(hdr["qform_code"])
     return Volume(
