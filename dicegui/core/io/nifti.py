@@ -77,18 +77,20 @@ def _check_extensions(path: Path, order: str, header_size: int, vox_offset) -> N
     claiming a 512 MB extension was inflated in full), and an extension of
     size 0 makes it read the rest of the file.
     """
-    if not (math.isfinite(vox_offset) and 0 <= vox_offset <= header_size + 4 + MAX_EXTENSION_BYTES):
-        raise LoadError(
-            f"{file_label(path)}: corrupt NIfTI header: vox_offset {vox_offset:.0f} puts the voxels more than "
-            f"{MAX_EXTENSION_BYTES >> 20} MiB after the header (header extensions are limited to that)"
-        )
-    end = int(vox_offset)
+    if not (math.isfinite(vox_offset) and vox_offset >= 0):
+        return  # nibabel's own checks name it; no extension is read
     with reading(path, "NIfTI header extensions"):
         with nib.openers.ImageOpener(str(path), "rb") as fh:
             fh.seek(header_size)
             flag = fh.read(4)
             if len(flag) < 4 or flag[0] == 0:
-                return
+                return  # no extensions; a vox_offset past the data is found by the size checks
+            if vox_offset > header_size + 4 + MAX_EXTENSION_BYTES:
+                raise LoadError(
+                    f"{file_label(path)}: corrupt NIfTI header: vox_offset {vox_offset:.0f} leaves more than "
+                    f"{MAX_EXTENSION_BYTES >> 20} MiB for header extensions (dicegui's limit)"
+                )
+            end = int(vox_offset)
             at = header_size + 4
             while at + 16 <= end:
                 esize, ecode = struct.unpack(order + "ii", fh.read(8) or b"\0" * 8)
