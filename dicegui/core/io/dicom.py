@@ -19,6 +19,7 @@ import numpy as np
 from ..volume import Volume
 from ._util import reading, smallest_int_dtype
 from .errors import LoadError, SaveError, file_label, one_line
+from .dicom_deflate import DEFLATED_SYNTAX, is_deflated, read_deflated
 from .limits import check_size, check_stored
 
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
@@ -50,7 +51,9 @@ def _read_headers(path: Path):
     headers, skipped = [], 0
     for f in files:
         try:
-            ds = pydicom.dcmread(f, stop_before_pixels=True)
+            ds = _read_header(f)
+        except LoadError:
+            raise  # over a budget: refused, not skipped as "not DICOM"
         except Exception as exc:  # pydicom's errors have no common base (NotImplementedError, ...)
             if path.is_file():
                 why = ("no DICOM header: the 'DICM' marker is missing" if isinstance(exc, InvalidDicomError)
@@ -89,6 +92,38 @@ def _check_same(items, keyword, path, what):
     values = {str(ds.get(keyword)) for _f, ds in items}
     if len(values) > 1:
         raise LoadError(f"{file_label(path)}: slices differ in {what} ({', '.join(sorted(values))}); not one volume")
+
+
+def _check_series_tags(items, path) -> None:
+    """Refuse tags that would silently change the pixels or the grid, naming the file and the tag.
+
+    Only the first slice's PixelSpacing builds the affine, so slices that
+    differ would be drawn at the wrong size; a negative spacing would mirror
+    the image; RescaleSlope 0 maps every pixel to the intercept (and was read
+    as 1); MONOCHROME1 slices among MONOCHROME2 ones are stored inverted.
+    """
+    spacings = {}
+    for f, ds in items:
+        if "PixelSpacing" in ds:
+            ps = _float_list(ds, "PixelSpacing", 2)
+            if ps is None or not all(np.isfinite(v) and v > 0 for v in ps):
+                raise LoadError(f"{file_label(f)}: PixelSpacing (0028,0030) is {ds.get('PixelSpacing')}; "
+                                "it must be two positive numbers")
+            spacings.setdefault(tuple(round(v, 6) for v in ps), f)
+        slope = ds.get("RescaleSlope")
+        if slope not in (None, "") and _float_list(ds, "RescaleSlope") == [0.0]:
+            raise LoadError(f"{file_label(f)}: RescaleSlope (0028,1053) is 0: every pixel would become "
+                            "the intercept; the header is damaged")
+    if len(spacings) > 1:
+        shown = "; ".join(f"{list(ps)} in {file_label(f)}" for ps, f in list(spacings.items())[:3])
+        raise LoadError(f"{file_label(path)}: slices differ in PixelSpacing (0028,0030): {shown}; not one grid")
+    kinds = {}
+    for f, ds in items:
+        kinds.setdefault(str(ds.get("PhotometricInterpretation", "")).strip(), f)
+    if {"MONOCHROME1", "MONOCHROME2"} <= set(kinds):
+        raise LoadError(f"{file_label(path)}: slices differ in PhotometricInterpretation (0028,0004): MONOCHROME1 in "
+                        f"{file_label(kinds['MONOCHROME1'])}, MONOCHROME2 in {file_label(kinds['MONOCHROME2'])} "
+                        "(one of them is stored inverted); not one volume")
 
 
 def _slice_vector(positions: np.ndarray, normal: np.ndarray, path) -> np.ndarray:
@@ -197,20 +232,44 @@ def _check_pixel_bytes(items, rows: int, cols: int, n: int, path) -> None:
     check_stored(path, need, have, "deflate" if deflated else None, "pixel data")
 
 
-def _pixels(f):
+def _read_header(f):
+    """The header of one file, within a byte budget (elements above 1 MiB stay on disk until used)."""
+    import pydicom
+
+    if is_deflated(f):
+        return read_deflated(f, pixels=False)
+    return pydicom.dcmread(f, stop_before_pixels=True, defer_size="1 MB")
+
+
+def _pixel_bytes(ds) -> int:
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    bits = int(ds.get("BitsAllocated", 16) or 16)
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    return -(-rows * cols * samples * frames * bits // 8)
+
+
+def _pixels(f, header=None):
     import pydicom
 
     with reading(f, "DICOM pixel data"):
-        ds = pydicom.dcmread(f)
+        syntax = str(getattr(getattr(header, "file_meta", None), "TransferSyntaxUID", ""))
+        if header is not None and syntax == DEFLATED_SYNTAX:
+            ds = read_deflated(f, pixels=True, pixel_bytes=_pixel_bytes(header))
+        else:
+            ds = pydicom.dcmread(f)
         try:
             arr = ds.pixel_array
         except Exception as exc:
             ts = ds.file_meta.get("TransferSyntaxUID")
             name = getattr(ts, "name", str(ts))
-            raise LoadError(
-                f"{file_label(f)}: cannot decode DICOM pixels ({name}): {one_line(exc)}; "
-                "install pylibjpeg or convert the series to uncompressed DICOM or NIfTI"
-            ) from exc
+            # Only an encapsulated (JPEG, JPEG 2000, RLE...) syntax needs a decoder
+            # plug-in; anything else failed on the data itself.
+            needs_plugin = getattr(ts, "is_encapsulated", False) and "handler" in str(exc).lower() \
+                or "plugin" in str(exc).lower() or "decoder" in str(exc).lower()
+            hint = ("; install pylibjpeg or convert the series to uncompressed DICOM or NIfTI" if needs_plugin
+                    else "; the file is damaged")
+            raise LoadError(f"{file_label(f)}: cannot decode DICOM pixels ({name}): {one_line(exc)}{hint}") from exc
     return arr
 
 
@@ -244,6 +303,7 @@ def _read_dicom(path: Path) -> Volume:
         )
     for keyword, what in (("Rows", "rows"), ("Columns", "columns"), ("SamplesPerPixel", "samples per pixel")):
         _check_same(items, keyword, path, what)
+    _check_series_tags(items, path)
     rows, cols = int(first.Rows), int(first.Columns)
     n_frames = int(first.get("NumberOfFrames", 1) or 1)
     if n_frames > 1 and len(items) > 1:
@@ -296,7 +356,7 @@ def _read_dicom(path: Path) -> Volume:
 
     data = np.empty((rows, cols, n), dtype=out_dtype)
     if n_frames > 1:
-        frames = _pixels(items[0][0])
+        frames = _pixels(items[0][0], first)
         frames = _to_gray(frames, first, meta, warnings, path)
         slope, inter = float(first.get("RescaleSlope", 1) or 1), float(first.get("RescaleIntercept", 0) or 0)
         for k, src in enumerate(order):
@@ -305,7 +365,7 @@ def _read_dicom(path: Path) -> Volume:
     else:
         sorted_items = [items[i] for i in order]
         for k, (f, ds) in enumerate(sorted_items):
-            arr = _to_gray(_pixels(f), ds, meta, warnings, path)
+            arr = _to_gray(_pixels(f, ds), ds, meta, warnings, path)
             if arr.shape[:2] != (rows, cols):
                 raise LoadError(f"{file_label(f)}: pixel data is {arr.shape}, header says {rows}×{cols}")
             if rescaled:
