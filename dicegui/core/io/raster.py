@@ -14,6 +14,7 @@ Palette PNGs keep their indices (the usual way of storing label masks).
 from __future__ import annotations
 
 import math
+import threading
 import warnings as pywarnings
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from .limits import check_size, check_stored
 # deflate (8, 32946). LZW, JPEG, LZMA, ZSTD... are not bounded here.
 _TIFF_STORED = {1: None, 8: "deflate", 32946: "deflate"}
 _PIL_ITEMSIZE = {"I;16": 2, "I;16B": 2, "I;16L": 2, "I": 4, "F": 4}
+# Pillow's bomb limit is a module global: changed around one open at a time.
+_PIL_LIMIT_LOCK = threading.Lock()
 _PIL_FORMAT = {".png": "PNG", ".bmp": "BMP", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
@@ -60,10 +63,15 @@ def _gray_or_color(arr: np.ndarray, path, warnings: list, meta: dict, luminance)
 def _read_pil(path: Path) -> Volume:
     from PIL import Image
 
-    with reading(path, "image header"), pywarnings.catch_warnings():
-        # Pillow warns above 89 M pixels; sizes are checked here instead.
+    with reading(path, "image header"), pywarnings.catch_warnings(), _PIL_LIMIT_LOCK:
+        # Pillow warns above 89 M pixels and refuses above 179 M (a real
+        # 16000² PNG); our own limits (check_size, check_stored) judge instead.
         pywarnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        im = Image.open(path)
+        saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            im = Image.open(path)
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
     with im:
         width, height = im.size
         bands = len(im.getbands())
@@ -98,6 +106,32 @@ def _read_pil(path: Path) -> Volume:
     )
 
 
+def _series_text(series) -> str:
+    return f"{'×'.join(map(str, series.shape))} {series.dtype}"
+
+
+def _check_one_series(tf, path) -> list:
+    """Refuse a TIFF holding more than one image (a second series, an odd extra page).
+
+    tifffile groups pages of one shape into a series; reading only the first
+    one silently dropped the rest. Reduced-resolution previews (thumbnails)
+    are the one kind of extra series ignored, with a warning.
+    """
+    extra = list(tf.series[1:])
+    previews = [s for s in extra if getattr(s.keyframe, "is_reduced", False)]
+    others = [s for s in extra if s not in previews]
+    if others:
+        shown = ", ".join(_series_text(s) for s in others[:3])
+        raise LoadError(
+            f"{file_label(path)}: TIFF holds {len(extra) + 1} images (pages of different shape or type): "
+            f"{_series_text(tf.series[0])} and {shown}{', ...' if len(others) > 3 else ''}; "
+            "dicegui reads one image or one stack: save each in its own file"
+        )
+    if previews:
+        return [f"{file_label(path)}: {len(previews)} reduced-resolution preview page(s) ignored"]
+    return []
+
+
 def _read_tiff(path: Path) -> Volume:
     import tifffile
 
@@ -105,6 +139,7 @@ def _read_tiff(path: Path) -> Volume:
         tf = tifffile.TiffFile(path)
     with tf:
         series = tf.series[0]
+        warnings: list = _check_one_series(tf, path)
         shape, dtype, axes = tuple(series.shape), np.dtype(series.dtype), series.axes
         check_size(path, shape, dtype.itemsize, "pixels")
         page = tf.pages[0]
@@ -117,7 +152,6 @@ def _read_tiff(path: Path) -> Volume:
                 "compression": int(tf.pages[0].compression), "photometric": int(tf.pages[0].photometric)}
         with reading(path, "TIFF pixels"):
             arr = series.asarray()
-    warnings: list = []
     if "S" in axes and not axes.endswith("S"):
         # Planar colour (one plane per channel): channels last, as a view.
         arr = np.moveaxis(arr, axes.index("S"), -1)
