@@ -159,26 +159,56 @@ def test_open_session_is_not_offered_and_clear_removes_it(tmp_path, sessions):
     assert list((tmp_path / "recovery").iterdir()) == []
 
 
-def test_corrupted_record_is_detected_by_its_checksum(tmp_path, sessions):
+def _record_offsets(raw):
+    """(offset, op) of every record after the marker, walked by their length fields."""
+    found, pos = [], len(jr._FILE_MAGIC)
+    while pos < len(raw):
+        head = jr._HEADER.unpack_from(raw, pos)
+        found.append((pos, head[1]))
+        pos += jr._HEADER.size + head[6]
+    return found
+
+
+def _without(snapshots, lost):
+    """The masks after every step but those in ``lost`` (1-based), from the snapshots alone.
+
+    Each step's voxels are where its snapshot differs from the one before;
+    a journal record writes their new values, so skipping a record leaves
+    exactly its voxels at their earlier values unless a later step wrote them.
+    """
+    gt, pred = (a.copy() for a in snapshots[0])
+    for k in range(1, len(snapshots)):
+        if k in lost:
+            continue
+        for now, before, out in zip(snapshots[k], snapshots[k - 1], (gt, pred)):
+            changed = now != before
+            out[changed] = now[changed]
+    return gt, pred
+
+
+def test_a_corrupted_record_is_skipped_and_every_later_one_restored(tmp_path, sessions):
     paths, live, journal, snapshots = _session(tmp_path, sessions, n=30)
     journal.close()
     records = journal.session / jr.RECORDS
     raw = bytearray(records.read_bytes())
-    # Walk to the 5th record and flip one bit of its compressed payload.
-    pos = len(jr._FILE_MAGIC)
-    for _ in range(4):
-        pos += jr._HEADER.size + jr._HEADER.unpack_from(raw, pos)[6]
-    raw[pos + jr._HEADER.size + 2] ^= 0x10
+    edits = [pos for pos, op in _record_offsets(raw) if op != jr._OP_MANIFEST]
+    assert len(edits) == len(snapshots) - 1
+    raw[edits[4] + jr._HEADER.size + 2] ^= 0x10  # one bit of the 5th record's compressed payload
     records.write_bytes(bytes(raw))
 
     (pending,) = find_pending(tmp_path / "recovery")
-    assert pending.steps == 4 and "record 5 is damaged (checksum mismatch)" in pending.damaged
-    assert "damaged" in pending.describe() and "only the 4 steps" in pending.describe()
+    assert pending.steps == len(edits) - 1 and pending.lost == 1
+    assert "record 5 is damaged (checksum mismatch)" in pending.damaged
+    assert "1 edit is lost" in pending.describe() and f"the {len(edits) - 1} intact steps" in pending.describe()
     fresh = _fresh_live(paths)
-    assert replay(pending, fresh) == 4
-    np.testing.assert_array_equal(fresh.gt, snapshots[4][0])
-    np.testing.assert_array_equal(fresh.pred, snapshots[4][1])
-    assert fresh.overlap() == metrics.overlap(*snapshots[4])
+    assert replay(pending, fresh) == len(edits) - 1
+    expected = _without(snapshots, {5})
+    np.testing.assert_array_equal(fresh.gt, expected[0])
+    np.testing.assert_array_equal(fresh.pred, expected[1])
+    assert fresh.overlap() == metrics.overlap(*expected)
+    assert not np.array_equal(expected[1], snapshots[-1][1]) or not np.array_equal(expected[0], snapshots[-1][0])
+    moved = discard(pending)  # not read in full: set aside, not deleted
+    assert moved.parent.name == jr.DAMAGED and (moved / jr.RECORDS).read_bytes() == bytes(raw)
 
 
 def test_damaged_last_record_counts_as_cut_off(tmp_path, sessions):
