@@ -15,10 +15,15 @@ The journal itself (record format, locking, replay) is
   to the files) the journal is cleared, and started again at the next edit
   from the files the masks now equal;
 * a write failure (full disk...) shows one warning in the status bar; the
-  editing goes on.
+  editing goes on, and the journal keeps counting the edits it no longer
+  holds, so the later offer says how many are missing.
 
 At start-up :meth:`RecoveryManager.offer_pending` looks for journals left
-by a crashed or killed session and asks Restore / Discard / Later.
+by a crashed or killed session and asks Restore / Discard / Later. Journals
+that could not be read are never deleted: the core moves them to
+``recovery/damaged/`` and the window says so in one dialog (a damaged
+journal that is restored or discarded is kept there too, and the status bar
+says where).
 Restoring loads the case files, replays the edits through the new session's
 :class:`~dicegui.core.live.LiveScore` (so every count is exact), shows the
 case with the restored edits as one undo step per edited mask (both masks
@@ -32,7 +37,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from ..core.edits import EditDelta
-from ..core.journal import PendingRecovery, RecoveryError, RecoveryJournal, discard, find_pending, replay
+from ..core.journal import PendingRecovery, RecoveryError, RecoveryJournal, discard, find_journals, replay
 from . import settings as app_settings
 
 RESTORE, DISCARD, LATER = "restore", "discard", "later"
@@ -78,6 +83,8 @@ class RecoveryManager(QtCore.QObject):
         self.journal: RecoveryJournal | None = None
         self.warning: str | None = None
         self._resuming: PendingRecovery | None = None
+        #: Journals that could not be read, moved to damaged/, not yet told (see tell_set_aside).
+        self.set_aside: list = []
         self._quiet = False  # the restored steps are already in the journal
         self._stale = False  # cleared: start again at the next edit
         window.sessionChanged.connect(self._session_changed)
@@ -146,8 +153,8 @@ class RecoveryManager(QtCore.QObject):
         if self._quiet:
             return
         journal = self._ensure()
-        if journal is None or journal.failed:
-            return
+        if journal is None:
+            return  # after a failed write the journal still counts what it misses
         try:
             journal.record(delta, undo=undo)
         except (RecoveryError, ValueError) as exc:
@@ -187,11 +194,31 @@ class RecoveryManager(QtCore.QObject):
 
     # -------------------------------------------------------------- restoring
     def pending(self) -> list[PendingRecovery]:
-        """Journals left by sessions that crashed or were killed (newest first)."""
+        """Journals left by sessions that crashed or were killed (newest first).
+
+        Journals that could not be read are moved to ``damaged/`` meanwhile
+        and listed in :attr:`set_aside` (see :meth:`tell_set_aside`).
+        """
         try:
-            return find_pending(self.folder)
-        except OSError:
+            found = find_journals(self.folder)
+        except OSError as exc:
+            self._warn(f"the recovery folder {self.folder} cannot be read ({exc.strerror or exc})")
             return []
+        self.set_aside = found.set_aside
+        return found.pending
+
+    def tell_set_aside(self) -> None:
+        """One dialog naming the journals that could not be read and where they were kept."""
+        if not self.set_aside:
+            return
+        lines = "\n".join(f"• {a.path.name}: {a.reason}." for a in self.set_aside)
+        QtWidgets.QMessageBox.warning(
+            self.window, "Recovery journal could not be read",
+            f"{len(self.set_aside)} recovery journal{'s' if len(self.set_aside) != 1 else ''} of an earlier "
+            f"session could not be read, so {'they are' if len(self.set_aside) != 1 else 'it is'} not offered. "
+            f"Nothing was deleted: {'they were' if len(self.set_aside) != 1 else 'it was'} moved to "
+            f"{self.folder / 'damaged'}.\n\n{lines}")
+        self.set_aside = []
 
     def offer_pending(self, ask=None) -> str | None:
         """Offer each pending journal (newest first) until one is restored.
@@ -210,16 +237,28 @@ class RecoveryManager(QtCore.QObject):
         """
         ask = ask or ask_recovery
         answer = None
-        for pending in self.pending():
+        found = self.pending()
+        self.tell_set_aside()
+        for pending in found:
             answer = ask(self.window, pending)
             if answer == DISCARD:
-                discard(pending)
+                self._discard(pending)
             elif answer == RESTORE:
                 if self.restore(pending):
                     return RESTORE
             else:
                 break  # later: every remaining journal stays for the next start
         return answer
+
+    def _discard(self, pending: PendingRecovery) -> None:
+        try:
+            kept = discard(pending)
+        except OSError as exc:
+            self._warn(f"the journal {pending.session.name} could not be discarded ({exc.strerror or exc})")
+            return
+        if kept is not None:
+            self.window.statusBar().showMessage(
+                f"Discarded; the journal could not be read in full, so it is kept in {kept}", 15000)
 
     def restore(self, pending: PendingRecovery) -> bool:
         """Open the journal's case with its edits replayed; False (and a dialog) on failure."""
@@ -250,8 +289,11 @@ class RecoveryManager(QtCore.QObject):
         finally:
             self._resuming = None
         self._push_restored(session, before, pending)
-        w.statusBar().showMessage(f"Restored {pending.steps} edit{'s' if pending.steps != 1 else ''} "
-                                  "from the recovery journal: save them to keep them", 15000)
+        text = (f"Restored {pending.steps} edit{'s' if pending.steps != 1 else ''} "
+                "from the recovery journal: save them to keep them")
+        if pending.unread:
+            text += f". The journal could not be read in full; a copy is kept in {self.folder / 'damaged'}"
+        w.statusBar().showMessage(text, 15000)
         return True
 
     def _load(self, pending: PendingRecovery):
