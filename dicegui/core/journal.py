@@ -352,10 +352,16 @@ def _read_record(data: bytes, pos: int, limits: dict | None):
     return _Record(op, _WHICH[which], seq, body, pos, end), "", False
 
 
-def _next_intact(data: bytes, start: int, limits, seq: int) -> _Record | None:
-    """The first intact record at or after ``start``, found by its magic and checksum."""
+def _next_intact(data: bytes, start: int, limits, seq: int, budget: list) -> _Record | None:
+    """The first intact record at or after ``start``, found by its magic and checksum.
+
+    ``budget`` ([bytes]) bounds the bytes checksummed while searching, so a
+    file full of false magics cannot make the search quadratic.
+    """
     pos = data.find(_MAGIC, start)
-    while pos >= 0:
+    while pos >= 0 and budget[0] > 0:
+        if len(data) - pos >= _HEADER.size:
+            budget[0] -= _HEADER.size + min(_HEADER.unpack_from(data, pos)[6], len(data) - pos)
         rec, _why, _incomplete = _read_record(data, pos, limits)
         if rec is not None and (rec.op == _OP_MANIFEST or rec.seq >= seq):
             return rec
@@ -384,13 +390,13 @@ def _scan(path: Path, limits: dict | None = None) -> _Scan:
             return scan
         scan.damage.append("the edits file's marker is damaged")
         scan.good_bytes = pos = 0
-    seq = 0
+    seq, budget = 0, [8 * len(data) + (1 << 20)]
     while pos < len(data):
         rec, why, incomplete = _read_record(data, pos, limits)
         if rec is not None and rec.op != _OP_MANIFEST and rec.seq < seq:
             rec, why, incomplete = None, "out of sequence", False
         if rec is None:
-            rec = _next_intact(data, pos + 1, limits, seq)
+            rec = _next_intact(data, pos + 1, limits, seq, budget)
             if rec is None:
                 _note_end(scan, data, pos, seq, why, incomplete)
                 break
