@@ -127,8 +127,10 @@ def _check_one_series(tf, path) -> list:
             f"{_series_text(tf.series[0])} and {shown}{', ...' if len(others) > 3 else ''}; "
             "dicegui reads one image or one stack: save each in its own file"
         )
-    if previews:
-        return [f"{file_label(path)}: {len(previews)} reduced-resolution preview page(s) ignored"]
+    # tifffile files previews (NewSubfileType 1) as levels of a series or as series of their own
+    n_previews = len(previews) + max(0, len(getattr(tf.series[0], "levels", [])) - 1)
+    if n_previews:
+        return [f"{file_label(path)}: {n_previews} reduced-resolution preview image(s) ignored"]
     return []
 
 
