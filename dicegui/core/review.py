@@ -223,16 +223,20 @@ def _resolve(text: str, role: str, base: Path, allow_absolute: bool) -> tuple[Pa
         return exc.path, f"{role} file {exc}"
 
 
+#: The only columns whose text may run over several lines (a reviewer's note).
+_MULTILINE_COLUMNS = frozenset({"review_note", "note"})
+
+
 def _table_rows(fh, label: str) -> list[tuple[int, list[str]]]:
     """``(first line, cells)`` of each row of a CSV table; a malformed row is a CohortError naming its line.
 
     A stray ``"`` opens a quoted cell that swallows the following lines up to
     the next quote: read leniently, 12 cases become 4 without a word. Strict
     parsing refuses text after a closing quote and a quote left open at the
-    end; a row spanning several lines must still have one cell per column.
+    end; a cell running over several lines is accepted only in a note column.
     """
     reader = csv.reader(fh, strict=True)
-    rows, width, last = [], None, 0
+    rows, header, last = [], None, 0
     while True:
         try:
             row = next(reader)
@@ -242,11 +246,16 @@ def _table_rows(fh, label: str) -> list[tuple[int, list[str]]]:
             raise CohortError(f"{label}, line {last + 1}: malformed row ({exc}); a stray '\"' "
                               "merges the lines after it: fix the quotes of this row") from None
         first, last = last + 1, reader.line_num
-        width = len(row) if width is None else width
-        if last > first and len(row) != width and any("\n" in cell or "\r" in cell for cell in row):
-            raise CohortError(f"{label}, line {first}: malformed row: a quoted cell runs over lines "
-                              f"{first}-{last} and the row has {len(row)} cells for {width} columns; "
-                              "a stray '\"' merges the lines after it: fix the quotes of this row")
+        if header is None:
+            header = [h.strip() for h in row]
+        elif last > first:
+            columns = header + [""] * max(0, len(row) - len(header))
+            spans = [col or f"column {i + 1}" for i, (col, cell) in enumerate(zip(columns, row))
+                     if ("\n" in cell or "\r" in cell) and col not in _MULTILINE_COLUMNS]
+            if spans:
+                raise CohortError(f"{label}, line {first}: malformed row: the {spans[0]!r} cell runs over "
+                                  f"lines {first}-{last}; a stray '\"' merges the lines after it: "
+                                  "fix the quotes of this row")
         rows.append((first, row))
 
 
