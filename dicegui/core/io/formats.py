@@ -63,12 +63,35 @@ _FORMAT_WORDS = {"nifti": "NIfTI", "nrrd": "NRRD", "seg.nrrd": "NRRD segmentatio
 def _missing(path: Path, exc: OSError) -> str:
     """Why ``path`` cannot be reached, in words (loop, broken link, missing, denied)."""
     if exc.errno == errno.ELOOP:
-        return f"{file_label(path)}: symbolic link loop: the link leads back to itself ({path})"
+        return f"{file_label(path)}: symlink loop: a symbolic link loop leads back to itself ({path})"
     if path.is_symlink():
         return f"{file_label(path)}: broken symbolic link to {os.readlink(path)} (no such file)"
     if exc.errno == errno.ENOENT:
         return f"{file_label(path)}: no such file or folder ({path})"
     return f"{file_label(path)}: cannot open: {exc.strerror or exc}"
+
+
+def unreachable_reason(path) -> str | None:
+    """Why ``path`` cannot be reached (symlink loop, broken link, missing), or None when it can.
+
+    For callers that check a path before loading it: ``Path.exists()`` is
+    False for a symlink loop too, and "no such file" would then be wrong.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str or None
+        One line naming the file and the reason.
+    """
+    path = Path(path)
+    try:
+        path.stat()
+    except OSError as exc:
+        return _missing(path, exc)
+    return None
 
 
 def _special_kind(mode: int) -> str:
