@@ -126,6 +126,16 @@ def read_exact_stream(stream, nbytes: int, *, margin: int | None = TRAILING_MARG
                       f"{_human(nbytes)} (refused after {_human(margin)} more)")
 
 
+def skip_stream(stream, nbytes: int, *, what: str = "data") -> None:
+    """Read past ``nbytes`` of ``stream`` in chunks (nothing kept); ReadRefused when it ends first."""
+    left = int(nbytes)
+    while left > 0:
+        chunk = stream.read(min(_CHUNK, left))
+        if not chunk:
+            raise ReadRefused(f"truncated {what}: the data ends {_human(left)} early")
+        left -= len(chunk)
+
+
 def _readinto(stream, view) -> int:
     readinto = getattr(stream, "readinto", None)
     if readinto is not None:

@@ -257,7 +257,8 @@ def _pixels(f, header=None):
         if header is not None and syntax == DEFLATED_SYNTAX:
             ds = read_deflated(f, pixels=True, pixel_bytes=_pixel_bytes(header))
         else:
-            ds = pydicom.dcmread(f)
+            # Large elements stay on disk until used: only the pixels are.
+            ds = pydicom.dcmread(f, defer_size="1 MB")
         try:
             arr = ds.pixel_array
         except Exception as exc:

@@ -20,7 +20,7 @@ from nibabel.volumeutils import apply_read_scaling
 from ..volume import Volume
 from ._util import as_3d, cast_exact, fitting_dtype, native, reading
 from .errors import LoadError, file_label
-from .bounded_read import ReadRefused, read_exact_stream
+from .bounded_read import ReadRefused, read_exact_stream, skip_stream
 from .limits import check_size, check_stored
 
 #: Largest room for header extensions (between the header and the voxels):
@@ -134,7 +134,7 @@ def _read_voxels(img, hdr, shape, path: Path) -> np.ndarray:
     nbytes = math.prod(shape) * dtype.itemsize
     with gzip.open(path, "rb") as stream:
         try:
-            read_exact_stream(stream, offset, margin=None, what="NIfTI header")
+            skip_stream(stream, offset, what="NIfTI header")
             flat = read_exact_stream(stream, nbytes, what="NIfTI voxel data")
         except ReadRefused as exc:
             raise LoadError(f"{file_label(path)}: {exc}") from None
@@ -181,6 +181,12 @@ def read_nifti(path) -> Volume:
     have = path.stat().st_size
     if _is_gz(path):
         check_stored(path, need, have, "deflate", "header and voxels")
+        if int(hdr["vox_offset"]) > hdr.single_vox_offset + MAX_EXTENSION_BYTES:
+            # Inflating up to the voxels costs CPU for nothing a writer puts there.
+            raise LoadError(
+                f"{file_label(path)}: corrupt NIfTI header: vox_offset {int(hdr['vox_offset'])} puts the voxels "
+                f"more than {MAX_EXTENSION_BYTES >> 20} MiB after the header"
+            )
     elif have < need:
         raise LoadError(
             f"{file_label(path)}: truncated NIfTI file: header promises {need} bytes, file has {have}"

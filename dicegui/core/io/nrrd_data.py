@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bounded_read import ReadRefused, read_exact_stream
+from .bounded_read import ReadRefused, read_exact_stream, skip_stream
 from .errors import LoadError, file_label
 from .limits import check_stored
 from .safe_paths import PathRefused, resolve_inside
@@ -158,7 +158,7 @@ def _compressed(src, encoding: str, nbytes: int, byte_skip: int, stored: int, pa
     with stream:
         try:
             if skip:
-                read_exact_stream(stream, skip, margin=None, what="NRRD data before 'byte skip'")
+                skip_stream(stream, skip, what="NRRD data before 'byte skip'")
             # byte skip -1 ("the data ends the stream") is read from here: data
             # before it would be refused as data past the declared end.
             return read_exact_stream(stream, nbytes, what="NRRD voxel data")

@@ -192,6 +192,17 @@ def _nii_gz_extension_bomb(folder: Path) -> Path:
     return path
 
 
+def _nii_gz_voxels_far_away(folder: Path) -> Path:
+    path = folder / "vox_offset_far.nii.gz"  # no extension, voxels 200 MiB after the header
+    data = (np.arange(16 * 16 * 8) % 2).astype(np.uint8).reshape(16, 16, 8)
+    head = _nii_gz(data, vox_offset=200 * MIB)[:352]
+    # 1 MiB of noise keeps the file above what deflate needs for its size, as a real file would be
+    noise = np.random.default_rng(0).integers(0, 256, MIB - 352, dtype=np.uint8).tobytes()
+    path.write_bytes(gzip.compress(head + noise, 1) + gzip_member_of_zeros(199 * MIB)
+                     + gzip.compress(data.tobytes(order="F")))
+    return path
+
+
 def _deflated_dicom_bomb(folder: Path) -> Path:
     """A deflated DICOM file holding a 1 GiB private element before 8x8 pixels."""
     from pydicom.dataset import Dataset, FileMetaDataset
@@ -229,6 +240,7 @@ BOMBS = {
     "nrrd_bzip2_1GiB": (_nrrd_bzip2_bomb, "past the declared"),
     "nii_gz_trailing_members": (_nii_gz_trailing_members, "past the declared"),
     "nii_gz_extension_512MiB": (_nii_gz_extension_bomb, "extension"),
+    "nii_gz_vox_offset_200MiB": (_nii_gz_voxels_far_away, "vox_offset"),
     "dicom_deflated_private_1GiB": (_deflated_dicom_bomb, "(0009,1010)"),
 }
 
