@@ -78,3 +78,21 @@ def test_data_split_over_several_files_is_refused_by_name(tmp_path):
                                      "data file: slice%03d.raw 0 1 1 2\n")
     with pytest.raises(LoadError, match="several files"):
         load_volume(tmp_path / "x.nhdr")
+
+
+def test_save_mask_of_a_case_opened_from_nhdr(tmp_path):
+    from dicegui.core.io import load_case, save_mask
+
+    gt = RNG.integers(0, 2, (5, 4, 3), dtype=np.uint8)
+    pred = RNG.integers(0, 2, (5, 4, 3), dtype=np.uint8)
+    nrrd.write(str(tmp_path / "gt.nhdr"), gt, {"encoding": "gzip"})
+    nrrd.write(str(tmp_path / "pred.nhdr"), pred, {"encoding": "gzip"})
+    case = load_case(gt=tmp_path / "gt.nhdr", pred=tmp_path / "pred.nhdr")
+    case.pred_mask[1, 1, 1] = 1 - case.pred_mask[1, 1, 1]
+    out = save_mask(case, "pred")
+    assert out.name == "pred_corrected.nhdr"
+    back, header = nrrd.read(str(out))
+    expected = pred.copy()
+    expected[1, 1, 1] = 1 - expected[1, 1, 1]
+    np.testing.assert_array_equal(back, expected)
+    assert header["data file"] == "pred_corrected.raw.gz"
