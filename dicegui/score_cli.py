@@ -44,6 +44,15 @@ single case:
   label). The README states every rule with worked examples.
   How each mask's values were read, and any geometry fix, is printed on stderr.
 
+DICOM series:
+  dicegui score SERIES_DIR --gt-seg|--gt-rtstruct FILE --pred-seg|--pred-rtstruct FILE
+  reads a DICOM SEG or RT Structure Set onto the image series in SERIES_DIR (the
+  one it references); a second positional MASK (NIfTI, NRRD, ...) on the series'
+  grid stands for the side given by no flag. Segments and ROIs become labels named
+  after them; when both sides are SEG/RTSTRUCT the prediction's labels are
+  renumbered to the ground truth's by name (said on stderr). Overlapping segments
+  or ROIs, or an object of another series, are bad input (exit 2).
+
 label names:
   A per_label entry starts with "name" (a label<L>_name column in CSV) when the
   label is named: by --label-names FILE (ITK-SNAP label description file, 3D
@@ -120,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pred", nargs="?", help="predicted mask file (single case)")
     p.add_argument("--gt-dir", type=Path, help="folder of ground-truth masks (cohort)")
     p.add_argument("--pred-dir", type=Path, help="folder of predicted masks (cohort)")
+    for role, word in (("gt", "ground truth"), ("pred", "prediction")):
+        p.add_argument(f"--{role}-seg", type=Path, default=None, metavar="FILE",
+                       help=f"{word} as a DICOM SEG over the series folder given as the first argument")
+        p.add_argument(f"--{role}-rtstruct", type=Path, default=None, metavar="FILE",
+                       help=f"{word} as a DICOM RT Structure Set over the series folder (first argument)")
     p.add_argument("--labels", type=_parse_labels, default=None,
                    help="comma-separated labels to score one by one, e.g. 1,2,4 "
                         "(default: every nonzero label, for label maps)")
@@ -506,15 +520,51 @@ def _options(args):
     )
 
 
+def _dicom_masks(args):
+    """``(series folder, gt spec, pred spec)`` from --gt-seg/--pred-rtstruct/...; None without those flags."""
+    given = {role: [(kind, getattr(args, f"{role}_{kind}")) for kind in ("seg", "rtstruct")
+                    if getattr(args, f"{role}_{kind}") is not None] for role in ("gt", "pred")}
+    if not given["gt"] and not given["pred"]:
+        return None
+    for role, specs in given.items():
+        if len(specs) > 1:
+            raise UsageError(f"give one of --{role}-seg and --{role}-rtstruct")
+    if args.gt is None:
+        raise UsageError("--gt-seg/--pred-seg/--gt-rtstruct/--pred-rtstruct need the DICOM series folder first")
+    if not Path(args.gt).is_dir():
+        raise UsageError(f"series {args.gt}: not a folder; give the DICOM series folder the SEG/RTSTRUCT refers to")
+    missing = [role for role in ("gt", "pred") if not given[role]]
+    if args.pred is not None and not missing:
+        raise UsageError(f"{args.pred}: both masks are given by flags; drop the extra argument")
+    specs = {role: given[role][0] if given[role] else None for role in ("gt", "pred")}
+    if missing and args.pred is not None:
+        specs[missing[0]] = ("file", Path(args.pred))
+    if specs["gt"] is None or specs["pred"] is None:
+        raise UsageError(f"give the {'ground truth' if specs['gt'] is None else 'prediction'} too: a flag "
+                         "(--gt-seg ...) or a mask file after the series folder")
+    for kind, path in specs.values():
+        if not path.exists():
+            raise UsageError(f"{path}: no such file")
+    return Path(args.gt), specs["gt"], specs["pred"]
+
+
 def _run_single(args, stdout, stderr) -> int:
     from .core import cohort
     from .core.io import load_case
 
+    dicom = _dicom_masks(args)
+    if dicom is not None:
+        args.gt, args.pred = str(dicom[1][1]), str(dicom[2][1])  # messages and CSV name the mask files
     for role, path in (("ground truth", args.gt), ("prediction", args.pred)):
         if not Path(path).exists():
             raise UsageError(f"{role} {path}: no such file or folder")
     options = _options(args)
-    case = load_case(gt=args.gt, pred=args.pred, sigmoid=options.sigmoid, label_names=options.label_names)
+    if dicom is not None:
+        from .core.io.dicom_case import load_dicom_case
+
+        case = load_dicom_case(dicom[0], dicom[1], dicom[2], label_names=options.label_names)
+    else:
+        case = load_case(gt=args.gt, pred=args.pred, sigmoid=options.sigmoid, label_names=options.label_names)
     notes, warnings = cohort.case_notes(case)
     for n in notes:
         stderr.write(f"note: {n}\n")
@@ -762,12 +812,14 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
 def _run(args, stdout, stderr) -> int:
     cohort_mode = args.gt_dir is not None or args.pred_dir is not None
     if not cohort_mode:
-        if args.gt is None or args.pred is None:
+        if _dicom_masks(args) is None and (args.gt is None or args.pred is None):
             raise UsageError("give GT PRED (one case) or --gt-dir DIR --pred-dir DIR (a cohort)")
         for flag in ("out", "workers", "dask"):
             if getattr(args, flag) is not None:
                 raise UsageError(f"--{flag} applies to a cohort (--gt-dir/--pred-dir) only")
         return _run_single(args, stdout, stderr)
+    if any(getattr(args, f"{role}_{kind}") is not None for role in ("gt", "pred") for kind in ("seg", "rtstruct")):
+        raise UsageError("--gt-seg/--pred-seg/--gt-rtstruct/--pred-rtstruct score one case, not a cohort")
     return _run_cohort(args, stdout, stderr)
 
 

@@ -118,8 +118,8 @@ def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False, label_na
 
     Parameters
     ----------
-    image, gt, pred : str or Path, optional
-        Files (or DICOM folders); at least one must be given.
+    image, gt, pred : str, Path or Volume, optional
+        Files (or DICOM folders), or Volumes already read; at least one must be given.
     sigmoid : bool
         Apply a sigmoid to a prediction that holds logits instead of refusing it.
     label_names : str or Path, optional
@@ -154,7 +154,8 @@ def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False, label_na
         raise LoadError("load_case: no file given; pass an image, a ground truth or a prediction")
     # read first: a bad explicit file should fail before minutes of volume loading
     explicit = None if label_names is None else read_label_table(label_names)
-    vols = {role: load_volume(p) for role, p in given.items() if p is not None}
+    # a Volume is taken as read (a DICOM SEG or RT Structure Set already put on its series)
+    vols = {role: p if isinstance(p, Volume) else load_volume(p) for role, p in given.items() if p is not None}
     ref_role = next(r for r in ("image", "gt", "pred") if r in vols)
     ref = vols[ref_role]
     case = Case(affine=np.array(ref.affine, dtype=float))
@@ -192,7 +193,8 @@ def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False, label_na
             case.pred_prob = prob
         for label, name in vol.meta.get("label_names", {}).items():
             case.label_names.setdefault(int(label), str(name))
-    _add_label_files(case, [given[r] for r in ("gt", "pred") if given[r] is not None], explicit)
+    mask_files = [given[r] for r in ("gt", "pred") if given[r] is not None and not isinstance(given[r], Volume)]
+    _add_label_files(case, mask_files, explicit)
     _adopt_geometry(case, ref, vols)
     return case
 

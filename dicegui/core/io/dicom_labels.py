@@ -80,14 +80,16 @@ def load_series(series_dir, error=LoadError) -> Volume:
 
     Parameters
     ----------
-    series_dir : str or Path
-        A folder holding one image series.
+    series_dir : str, Path or Volume
+        A folder holding one image series, or the series already loaded.
     error : type
         ``LoadError`` when reading, ``SaveError`` when writing (the message
         is the loader's, naming the folder).
     """
     from .dicom import read_dicom
 
+    if isinstance(series_dir, Volume) and series_dir.source_format == "dicom":
+        return series_dir  # already loaded (several objects on one series read it once)
     path = Path(series_dir)
     if not path.is_dir():
         raise error(f"{file_label(path)}: not a folder; give the DICOM series folder the objects refer to")
@@ -110,13 +112,13 @@ def series_datasets(series: Volume) -> list:
     return list(series.header["datasets"])
 
 
-def check_series_uid(obj_path, referenced_uid: str | None, series: Volume, series_dir, what: str) -> None:
+def check_series_uid(obj_path, referenced_uid: str | None, series: Volume, what: str) -> None:
     """Refuse an object that annotates another series, naming both UIDs."""
     own = str(series.meta.get("series_uid", ""))
     if referenced_uid and own and str(referenced_uid) != own:
         raise LoadError(
             f"{file_label(obj_path)}: this {what} refers to series {referenced_uid}, but "
-            f"{file_label(series_dir)} holds series {own}; open the series it was drawn on"
+            f"{file_label(series.path)} holds series {own}; open the series it was drawn on"
         )
 
 

@@ -75,7 +75,7 @@ def _segments(seg) -> tuple[dict, dict]:
     return names, colors
 
 
-def _check_sources(seg, seg_path, series, series_dir) -> list:
+def _check_sources(seg, seg_path, series) -> list:
     """The series' SOP instance UIDs in slice order, after checking the SEG's frames point into them."""
     uids = [str(ds.SOPInstanceUID) for ds in series_datasets(series)]
     referenced = {str(sop) for _study, _series, sop in seg.get_source_image_uids()}
@@ -83,7 +83,7 @@ def _check_sources(seg, seg_path, series, series_dir) -> list:
     if foreign:
         raise LoadError(
             f"{file_label(seg_path)}: {len(foreign)} of the {len(referenced)} source images it segments are not "
-            f"in {file_label(series_dir)} (e.g. {sorted(foreign)[0]}); open the complete series it was drawn on"
+            f"in {file_label(series.path)} (e.g. {sorted(foreign)[0]}); open the complete series it was drawn on"
         )
     rows, cols = series.data.shape[:2]
     if (int(seg.Rows), int(seg.Columns)) != (rows, cols):
@@ -116,8 +116,8 @@ def _open(seg_path, series_dir):
     seg_path = Path(seg_path)
     seg = _read_seg_file(seg_path)
     series = load_series(series_dir)
-    check_series_uid(seg_path, _referenced_series_uid(seg), series, series_dir, "SEG")
-    uids = _check_sources(seg, seg_path, series, series_dir)
+    check_series_uid(seg_path, _referenced_series_uid(seg), series, "SEG")
+    uids = _check_sources(seg, seg_path, series)
     names, colors = _segments(seg)
     warnings = [] if _is_binary(seg) else [
         f"{file_label(seg_path)}: fractional segments ({seg.get('SegmentationFractionalType', '')}) thresholded at 0.5"]
@@ -131,8 +131,8 @@ def read_seg(seg_path, series_dir) -> DicomLabels:
     ----------
     seg_path : str or Path
         The SEG file.
-    series_dir : str or Path
-        The folder of the image series the SEG segments.
+    series_dir : str, Path or Volume
+        The folder (or the loaded Volume) of the image series the SEG segments.
 
     Returns
     -------
@@ -243,8 +243,8 @@ def write_seg(label_map, series_dir, out_path, names=None, colors=None, *,
     label_map : numpy.ndarray
         ``(rows, columns, slices)`` on the series' grid as ``read_dicom``
         loads it (what :func:`read_seg` returns).
-    series_dir : str or Path
-        The image series' folder.
+    series_dir : str, Path or Volume
+        The image series' folder (or the series as ``read_dicom`` loaded it).
     out_path : str or Path
         The ``.dcm`` file to write (atomically).
     names : dict, optional
@@ -276,7 +276,7 @@ def write_seg(label_map, series_dir, out_path, names=None, colors=None, *,
     if not labels:
         raise SaveError(f"{file_label(target)}: the mask is empty; a SEG needs at least one segment")
     sources = series_datasets(series)
-    _check_source_uids(sources, series_dir, target)
+    _check_source_uids(sources, series.path, target)
     names, colors = dict(names or {}), dict(colors or {})
     lut = np.zeros(max(labels) + 1, dtype=np.uint16 if len(labels) > 255 else np.uint8)
     lut[labels] = np.arange(1, len(labels) + 1)

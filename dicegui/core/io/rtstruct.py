@@ -67,13 +67,13 @@ def _referenced_series_uid(ds) -> str | None:
     return next(iter(uids)) if len(uids) == 1 else None
 
 
-def _check_frame_of_reference(ds, path, series, series_dir) -> None:
+def _check_frame_of_reference(ds, path, series) -> None:
     """Without a referenced series, the frame of reference decides (coordinates are only comparable within one)."""
     own = str(series_datasets(series)[0].get("FrameOfReferenceUID", ""))
     theirs = {str(r.get("ReferencedFrameOfReferenceUID", "")) for r in ds.StructureSetROISequence} - {""}
     if own and theirs and own not in theirs:
         raise LoadError(f"{file_label(path)}: the ROIs lie in frame of reference {sorted(theirs)[0]}, "
-                        f"{file_label(series_dir)} in {own}; open the series it was drawn on")
+                        f"{file_label(series.path)} in {own}; open the series it was drawn on")
 
 
 def _rois(ds) -> list:
@@ -143,8 +143,8 @@ def _open(path, series_dir):
     path = Path(path)
     ds = _read_file(path)
     series = load_series(series_dir)
-    check_series_uid(path, _referenced_series_uid(ds), series, series_dir, "RT Structure Set")
-    _check_frame_of_reference(ds, path, series, series_dir)
+    check_series_uid(path, _referenced_series_uid(ds), series, "RT Structure Set")
+    _check_frame_of_reference(ds, path, series)
     return path, ds, series
 
 
@@ -164,8 +164,8 @@ def read_rtstruct(path, series_dir) -> DicomLabels:
     ----------
     path : str or Path
         The RT Structure Set file.
-    series_dir : str or Path
-        The folder of the image series its contours were drawn on.
+    series_dir : str, Path or Volume
+        The folder (or the loaded Volume) of the image series its contours were drawn on.
 
     Returns
     -------
@@ -343,8 +343,8 @@ def write_rtstruct(label_map, series_dir, out_path, names=None, colors=None, *,
     label_map : numpy.ndarray
         ``(rows, columns, slices)`` on the series' grid as ``read_dicom``
         loads it.
-    series_dir : str or Path
-        The image series' folder.
+    series_dir : str, Path or Volume
+        The image series' folder (or the series as ``read_dicom`` loaded it).
     out_path : str or Path
         The ``.dcm`` file to write (atomically).
     names : dict, optional
@@ -372,7 +372,7 @@ def write_rtstruct(label_map, series_dir, out_path, names=None, colors=None, *,
     if not labels:
         raise SaveError(f"{file_label(target)}: the mask is empty; an RT Structure Set needs at least one ROI")
     sources = series_datasets(series)
-    _check_sources(sources, series_dir, target)
+    _check_sources(sources, series.path, target)
     ds = _structure_set(sources, series_description)
     names, colors, affine = dict(names or {}), dict(colors or {}), lps_affine(series)
     frame_uid = str(sources[0].get("FrameOfReferenceUID", ""))
