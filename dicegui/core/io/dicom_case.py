@@ -18,8 +18,11 @@ from .errors import LoadError, file_label
 MASK_KINDS = ("seg", "rtstruct", "file")
 
 
-def read_dicom_mask(kind: str, path, series_dir, series=None) -> DicomLabels:
-    """Read a SEG (``kind="seg"``) or an RT Structure Set (``"rtstruct"``) onto the series."""
+def read_dicom_mask(kind: str, path, series_dir) -> DicomLabels:
+    """Read a SEG (``kind="seg"``) or an RT Structure Set (``"rtstruct"``) onto the series.
+
+    ``series_dir`` is the series' folder or the series already loaded (a Volume).
+    """
     if kind == "seg":
         from .dicom_seg import read_seg
 
@@ -31,7 +34,7 @@ def read_dicom_mask(kind: str, path, series_dir, series=None) -> DicomLabels:
     raise ValueError(f"read_dicom_mask: kind must be 'seg' or 'rtstruct', not {kind!r}")
 
 
-def _mask(spec, series_dir, role: str):
+def _mask(spec, series, role: str):
     """``spec`` is ``None``, ``(kind, path)``; returns ``(DicomLabels or None, Volume or path or None)``."""
     if spec is None:
         return None, None
@@ -42,7 +45,7 @@ def _mask(spec, series_dir, role: str):
         raise LoadError(f"{file_label(path)}: no such file ({role})")
     if kind == "file":
         return None, path
-    labels = read_dicom_mask(kind, path, series_dir)
+    labels = read_dicom_mask(kind, path, series)
     return labels, labels
 
 
@@ -91,8 +94,8 @@ def load_dicom_case(series_dir, gt=None, pred=None, *, label_names=None):
     if gt is None and pred is None:
         raise LoadError("load_dicom_case: give a ground truth or a prediction")
     series = load_series(series_dir)
-    gt_labels, gt_input = _mask(gt, series_dir, "ground truth")
-    pred_labels, pred_input = _mask(pred, series_dir, "prediction")
+    gt_labels, gt_input = _mask(gt, series, "ground truth")
+    pred_labels, pred_input = _mask(pred, series, "prediction")
     notes = []
     if gt_labels is not None and pred_labels is not None:
         notes = _renumber_prediction(gt_labels, pred_labels)
