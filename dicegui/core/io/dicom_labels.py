@@ -124,7 +124,7 @@ def check_series_uid(obj_path, referenced_uid: str | None, series: Volume, what:
 
 def _overlap_text(pairs: dict, names: dict) -> str:
     shown = sorted(pairs.items(), key=lambda kv: -kv[1])[:_MAX_PAIRS_SHOWN]
-    parts = [f"{names.get(a, a)!r} and {names.get(b, b)!r} ({n} voxels)" for (a, b), n in shown]
+    parts = [f"{names.get(a, a)!r} and {names.get(b, b)!r} ({n} voxel{'s' if n != 1 else ''})" for (a, b), n in shown]
     more = f" and {len(pairs) - len(shown)} more pair(s)" if len(pairs) > len(shown) else ""
     return "; ".join(parts) + more
 
