@@ -299,8 +299,8 @@ def _read_dicom(path: Path) -> Volume:
     first = items[0][1]
     if str(first.get("SOPClassUID", "")) == _SEG_SOP_CLASS:
         raise LoadError(
-            f"{file_label(path)}: DICOM SEG objects are not read yet; convert it to NIfTI or .seg.nrrd "
-            "(e.g. with dcmqi or highdicom)"
+            f"{file_label(path)}: DICOM SEG objects are not read yet on their own: a SEG is read onto the image "
+            "series it segments (dicegui score SERIES_DIR --gt-seg/--pred-seg FILE), or convert it to NIfTI"
         )
     for keyword, what in (("Rows", "rows"), ("Columns", "columns"), ("SamplesPerPixel", "samples per pixel")):
         _check_same(items, keyword, path, what)
