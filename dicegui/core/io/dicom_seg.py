@@ -159,7 +159,9 @@ def read_seg(seg_path, series_dir) -> DicomLabels:
             label_map = None
         if label_map is not None:
             dtype = np.uint8 if max(names, default=1) <= 255 else np.uint16
-            return DicomLabels(np.ascontiguousarray(label_map, dtype=dtype), names, colors, series,
+            # a view (slices outermost in memory): a transposing copy of 100×512×512 costs 0.14 s, and
+            # the case loader lays the mask out like the image anyway
+            return DicomLabels(label_map.astype(dtype, copy=False), names, colors, series,
                                seg_path, "seg", warnings)
     masks = _segment_masks(seg, uids, seg_path, sorted(names))
     label_map = combine_masks(masks, names, shape, seg_path, "segments")
