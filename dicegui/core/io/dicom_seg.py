@@ -5,7 +5,9 @@ names, for each frame, the source image it segments. Reading asks highdicom
 for the frames of the series' own SOP instances in dicegui's slice order
 (``get_pixels_by_source_instance``), so the label map lands on the series'
 grid without resampling or guessing from positions; slices without a frame are
-empty. highdicom validates the SEG as it parses it (``segread``).
+empty. A SEG whose frames name no source image is placed by each frame's
+ImagePositionPatient instead, which must fall on a slice of the series (same
+orientation and in-plane origin). highdicom validates the SEG as it parses it.
 
 Writing builds a new SEG instance (new series, "dicegui corrected") that
 references every slice of the series. A SEG numbers its segments 1..N, so
@@ -21,7 +23,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .dicom_labels import (DicomLabels, check_label_map, check_series_uid, combine_masks, default_name,
-                           label_list, load_series, series_datasets)
+                           label_list, load_series, lps_affine, series_datasets)
 from .errors import LoadError, SaveError, file_label, one_line
 
 SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
@@ -101,6 +103,55 @@ def _frames(seg, uids, seg_path, **kw) -> np.ndarray:
     return np.moveaxis(arr, 0, 2)
 
 
+def _frame_iop(seg, fg):
+    for groups in (fg, (seg.get("SharedFunctionalGroupsSequence") or [None])[0]):
+        if groups is not None and "PlaneOrientationSequence" in groups:
+            return [float(v) for v in groups.PlaneOrientationSequence[0].ImageOrientationPatient]
+    return None
+
+
+def _slice_of_frame(seg, fg, inverse, series_iop, n, seg_path, f) -> int:
+    """The series slice a frame lies on, from its position and orientation (no source reference)."""
+    iop = _frame_iop(seg, fg)
+    if iop is None or "PlanePositionSequence" not in fg or not np.allclose(iop, series_iop, atol=1e-4):
+        raise LoadError(f"{file_label(seg_path)}: frame {f + 1} names no source image and is not in the plane of "
+                        f"the series' slices (orientation {iop}, series {list(series_iop)})")
+    pos = [float(v) for v in fg.PlanePositionSequence[0].ImagePositionPatient]
+    i, j, k = (inverse @ np.r_[pos, 1.0])[:3]
+    if abs(i) > 1e-3 or abs(j) > 1e-3 or abs(k - round(k)) > 1e-2 or not 0 <= round(k) < n:
+        raise LoadError(f"{file_label(seg_path)}: frame {f + 1} names no source image and its position {pos} "
+                        "is not on a slice of the series; dicegui does not resample")
+    return int(round(k))
+
+
+def _masks_by_position(seg, series, seg_path, numbers):
+    """One boolean mask per segment, frames placed by ImagePositionPatient (SEGs without source references)."""
+    inverse = np.linalg.inv(lps_affine(series))
+    series_iop = [float(v) for v in series_datasets(series)[0].ImageOrientationPatient]
+    shape = series.data.shape
+    try:
+        frames = seg.pixel_array.reshape(-1, *shape[:2])
+    except Exception as exc:  # pydicom's decoders raise many types
+        raise LoadError(f"{file_label(seg_path)}: cannot decode the SEG frames: {one_line(exc)}") from exc
+    cut = 0.5 * float(seg.get("MaximumFractionalValue", 1) or 1) if not _is_binary(seg) else 0.5
+    placed = []
+    for f, fg in enumerate(seg.PerFrameFunctionalGroupsSequence):
+        number = int(fg.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+        placed.append((number, _slice_of_frame(seg, fg, inverse, series_iop, shape[2], seg_path, f), f))
+    for number in numbers:
+        mask = np.zeros(shape, bool)
+        for seg_number, k, f in placed:
+            if seg_number == number:
+                mask[:, :, k] |= frames[f] >= cut
+        yield number, mask
+
+
+def _has_source_frames(seg) -> bool:
+    # each frame names its source image in its Derivation Image Sequence
+    frames = seg.get("PerFrameFunctionalGroupsSequence") or []
+    return bool(frames) and all("DerivationImageSequence" in fg for fg in frames)
+
+
 def _is_binary(seg) -> bool:
     return str(seg.get("SegmentationType", "BINARY")).upper() in ("BINARY", "LABELMAP")
 
@@ -150,6 +201,10 @@ def read_seg(seg_path, series_dir) -> DicomLabels:
     """
     seg_path, seg, series, uids, names, colors, warnings = _open(seg_path, series_dir)
     shape = series.data.shape
+    if not _has_source_frames(seg):
+        masks = _masks_by_position(seg, series, seg_path, sorted(names))
+        label_map = combine_masks(masks, names, shape, seg_path, "segments")
+        return DicomLabels(label_map, names, colors, series, seg_path, "seg", warnings)
     if _is_binary(seg):
         try:
             arr = seg.get_pixels_by_source_instance(uids, combine_segments=True, relabel=False,
@@ -179,7 +234,9 @@ def read_seg_split(seg_path, series_dir) -> list:
     """
     seg_path, seg, series, uids, names, colors, warnings = _open(seg_path, series_dir)
     out = []
-    for number, mask in _segment_masks(seg, uids, seg_path, sorted(names)):
+    masks = (_segment_masks(seg, uids, seg_path, sorted(names)) if _has_source_frames(seg)
+             else _masks_by_position(seg, series, seg_path, sorted(names)))
+    for number, mask in masks:
         dtype = np.uint8 if number <= 255 else np.uint16
         out.append(DicomLabels(mask.astype(dtype) * dtype(number), {number: names[number]},
                                {number: colors[number]} if number in colors else {}, series, seg_path, "seg",

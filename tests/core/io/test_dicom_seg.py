@@ -133,3 +133,18 @@ def test_a_mask_off_the_series_grid_and_a_non_seg_file_are_refused(ct, tmp_path)
     with pytest.raises(LoadError, match=f"{some_slice.name}: not a DICOM SEG"):
         read_seg(some_slice, ct["dir"])
     assert not (tmp_path / "seg.dcm").exists()
+
+
+def test_a_seg_without_source_references_is_placed_by_frame_positions(ct, tmp_path):
+    lm = _label_map((32, 32, 12))
+    ds = pydicom.dcmread(write_seg(lm, ct["dir"], tmp_path / "seg.dcm", names={1: "Liver", 2: "Spleen"}))
+    for fg in ds.PerFrameFunctionalGroupsSequence:  # as some AI products write them
+        del fg.DerivationImageSequence
+    del ds.SourceImageSequence
+    ds.save_as(tmp_path / "noref.dcm")
+    got = read_seg(tmp_path / "noref.dcm", ct["dir"])
+    assert np.array_equal(got.label_map, lm) and got.names == {1: "Liver", 2: "Spleen"}
+    ds.PerFrameFunctionalGroupsSequence[3].PlanePositionSequence[0].ImagePositionPatient[2] += 1.0  # between slices
+    ds.save_as(tmp_path / "off.dcm")
+    with pytest.raises(LoadError, match=r"off.dcm: frame 4 names no source image and its position .* not on a slice"):
+        read_seg(tmp_path / "off.dcm", ct["dir"])
