@@ -555,9 +555,12 @@ def _run_single(args, stdout, stderr) -> int:
     dicom = _dicom_masks(args)
     if dicom is not None:
         args.gt, args.pred = str(dicom[1][1]), str(dicom[2][1])  # messages and CSV name the mask files
+    from .core.io.formats import unreachable_reason
+
     for role, path in (("ground truth", args.gt), ("prediction", args.pred)):
-        if not Path(path).exists():
-            raise UsageError(f"{role} {path}: no such file or folder")
+        reason = unreachable_reason(path)  # a symlink loop is not "no such file"
+        if reason is not None:
+            raise UsageError(f"{role} {reason}")
     options = _options(args)
     if dicom is not None:
         from .core.io.dicom_case import load_dicom_case
