@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 from .errors import LoadError, SaveError, file_label
+from .safe_paths import special_kind
 
 RASTER_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
@@ -94,16 +95,6 @@ def unreachable_reason(path) -> str | None:
     return None
 
 
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    return "special file"
-
-
 def detect_format(path) -> str:
     """Name the format of ``path`` (a folder is a DICOM series).
 
@@ -130,7 +121,7 @@ def detect_format(path) -> str:
     if not stat.S_ISREG(st.st_mode):
         # Opening a named pipe blocks until someone writes to it; a device
         # such as /dev/zero never ends.
-        raise LoadError(f"{file_label(path)}: not a regular file (a {_special_kind(st.st_mode)}); cannot read it")
+        raise LoadError(f"{file_label(path)}: not a regular file (a {special_kind(st.st_mode)}); cannot read it")
     if st.st_size == 0:
         raise LoadError(f"{file_label(path)}: empty file (0 bytes)")
     fmt = format_from_name(path)
