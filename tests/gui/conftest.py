@@ -54,17 +54,21 @@ def save_dialogs(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_window_left_behind():
-    """Close top-level windows a test left open: one left in front takes the next test's mouse moves."""
+    """Close dialogs a test left open: one left in front takes the next test's mouse moves.
+
+    Only dialogs: closing every top-level widget here (main windows being
+    torn down by pytest-qt, popups) crashed the interpreter in CI.
+    """
     yield
+    import shiboken6
     from PySide6 import QtWidgets
 
     app = QtWidgets.QApplication.instance()
     if app is None:
         return
     for w in app.topLevelWidgets():
-        if w.isVisible():
+        if isinstance(w, QtWidgets.QDialog) and shiboken6.isValid(w) and w.isVisible():
             w.close()
-    app.processEvents()
 
 
 @pytest.fixture
