@@ -52,25 +52,6 @@ def save_dialogs(monkeypatch):
     return calls
 
 
-@pytest.fixture(autouse=True)
-def no_window_left_behind():
-    """Close dialogs a test left open: one left in front takes the next test's mouse moves.
-
-    Only dialogs: closing every top-level widget here (main windows being
-    torn down by pytest-qt, popups) crashed the interpreter in CI.
-    """
-    yield
-    import shiboken6
-    from PySide6 import QtWidgets
-
-    app = QtWidgets.QApplication.instance()
-    if app is None:
-        return
-    for w in app.topLevelWidgets():
-        if isinstance(w, QtWidgets.QDialog) and shiboken6.isValid(w) and w.isVisible():
-            w.close()
-
-
 @pytest.fixture
 def window(qtbot):
     from PySide6 import QtWidgets
