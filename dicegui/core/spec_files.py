@@ -26,9 +26,9 @@ MAX_SPEC_BYTES = 1 << 20
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"
-    from .io.formats import _special_kind  # lazy: the IO stack is heavy and a spec is read first
+    from .io.safe_paths import special_kind  # lazy: a spec is read before any image
 
-    return "a " + _special_kind(mode)
+    return "a " + special_kind(mode)
 
 
 def _read_bytes(path: Path, what: str, error: type) -> bytes:
