@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from .cli_runner import one_line, run_command
+from .core.names import readable
 
 PROG = "dicegui score"
 
@@ -327,11 +328,6 @@ def csv_cell(value) -> str:
     # case names, paths and messages starting with = + - @ must not run as
     # spreadsheet formulas; the worklist's export and reader use the same rule
     return csv_cell_text(str(value))
-
-
-def readable(text: str) -> str:
-    """A file or case name for a message: bytes that are not UTF-8 as ``\\xff`` escapes."""
-    return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _write_text(stream, text: str) -> None:

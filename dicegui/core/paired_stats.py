@@ -28,6 +28,7 @@ with…" both call :func:`compare_files`.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .cohort import STATUS_OK, STATUS_SUMMARY
-from .io.table_errors import table_read_errors
+from .io.table_errors import read_table_text, refuse_stray_bytes, table_read_errors
 from .metric_columns import parse_column
 from .review import _parse_cell, _unquote
 
@@ -185,13 +186,14 @@ def metric_column(metric: str = "dice", label=None, region=None) -> str:
 
 
 def _read_csv_rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
+    text = read_table_text(path)
+    rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise CompareError(f"{path}: empty file, expected a table of dicegui score with a 'case' column")
     header = [h.strip() for h in rows[0]]
     if "case" not in header:
         raise CompareError(f"{path}: no 'case' column; is this a table written by dicegui score --out?")
+    refuse_stray_bytes(str(path), text, header, enumerate(rows[1:], start=2), CompareError)
     out = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):

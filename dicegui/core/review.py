@@ -38,6 +38,7 @@ opened with ``allow_absolute=True``, which trusts every path of the CSV.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import numbers
 import re
@@ -52,7 +53,7 @@ from . import cohort as cohort_mod
 from .io.atomic import atomic_write
 from .io.bounded_read import ReadRefused, read_regular
 from .io.safe_paths import PathRefused, resolve_inside
-from .io.table_errors import table_read_errors
+from .io.table_errors import read_table_text, refuse_stray_bytes, table_read_errors
 # Metrics for which a larger value is worse (distances, error counts), with
 # any ``label<L>_`` / ``region<NAME>_`` scope and NSD tolerance: one rule,
 # shared with the worklist window.
@@ -400,11 +401,12 @@ class Cohort:
         if path.suffix.lower() == ".json":
             raise CohortError(f"{label}: open the CSV table of dicegui score (--out results.csv), not JSON")
         with table_read_errors(path, CohortError, "open the CSV table inside it"):
-            with open(path, newline="", encoding="utf-8-sig") as fh:
-                rows = _table_rows(fh, label)
+            text = read_table_text(path)
+        rows = _table_rows(io.StringIO(text), label)
         if not rows:
             raise CohortError(f"{label}: empty file, expected a table with a 'case' column")
         header = [h.strip() for h in rows[0][1]]
+        refuse_stray_bytes(label, text, header, rows[1:], CohortError)
         if "case" not in header:
             raise CohortError(f"{label}: no 'case' column; is this a table written by dicegui score --out?")
         base = path.parent if str(path.parent) else Path(".")

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..core import metrics
 from ..core.case import Case
+from ..core.names import readable
 from ..core.display import (
     PLANES,
     Plane,
@@ -232,4 +233,4 @@ class Session:
         names = [Path(p).name for p in self.paths.values()]
         if len(set(names)) < len(names):  # a cohort's gt/case.nii.gz and pred/case.nii.gz: name the folders
             names = [f"{Path(p).parent.name}/{Path(p).name}" for p in self.paths.values()]
-        return " · ".join(names) if names else "untitled"
+        return readable(" · ".join(names)) if names else "untitled"

@@ -197,9 +197,15 @@ def test_bad_tables(tmp_path):
     bad.write_text("case,dice\nx,1\nx,2\n")
     with pytest.raises(CohortError, match="repeat: x"):
         Cohort.from_csv(bad)
-    bad.write_bytes(b"case,dice\n\xff\xfe,1\n")
-    with pytest.raises(CohortError, match="UTF-8"):
+    # a case name may be a file name that is not UTF-8 (score writes its bytes); a score may not
+    bad.write_bytes(b"case,dice\nx,\xff\xfe\n")
+    with pytest.raises(CohortError, match=r"line 2, column 'dice': not UTF-8 text"):
         Cohort.from_csv(bad)
+    bad.write_bytes(b"case,\xffdice\nx,1\n")
+    with pytest.raises(CohortError, match="not a UTF-8 text file"):
+        Cohort.from_csv(bad)
+    bad.write_bytes(b"case,dice\n\xff\xfe,1\n")
+    assert [case.name for case in Cohort.from_csv(bad)] == ["\udcff\udcfe"]
     with pytest.raises(CohortError, match="not JSON"):
         Cohort.from_csv(tmp_path / "results.json")
     with pytest.raises(CohortError, match="is a folder"):

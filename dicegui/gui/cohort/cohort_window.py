@@ -34,6 +34,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...core.metric_columns import cell_text as score_cell_text
 from ...core.metric_columns import column_tip, default_columns, display_order, label_names_of
 from ...core.metric_columns import column_title as score_column_title
+from ...core.names import readable
 from ...core.review import REVIEW_STATUSES, Cohort, CohortError
 from . import column_memory
 from .column_menu import ColumnMenu
@@ -553,10 +554,10 @@ class CohortWindow(QtWidgets.QMainWindow):
     def _fill_row(self, row: int, case) -> None:
         for col, key in enumerate(self.columns):
             if key == "case":
-                item = _Item(case.name)
+                item = _Item(readable(case.name))
                 if not case.openable:
                     item.setForeground(QtGui.QColor(160, 48, 26))
-                    item.setToolTip("; ".join(case.problems) or "cannot be opened")
+                    item.setToolTip(readable("; ".join(case.problems)) or "cannot be opened")
             elif key == "review":
                 item = _Item(STATUS_TITLES[case.review])
             elif key == "note":
@@ -565,7 +566,7 @@ class CohortWindow(QtWidgets.QMainWindow):
             elif key == "status":
                 item = _Item(case.score_status or "—")
                 if case.fields.get("error"):
-                    item.setToolTip(case.fields["error"])
+                    item.setToolTip(readable(case.fields["error"]))
             else:
                 text, tip = score_cell_text(key, case.scores.get(key))
                 item = _Item(text, align_right=True)
@@ -577,8 +578,10 @@ class CohortWindow(QtWidgets.QMainWindow):
             self.table.setItem(row, col, item)
 
     def _name_at(self, row: int) -> str | None:
-        item = self.table.item(row, 0)
-        return None if item is None else item.text()
+        # rows follow the cohort's order; the cell shows readable(name), which may differ from the name
+        if self.cohort is None or not 0 <= row < len(self.cohort.order):
+            return None
+        return self.cohort.order[row]
 
     def row_of(self, name: str) -> int:
         return self.cohort.index_of(name)
@@ -647,7 +650,7 @@ class CohortWindow(QtWidgets.QMainWindow):
             self.commit_note()
         self.current = name
         case = self.cohort[name]
-        self.case_title.setText(case.name)
+        self.case_title.setText(readable(case.name))
         parts = []
         for key in self.shown_metrics():
             v = case.scores.get(key)
@@ -661,7 +664,7 @@ class CohortWindow(QtWidgets.QMainWindow):
         blocker = QtCore.QSignalBlocker(self.note)
         self.note.setText(case.note)
         del blocker
-        self.problem.setText("; ".join(case.problems))
+        self.problem.setText(readable("; ".join(case.problems)))
         self.open_button.setEnabled(case.openable and self.main_window is not None)
         self._set_case_enabled(True)
 
@@ -726,7 +729,8 @@ class CohortWindow(QtWidgets.QMainWindow):
         self.select(name)
         case = self.cohort[name]
         if not case.openable:
-            self._error("Cannot open the case", f"case {name}: " + ("; ".join(case.problems) or "no files"))
+            why = readable("; ".join(case.problems)) or "no files"
+            self._error("Cannot open the case", f"case {readable(name)}: {why}")
             return False
         if self.main_window is None:
             return False
@@ -737,7 +741,7 @@ class CohortWindow(QtWidgets.QMainWindow):
             return False
         i = self.cohort.index_of(name)
         self.main_window.statusBar().showMessage(
-            f"Cohort case {i + 1} / {len(self.cohort)}: {name} — Ctrl+→ / Ctrl+← next / previous case", 8000)
+            f"Cohort case {i + 1} / {len(self.cohort)}: {readable(name)} — Ctrl+→ / Ctrl+← next / previous case", 8000)
         self.caseOpened.emit(name)
         return True
 
@@ -751,7 +755,7 @@ class CohortWindow(QtWidgets.QMainWindow):
             case = self.cohort.step(self.current, offset)
             if case is None:
                 edge = "last" if offset > 0 else "first"
-                msg = f"{self.current} is the {edge} case of the list"
+                msg = f"{readable(self.current)} is the {edge} case of the list"
                 self.statusBar().showMessage(msg, 4000)
                 if self.main_window is not None:
                     self.main_window.statusBar().showMessage(msg, 4000)

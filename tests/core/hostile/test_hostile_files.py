@@ -282,6 +282,18 @@ def test_cohort_with_a_non_utf8_file_name_still_writes_its_table(tmp_path, corpu
                            "--no-progress", "--out", str(out_csv)])
     assert code == 0
     assert out_csv.exists()
+    # the worklist and the paired comparison read the table back, and the odd name opens its files
+    from dicegui.core.paired_stats import read_score_table
+    from dicegui.core.review import Cohort
+
+    bad_name = os.fsdecode(b"bad\xffname")
+    cohort = Cohort.from_csv(out_csv)
+    assert {case.name for case in cohort} == {"ok", bad_name}
+    case = cohort[bad_name]
+    assert case.openable and os.fsencode(case.gt).endswith(b"gt/bad\xffname.nii.gz")
+    loaded = case.load()
+    assert loaded.gt_mask.sum() > 0
+    assert set(read_score_table(out_csv)) == {"ok", bad_name}
 
 
 # ---------------------------------------------------------------- no false alarms

@@ -414,3 +414,31 @@ def test_a_ticked_column_comes_into_sight_and_sorting_by_it_keeps_it_there(qtbot
     assert cw.table.horizontalScrollBar().value() == before
     assert _column_in_sight(cw, "regionET_hd95")
     assert header.sortIndicatorSection() == i
+
+
+def test_a_case_named_in_bytes_that_are_not_utf8_is_shown_escaped_and_opens(window, qtbot, tmp_path):
+    # dicegui score writes such a file name as its own bytes; Qt would drop them without a word
+    study = tmp_path / "study"
+    (study / "gt").mkdir(parents=True)
+    (study / "pred").mkdir()
+    gt, pred = _pair(2)
+    odd = os.fsdecode(b"caf\xe9")  # Latin-1 "café"
+    try:
+        np.save(study / "gt" / f"{odd}_gt.npy", gt)
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    np.save(study / "pred" / f"{odd}_pred.npy", pred)
+    table = study / "results.csv"
+    with open(os.devnull, "w") as null:
+        assert score_main(["--gt-dir", str(study / "gt"), "--pred-dir", str(study / "pred"), "--out", str(table),
+                           "--workers", "1", "--no-progress"], stdout=null, stderr=null) == 0
+    assert b"caf\xe9" in table.read_bytes()
+    cw = window.qa.cohort.show()
+    qtbot.waitExposed(cw)
+    assert cw.open_csv(table)
+    assert cw.shown_order() == [odd]
+    assert cw.table.item(0, cw.columns.index("case")).text() == "caf\\xe9"
+    cw.table.cellDoubleClicked.emit(0, 0)
+    assert os.fsencode(window.session.paths["pred"].name) == b"caf\xe9_pred.npy"
+    assert window.session.live.overlap()["dice"] == overlap(gt, pred)["dice"]
+    assert "caf\\xe9_gt.npy" in window.windowTitle()
