@@ -162,21 +162,17 @@ class MaskSaver:
                 if st is not None:
                     self.stamps[st.path] = st
 
-    def _may_overwrite(self, path: Path) -> bool:
-        """False when ``path`` changed on disk since this window read or wrote it and the user does not replace it."""
+    def _conflict_answer(self, path: Path) -> str:
+        """``"replace"`` when ``path`` may be written; ``"save_as"`` or ``"cancel"`` when it changed on disk.
+
+        A file that changed since this window read or wrote it (another
+        window, another program) is not replaced without asking.
+        """
         from ...core.io.file_stamps import changed_since
 
         before = self.stamps.get(str(path.absolute()))
         why = None if before is None else changed_since(before)
-        if why is None:
-            return True
-        box = QtWidgets.QMessageBox
-        answer = box.warning(
-            self.window, "The file changed on disk",
-            f"{why}.\n\nReplace it with this window's mask (the other changes are lost), "
-            "or cancel and use Save As… to keep both?",
-            box.StandardButton.Save | box.StandardButton.Cancel, box.StandardButton.Cancel)
-        return answer != box.StandardButton.Cancel
+        return "replace" if why is None else ask_on_conflict(self.window, why)
 
     def _probability_accepted(self, role: str) -> bool:
         """A probability-map prediction is saved as its corrected 0/1 mask: say so once per case."""
@@ -199,7 +195,14 @@ class MaskSaver:
         from ...core.io.file_stamps import stamp
 
         w = self.window
-        if not self._probability_accepted(role) or not self._may_overwrite(path):
+        answer = "cancel"
+        if self._probability_accepted(role):
+            answer = self._conflict_answer(path)
+        if answer == "save_as":
+            other = self._ask_path(role, start=free_sibling(path))
+            if other is not None:
+                return self._write(role, other, overwrite=True)  # the file dialog asked before replacing
+        if answer != "replace":
             w.statusBar().showMessage(f"Not saved: the {MASK_WORDS[role]} is still open with its edits", 8000)
             return None
         try:
@@ -225,10 +228,39 @@ class MaskSaver:
         self.editor.update_title()
         return Path(out)
 
-    def _ask_path(self, role: str) -> Path | None:
+    def _ask_path(self, role: str, start: Path | None = None) -> Path | None:
+        start = start if start is not None else self.suggested_path(role)
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self.window, f"Save the {MASK_WORDS[role]} as", str(self.suggested_path(role)), FILE_FILTER)
+            self.window, f"Save the {MASK_WORDS[role]} as", str(start), FILE_FILTER)
         return Path(path) if path else None
+
+
+def ask_on_conflict(parent, why: str) -> str:
+    """Ask what to do with a file that changed on disk: ``"replace"``, ``"save_as"`` or ``"cancel"``.
+
+    Save As… is the default button: it keeps both versions.
+    """
+    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "The file changed on disk",
+                                f"{why}.\n\nReplace it with this window's mask (the other changes are lost), "
+                                "save this window's mask to another file, or cancel?", parent=parent)
+    role = QtWidgets.QMessageBox.ButtonRole
+    replace = box.addButton("Replace", role.DestructiveRole)
+    save_as = box.addButton("Save As…", role.AcceptRole)
+    box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(save_as)
+    box.exec()
+    clicked = box.clickedButton()
+    return "replace" if clicked is replace else "save_as" if clicked is save_as else "cancel"
+
+
+def free_sibling(path: Path) -> Path:
+    """``path`` with ``_2``, ``_3``… before its format suffix: the first name not taken in its folder."""
+    stem, suffix = _stem(path), path.name[len(_stem(path)):]
+    for n in range(2, 10_000):
+        candidate = path.with_name(f"{stem}_{n}{suffix}")
+        if not candidate.exists():
+            return candidate
+    return path
 
 
 def _stem(path: Path) -> str:

@@ -5,8 +5,9 @@ import os
 
 import nibabel as nib
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
+from dicegui.gui.editor import saving
 from dicegui.gui.main_window import MainWindow
 
 Button = QtWidgets.QMessageBox.StandardButton
@@ -23,11 +24,27 @@ def _paint(window, ui, row):
 def _warnings(monkeypatch, answer):
     asked = []
 
-    def warning(parent, title, text, *args, **kwargs):
-        asked.append((title, text))
+    def ask(parent, why):
+        asked.append(("The file changed on disk", why))
         return answer
-    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", staticmethod(warning))
+    monkeypatch.setattr(saving, "ask_on_conflict", ask)
     return asked
+
+
+def _click_in_next_box(qtbot, text):
+    """Click the button labelled ``text`` of the next modal message box, as a user does."""
+    clicked = []
+
+    def click():
+        box = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(box, QtWidgets.QMessageBox):
+            QtCore.QTimer.singleShot(20, click)
+            return
+        clicked.append(box.text())
+        button = next(b for b in box.buttons() if b.text() == text)
+        qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+    QtCore.QTimer.singleShot(0, click)
+    return clicked
 
 
 def test_a_file_changed_by_another_window_is_not_overwritten_unasked(edit_window, ui, case_files, qtbot,
@@ -51,13 +68,13 @@ def test_a_file_changed_by_another_window_is_not_overwritten_unasked(edit_window
     assert from_b[:, 10, :].any()
 
     _paint(a, ui, 14)
-    asked = _warnings(monkeypatch, Button.Cancel)
+    asked = _warnings(monkeypatch, "cancel")
     assert a.editor.saver.save("pred") is None  # A's plain Save now asks, and Cancel keeps B's file
     assert len(asked) == 1 and "changed on disk" in asked[0][1] and target.name in asked[0][1]
     np.testing.assert_array_equal(np.asanyarray(nib.load(str(target)).dataobj), from_b)
     assert a.editor.history.is_modified("pred")  # A's edits are still open
 
-    asked = _warnings(monkeypatch, Button.Save)
+    asked = _warnings(monkeypatch, "replace")
     assert a.editor.saver.save("pred") == target  # replace, on purpose
     np.testing.assert_array_equal(np.asanyarray(nib.load(str(target)).dataobj), a.session.case.pred_mask)
     assert len(asked) == 1
@@ -65,9 +82,54 @@ def test_a_file_changed_by_another_window_is_not_overwritten_unasked(edit_window
     # a file merely touched (same bytes, new time) is not a change
     os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 5_000_000_000))
     _paint(a, ui, 16)
-    asked = _warnings(monkeypatch, Button.Cancel)
+    asked = _warnings(monkeypatch, "cancel")
     assert a.editor.saver.save("pred") == target and asked == []
     b.editor.history.mark_discarded()
+    a.editor.history.mark_discarded()
+
+
+def test_save_as_from_the_conflict_box_keeps_both_files(edit_window, ui, tmp_path, qtbot, monkeypatch):
+    a = edit_window
+    target = tmp_path / "case_corrected.nii.gz"
+    _paint(a, ui, 4)
+    assert a.editor.saver.save_as("pred", target) == target
+    theirs = np.zeros(a.session.case.pred_mask.shape, np.uint8)
+    theirs[0, 0, 0] = 1
+    nib.save(nib.Nifti1Image(theirs, np.eye(4)), str(target))  # another program rewrites it
+    (tmp_path / "case_corrected_2.nii.gz").write_bytes(b"taken")
+    offered = []
+
+    def save_dialog(parent, caption, start="", *args, **kwargs):
+        offered.append(start)
+        return start, ""  # the user accepts the name offered
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(save_dialog))
+    _paint(a, ui, 14)
+    seen = _click_in_next_box(qtbot, "Save As…")
+    out = a.editor.saver.save("pred")
+    assert seen and "changed on disk" in seen[0] and target.name in seen[0]
+    assert offered == [str(tmp_path / "case_corrected_3.nii.gz")] and out == tmp_path / "case_corrected_3.nii.gz"
+    np.testing.assert_array_equal(np.asanyarray(nib.load(str(out)).dataobj), a.session.case.pred_mask)
+    np.testing.assert_array_equal(np.asanyarray(nib.load(str(target)).dataobj), theirs)  # theirs kept
+    assert not a.editor.history.is_modified("pred")
+    # the next plain Save goes to the new file, without asking
+    _paint(a, ui, 16)
+    assert a.editor.saver.save("pred") == out and len(offered) == 1
+
+    # Escape on the box is Cancel: nothing written, the edits stay open
+    theirs[1, 1, 1] = 1
+    nib.save(nib.Nifti1Image(theirs, np.eye(4)), str(out))
+    _paint(a, ui, 18)
+
+    def press_escape():
+        box = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(box, QtWidgets.QMessageBox):
+            QtCore.QTimer.singleShot(20, press_escape)
+            return
+        qtbot.keyClick(box, QtCore.Qt.Key.Key_Escape)
+    QtCore.QTimer.singleShot(0, press_escape)
+    assert a.editor.saver.save("pred") is None
+    np.testing.assert_array_equal(np.asanyarray(nib.load(str(out)).dataobj), theirs)
+    assert a.editor.history.is_modified("pred")
     a.editor.history.mark_discarded()
 
 
