@@ -377,7 +377,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_paths(self, paths: dict, *, remember: bool = True) -> bool:
         """Open a case from files: ``{"image"|"gt"|"pred": path}``; False (and a dialog) on error."""
-        from ..core.io import LoadError, load_case
+        from ..core.io import LoadError
+        from ..core.io.dicom_case import open_case
 
         paths = {r: Path(p) for r, p in paths.items() if p}
         if not paths:
@@ -387,7 +388,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
-            case = load_case(image=paths.get("image"), gt=paths.get("gt"), pred=paths.get("pred"))
+            case = open_case(image=paths.get("image"), gt=paths.get("gt"), pred=paths.get("pred"))
             session = Session(case, paths=paths)
         except (LoadError, ValueError, OSError, MemoryError) as exc:
             QtWidgets.QApplication.restoreOverrideCursor()

@@ -298,7 +298,7 @@ class RecoveryManager(QtCore.QObject):
 
     def _load(self, pending: PendingRecovery):
         from ..core.demo import DEMO_DIR, DEMO_FILES, build_demo
-        from ..core.io import load_case
+        from ..core.io.dicom_case import open_case
         from .session import Session
 
         from ..core.new_segmentation import new_label_map
@@ -315,7 +315,7 @@ class RecoveryManager(QtCore.QObject):
                 for role in new:
                     new_label_map(case, role)
                 return Session(case, paths=files, demo=demo)
-        case = load_case(image=files.get("image"), gt=files.get("gt"), pred=files.get("pred"),
+        case = open_case(image=files.get("image"), gt=files.get("gt"), pred=files.get("pred"),
                          sigmoid=bool(pending.options.get("sigmoid", False)))
         for role in new:  # new segmentations had no file: empty again, then the journal replays
             new_label_map(case, role)

@@ -107,3 +107,140 @@ def load_dicom_case(series_dir, gt=None, pred=None, *, label_names=None):
                 case.label_colors.setdefault(int(label), tuple(rgb))
     case.warnings.extend(notes)
     return case
+
+
+#: SOP classes of the DICOM objects read as masks onto a series.
+_MASK_SOP_CLASSES = {"1.2.840.10008.5.1.4.1.1.66.4": "seg", "1.2.840.10008.5.1.4.1.1.481.3": "rtstruct"}
+_MASK_MODALITIES = {"SEG": "seg", "RTSTRUCT": "rtstruct"}
+#: What each kind is called in messages.
+KIND_WORDS = {"seg": "DICOM SEG", "rtstruct": "RT Structure Set"}
+
+
+def dicom_mask_kind(path) -> str | None:
+    """``"seg"`` or ``"rtstruct"`` when ``path`` is a DICOM SEG or RT Structure Set file, else None.
+
+    Only the header is read (the 'DICM' marker, then two tags), so this is
+    cheap enough to ask of every file a user opens.
+    """
+    p = Path(path)
+    try:
+        if not p.is_file():
+            return None
+        with open(p, "rb") as fh:
+            head = fh.read(132)
+    except OSError:
+        return None
+    if head[128:132] != b"DICM":
+        return None
+    import warnings
+
+    import pydicom
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a damaged header is the image loader's to explain
+            ds = pydicom.dcmread(p, stop_before_pixels=True, specific_tags=["SOPClassUID", "Modality"])
+            sop, modality = str(ds.get("SOPClassUID", "")), str(ds.get("Modality", ""))
+    except Exception:
+        return None
+    return _MASK_SOP_CLASSES.get(sop) or _MASK_MODALITIES.get(modality)
+
+
+def _series_folder(image) -> Path:
+    folder = Path(image)
+    return folder.parent if folder.is_file() else folder
+
+
+def open_case(image=None, gt=None, pred=None, *, sigmoid: bool = False, label_names=None):
+    """Load a case from paths as :func:`load_case` does, reading SEG and RT Structure Set masks onto the series.
+
+    A reference or prediction that is a DICOM SEG or RT Structure Set is
+    drawn on an image series: ``image`` must be that series' folder (or one
+    of its files), and the case is read by :func:`load_dicom_case`. Any other
+    combination goes to :func:`load_case` unchanged.
+
+    Parameters
+    ----------
+    image, gt, pred : str or Path, optional
+        The files (or a DICOM series folder for ``image``).
+    sigmoid : bool
+        As for :func:`load_case` (ignored for DICOM masks, which are labels).
+    label_names : str or Path, optional
+        A label file whose names win.
+
+    Returns
+    -------
+    Case
+
+    Raises
+    ------
+    LoadError
+        As :func:`load_case` and :func:`load_dicom_case`; a SEG or structure
+        set without an image series is refused, saying what to open.
+    """
+    from .case_loader import load_case
+
+    kinds = {role: (dicom_mask_kind(p) if p is not None else None) for role, p in (("gt", gt), ("pred", pred))}
+    if not any(kinds.values()):
+        return load_case(image=image, gt=gt, pred=pred, sigmoid=sigmoid, label_names=label_names)
+    if image is None:
+        role = "gt" if kinds["gt"] else "pred"
+        obj = gt if role == "gt" else pred
+        raise LoadError(f"{file_label(obj)}: a {KIND_WORDS[kinds[role]]} is drawn on an image series; "
+                        "open that series' folder as the image")
+    spec = {role: None if p is None else (kinds[role] or "file", p) for role, p in (("gt", gt), ("pred", pred))}
+    return load_dicom_case(_series_folder(image), gt=spec["gt"], pred=spec["pred"], label_names=label_names)
+
+
+def save_case_mask(case, role: str, path, *, kind: str | None = None, overwrite: bool = False) -> Path:
+    """Save a mask of the case, as a DICOM SEG or RT Structure Set for a ``.dcm`` target.
+
+    Parameters
+    ----------
+    case : Case
+        The open case (possibly edited).
+    role : {"gt", "pred"}
+        Which mask.
+    path : str or Path
+        The target. A ``.dcm`` target is written as a DICOM object of
+        ``kind`` referencing the case's image series; any other goes to
+        :func:`save_mask` (the original file's grid, format and values).
+    kind : {"seg", "rtstruct"}, optional
+        For a ``.dcm`` target: default the kind the mask was read from, else SEG.
+    overwrite : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    SaveError
+        The case's image is not a DICOM series with the UIDs a SEG or
+        structure set must reference, the mask is empty, or the write failed.
+    """
+    from . import save_mask  # the package's, looked up at call time
+    from .errors import SaveError
+
+    target = Path(path)
+    vol = getattr(case, role, None)
+    source_kind = str(getattr(vol, "source_format", "") or "").removeprefix("dicom-")
+    if target.suffix.lower() != ".dcm":
+        return save_mask(case, role, target, overwrite=overwrite)
+    kind = kind or (source_kind if source_kind in KIND_WORDS else "seg")
+    if kind not in KIND_WORDS:
+        raise SaveError(f"save_case_mask: kind must be 'seg' or 'rtstruct', not {kind!r}")
+    image = case.image
+    if image is None or image.source_format != "dicom":
+        raise SaveError(f"{file_label(target)}: a {KIND_WORDS[kind]} refers to the DICOM series it was drawn on, "
+                        "and this case's image is not a DICOM series; save as NIfTI or NRRD instead")
+    mask = getattr(case, f"{role}_mask", None)
+    if mask is None:
+        raise SaveError(f"{file_label(target)}: this case has no {'reference' if role == 'gt' else 'prediction'}")
+    if kind == "seg":
+        from .dicom_seg import write_seg as write
+    else:
+        from .rtstruct import write_rtstruct as write
+    return write(mask, image, target, names=case.label_names, colors=case.label_colors, overwrite=overwrite)

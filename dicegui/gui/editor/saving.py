@@ -1,7 +1,10 @@
 """Saving corrected masks: where to, asking before replacing, errors as dialogs.
 
 Masks are written by :func:`dicegui.core.io.save_mask` (atomic, original
-grid, header, dtype and value coding). Saving one's work is done on purpose,
+grid, header, dtype and value coding), or as a DICOM SEG or RT Structure
+Set referencing the case's image series when the file chosen ends in
+``.dcm`` (:func:`dicegui.core.io.dicom_case.save_case_mask`; the kind is the
+filter chosen in the Save dialog, else the kind the mask was read from). Saving one's work is done on purpose,
 never silently into the input's folder (which may be a shared, read-mostly
 one):
 
@@ -34,6 +37,9 @@ from ..dialogs import FILE_FILTER
 from .edit_panel import TARGET_WORDS
 
 MASK_WORDS = {"gt": "reference (ground truth)", "pred": "prediction"}
+#: Save-dialog filters that write a DICOM object, and the kind each writes.
+DICOM_FILTERS = {"DICOM SEG (*.dcm)": "seg", "DICOM RT Structure Set (*.dcm)": "rtstruct"}
+SAVE_FILTER = FILE_FILTER.replace(";;All files (*)", ";;" + ";;".join(DICOM_FILTERS) + ";;All files (*)")
 
 
 class MaskSaver:
@@ -48,6 +54,7 @@ class MaskSaver:
     def __init__(self, editor):
         self.editor = editor
         self.saved_paths: dict[str, Path] = {}
+        self.dicom_kinds: dict[str, str] = {}  # {role: "seg"|"rtstruct"} chosen in the Save dialog
         self._case = None  # the case saved_paths belong to
         # {absolute path: FileStamp} of the files this window read or wrote, to notice another writer
         self.stamps: dict = {}
@@ -63,6 +70,7 @@ class MaskSaver:
         case = s.case if s is not None else None
         if case is None or case is not self._case:
             self.saved_paths = {}
+            self.dicom_kinds = {}
             self._probability_told = False
             self._stamp_inputs(s)
         self._case = case
@@ -191,7 +199,7 @@ class MaskSaver:
         return True
 
     def _write(self, role: str, path: Path, overwrite: bool) -> Path | None:
-        from ...core.io import save_mask
+        from ...core.io.dicom_case import save_case_mask
         from ...core.io.file_stamps import stamp
 
         w = self.window
@@ -206,7 +214,7 @@ class MaskSaver:
             w.statusBar().showMessage(f"Not saved: the {MASK_WORDS[role]} is still open with its edits", 8000)
             return None
         try:
-            out = save_mask(w.session.case, role, path, overwrite=overwrite)
+            out = save_case_mask(w.session.case, role, path, kind=self.dicom_kinds.get(role), overwrite=overwrite)
         except Exception as exc:  # never lose the edits to a failed write
             if not isinstance(exc, (OSError, ValueError)):
                 traceback.print_exc()
@@ -229,10 +237,22 @@ class MaskSaver:
         return Path(out)
 
     def _ask_path(self, role: str, start: Path | None = None) -> Path | None:
+        """The file chosen in a Save dialog (None: cancelled); a DICOM filter also sets the kind written."""
         start = start if start is not None else self.suggested_path(role)
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self.window, f"Save the {MASK_WORDS[role]} as", str(start), FILE_FILTER)
-        return Path(path) if path else None
+        source = str(getattr(getattr(self.window.session.case, role, None), "source_format", "") or "")
+        preset = next((f for f, kind in DICOM_FILTERS.items() if source == f"dicom-{kind}"), "")
+        path, chosen = QtWidgets.QFileDialog.getSaveFileName(
+            self.window, f"Save the {MASK_WORDS[role]} as", str(start), SAVE_FILTER, preset)
+        if not path:
+            return None
+        kind = DICOM_FILTERS.get(chosen)
+        if kind is not None:
+            self.dicom_kinds[role] = kind
+            if not path.lower().endswith(".dcm"):
+                path += ".dcm"
+        elif chosen:
+            self.dicom_kinds.pop(role, None)
+        return Path(path)
 
 
 def ask_on_conflict(parent, why: str) -> str:
