@@ -1,4 +1,5 @@
 """Shared test setup: offscreen Qt, paths to optional real data."""
+import gc
 import os
 from pathlib import Path
 
@@ -16,3 +17,22 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _gui_thread_gc(request):
+    """Tests that use Qt collect garbage in the GUI thread only, as the application does.
+
+    (dicegui.gui.gui_thread_gc: a window caught in a reference cycle and
+    collected by a worker thread crashed or deadlocked the test run.)
+    """
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        from dicegui.gui.gui_thread_gc import install
+
+        install(request.getfixturevalue("qapp"))
+    yield
+    if not gc.isenabled():  # installed: collect here too, for tests that run no event loop
+        counts, limits = gc.get_count(), gc.get_threshold()
+        due = [g for g in range(3) if counts[g] > limits[g]]
+        if due:
+            gc.collect(max(due))

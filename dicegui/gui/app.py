@@ -75,6 +75,9 @@ def _application():
     app.setOrganizationName(settings.ORGANIZATION)
     app.setApplicationName(settings.APPLICATION)
     app.setApplicationDisplayName("dicegui")
+    from .gui_thread_gc import install
+
+    install(app)  # widgets in reference cycles must not be destroyed in a worker thread
     return app
 
 
