@@ -35,4 +35,5 @@ def score_plot(x_label: str, y_label: str, *, grid_x: bool = False) -> pg.PlotWi
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen(60, 60, 60))
         axis.setTextPen(pg.mkPen(40, 40, 40))
+        axis.enableAutoSIPrefix(False)  # a fitted Dice axis would read "Dice (x0.001)", 900 … 950
     return plot

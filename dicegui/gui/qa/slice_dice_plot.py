@@ -23,17 +23,40 @@ from .view_tools import focus_binary, focus_title
 _GREY = (120, 120, 120)
 # Coalesce refreshes after edits: a brush drag emits many.
 _REFRESH_MS = 60
+#: Below this the slices' differences cannot be read.
+MIN_PLOT_HEIGHT = 160
+
+
+def focus_live(window) -> LiveScore | None:
+    """The live score of the window's focus: the session's for all foreground, else one of the focus' binary views."""
+    s = window.session
+    if s is None or not s.has_scores:
+        return None
+    if window.focus is None:
+        return s.live
+    g, p = focus_binary(window)
+    return LiveScore(g, p)
 
 
 def per_slice_dice(window, axis: int) -> np.ndarray:
     """Dice of every slice across ``axis`` for the window's focus (nan where both masks are empty)."""
-    s = window.session
-    if s is None or not s.has_scores:
-        return np.zeros(0)
-    if window.focus is None:
-        return s.live.slice_dice(axis)
-    g, p = focus_binary(window)
-    return LiveScore(g, p).slice_dice(axis)
+    live = focus_live(window)
+    return np.zeros(0) if live is None else live.slice_dice(axis)
+
+
+def fitted_range(values: np.ndarray, also=()) -> tuple[float, float]:
+    """A y range holding the finite ``values`` (and ``also``) with a margin, within 0 … 1.05.
+
+    A fixed 0–1 axis squeezes slices at 0.94 and 0.98 into one line; the
+    margin is a tenth of the spread, at least 0.02, so a flat run stays readable.
+    """
+    v = np.concatenate([np.asarray(values, float).ravel(), np.asarray(also, float).ravel()])
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0, 1.05
+    lo, hi = float(v.min()), float(v.max())
+    pad = max(0.02, 0.1 * (hi - lo))
+    return max(0.0, lo - pad), min(1.05, hi + pad)
 
 
 class SliceDicePlot(QtWidgets.QWidget):
@@ -51,10 +74,16 @@ class SliceDicePlot(QtWidgets.QWidget):
         super().__init__(parent)
         self.values = np.zeros(0)
         self.current = 0
+        self.volume_dice = None
+        #: ``counts_of(slice) -> {"tp", "fp", "fn"}`` for the hover text (set by the controller)
+        self.counts_of = None
         self.plot = score_plot("slice", "Dice")
-        self.plot.setMinimumHeight(120)
+        self.plot.setMinimumHeight(MIN_PLOT_HEIGHT)
         item = self.plot.getPlotItem()
         item.setYRange(0.0, 1.05, padding=0)
+        self.full_axis = QtWidgets.QCheckBox("0–1 axis")
+        self.full_axis.setToolTip("Off: the Dice axis fits the values, so 0.94 and 0.98 can be told apart")
+        self.full_axis.toggled.connect(lambda _on: self._fit_y())
         self.curve = pg.PlotDataItem(pen=pg.mkPen(BLUE, width=1.5), connect="finite")
         self.points = pg.ScatterPlotItem(size=7, pen=pg.mkPen(255, 255, 255, 200),
                                          brush=pg.mkBrush(*BLUE), hoverable=True,
@@ -71,7 +100,10 @@ class SliceDicePlot(QtWidgets.QWidget):
         self.title.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.title)
+        head = QtWidgets.QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.full_axis, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(head)
         layout.addWidget(self.plot, 1)
 
     # -------------------------------------------------------------- content
@@ -87,10 +119,23 @@ class SliceDicePlot(QtWidgets.QWidget):
         if volume_dice is not None and math.isfinite(volume_dice):
             self.volume_line.setPos(volume_dice)
             self.volume_line.setVisible(True)
+            self.volume_dice = float(volume_dice)
         else:
             self.volume_line.setVisible(False)
+            self.volume_dice = None
         self.title.setText(title)
+        self._fit_y()
         self._update_marker()
+
+    def y_range(self) -> tuple[float, float]:
+        """The Dice axis' range: 0–1.05 with :attr:`full_axis` ticked, else fitted to the values."""
+        if self.full_axis.isChecked():
+            return 0.0, 1.05
+        return fitted_range(self.values, () if self.volume_dice is None else (self.volume_dice,))
+
+    def _fit_y(self) -> None:
+        lo, hi = self.y_range()
+        self.plot.getPlotItem().setYRange(lo, hi, padding=0)
 
     def set_current(self, index: int) -> None:
         """Mark the slice on screen."""
@@ -108,8 +153,16 @@ class SliceDicePlot(QtWidgets.QWidget):
         else:
             self.marker.setData([], [])
 
+    def tip_text(self, index: int) -> str:
+        """What hovering over slice ``index``'s point shows: its Dice and its counts."""
+        text = f"slice {index}: Dice {self.values[index]:.4f}"
+        if self.counts_of is not None:
+            c = self.counts_of(index)
+            text += f"\nTP {c['tp']:,} · FP {c['fp']:,} · FN {c['fn']:,} voxels"
+        return text
+
     def _tip(self, x, y, data):
-        return f"slice {int(data)}: Dice {y:.4f}"
+        return self.tip_text(int(data))
 
     # --------------------------------------------------------------- clicks
     def point_position(self, index: int) -> QtCore.QPoint:
@@ -165,15 +218,19 @@ class SliceDiceController(QtCore.QObject):
         w = self.window
         s = w.session
         if s is None or not s.has_scores:
+            self.plot.counts_of = None
             self.plot.clear("Per-slice Dice: open a reference and a prediction.")
             return
         if s.grid.is_2d:
+            self.plot.counts_of = None
             self.plot.clear("Per-slice Dice: a 2-D image has a single slice; its Dice is in the scores panel.")
             return
         axis = w.plane.axis
         self._axis = axis
         self._focus = w.focus
-        values = per_slice_dice(w, axis)
+        live = focus_live(w)
+        values = live.slice_dice(axis)
+        self.plot.counts_of = lambda i: live.slice_overlap(axis, i)
         vol = w.structures.volume_scores(w.focus)["dice"]  # a region group's too
         n_empty = int(np.count_nonzero(~np.isfinite(values)))
         note = f"; {n_empty} slices without either mask have no point" if n_empty else ""

@@ -118,3 +118,60 @@ def test_two_d_image_has_no_per_slice_plot(window, tmp_path):
     qa.wait()
     assert not dock.isHidden() and dock.toggleViewAction().isEnabled()
     assert qa.slice_plot.values.size == window.session.n_slices(window.plane)
+
+
+def _hover(viewport, pos):
+    """A mouse move without buttons onto ``pos``, as the pointer makes it."""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    for p in (QPointF(pos) + QPointF(3, 3), QPointF(pos)):
+        QApplication.sendEvent(viewport, QMouseEvent(QEvent.Type.MouseMove, p, viewport.mapToGlobal(p),
+                                                     Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                                                     Qt.KeyboardModifier.NoModifier))
+
+
+def test_plot_is_tall_fits_its_axis_to_the_values_and_hover_shows_the_counts(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from dicegui.gui.qa.slice_dice_plot import MIN_PLOT_HEIGHT
+
+    assert window.open_demo("totalseg")
+    qa = window.qa
+    qa.show_panel("slice-dice")
+    qa.wait()
+    plot = qa.slice_plot
+    QApplication.processEvents()
+    assert plot.plot.height() >= MIN_PLOT_HEIGHT == 160
+    s = window.session
+    values = plot.values[np.isfinite(plot.values)]
+    lo, hi = plot.plot.getPlotItem().vb.viewRange()[1]
+    # fitted: every point is inside, with a margin of a tenth of the spread (at least 0.02), within 0 … 1.05
+    spread = max(values.max(), plot.volume_dice) - min(values.min(), plot.volume_dice)
+    pad = max(0.02, 0.1 * spread)
+    assert lo == max(0.0, min(values.min(), plot.volume_dice) - pad)
+    assert hi == min(1.05, max(values.max(), plot.volume_dice) + pad)
+    qtbot.mouseClick(plot.full_axis, Qt.MouseButton.LeftButton)
+    assert tuple(plot.plot.getPlotItem().vb.viewRange()[1]) == (0.0, 1.05)
+    qtbot.mouseClick(plot.full_axis, Qt.MouseButton.LeftButton)
+    assert plot.plot.getPlotItem().vb.viewRange()[1][0] == lo
+
+    # hovering over a point shows the slice's Dice and its counts, as numpy counts them
+    i = int(np.flatnonzero(np.isfinite(plot.values))[len(values) // 2])
+    _hover(plot.plot.viewport(), plot.point_position(i))
+    vb = plot.plot.getPlotItem().vb  # pyqtgraph puts a scatter's tip on its view box
+    qtbot.waitUntil(lambda: vb.toolTip() != "", timeout=3000)
+    g = plane_image(s.gt, PLANES["axial"], i) != 0
+    p = plane_image(s.pred, PLANES["axial"], i) != 0
+    tp, fp, fn = (int(np.count_nonzero(x)) for x in (g & p, p & ~g, g & ~p))
+    assert vb.toolTip() == (f"slice {i}: Dice {2 * tp / (2 * tp + fp + fn):.4f}\n"
+                                     f"TP {tp:,} · FP {fp:,} · FN {fn:,} voxels")
+
+
+def test_a_fitted_axis_keeps_dice_units(window):
+    # pyqtgraph rescales a 0.90 … 0.98 axis to "Dice (x0.001)" with ticks 900 … 980 unless told not to
+    assert window.open_demo("totalseg")
+    window.qa.wait()
+    axis = window.qa.slice_plot.plot.getPlotItem().getAxis("left")
+    assert axis.labelText == "Dice" and axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
