@@ -485,6 +485,24 @@ def hd_pair(gt, pred, spacing=None, percentile=100) -> HausdorffPair | None:
         Shapes differ, a mask does not hold numbers, bad ``spacing``, or
         ``percentile`` not a number in [0, 100].
     """
+    found = _hd_selection(gt, pred, spacing, percentile)
+    if found is None:
+        return None
+    return _pair_at(found, found.index)
+
+
+class _HdSelection(NamedTuple):
+    value: float
+    direction: str
+    d: np.ndarray
+    sources: np.ndarray
+    targets: np.ndarray
+    offset: np.ndarray
+    index: int  # the segment shown: the shortest at least ``value`` long, first in row-major order
+    at_least: np.ndarray  # indices of the segments at least ``value`` long
+
+
+def _hd_selection(gt, pred, spacing, percentile) -> _HdSelection | None:
     gt, pred = _as_pair(gt, pred, ("gt", "pred"))
     spacing = _as_spacing(spacing, gt.ndim)
     percentile = _as_number(percentile, "percentile", "a number in [0, 100]")
@@ -494,7 +512,6 @@ def hd_pair(gt, pred, spacing=None, percentile=100) -> HausdorffPair | None:
     borders = _borders(gt, pred)
     if borders is None or borders.coords[0] is None or borders.coords[1] is None:
         return None
-    offset = borders.start
 
     best = None
     for direction, source in (("gt->pred", 0), ("pred->gt", 1)):
@@ -508,10 +525,51 @@ def hd_pair(gt, pred, spacing=None, percentile=100) -> HausdorffPair | None:
     # distances; show the nearest real segment that is at least that long.
     at_least = np.flatnonzero(d >= value)
     i = int(at_least[np.argmin(d[at_least])]) if at_least.size else int(np.argmax(d))
+    if not at_least.size:
+        at_least = np.array([i])
+    return _HdSelection(value, direction, d, sources, targets, np.asarray(borders.start), i, at_least)
+
+
+def _pair_at(found: _HdSelection, i: int) -> HausdorffPair:
     return HausdorffPair(
-        source=tuple(int(v) for v in sources[:, i] + offset),
-        target=tuple(int(v) for v in targets[:, i] + offset),
-        distance=float(d[i]),
-        value=value,
-        direction=direction,
+        source=tuple(int(v) for v in found.sources[:, i] + found.offset),
+        target=tuple(int(v) for v in found.targets[:, i] + found.offset),
+        distance=float(found.d[i]),
+        value=found.value,
+        direction=found.direction,
     )
+
+
+def hd_ties(gt, pred, spacing=None, percentile=100, limit: int = 1000) -> tuple[list, int] | None:
+    """Every border segment as long as the one :func:`hd_pair` shows: the voxels tied at that distance.
+
+    On voxel grids many border voxels lie at exactly the same distance (a
+    flat face of a shifted organ), so "the" HD95 voxel is one of a set.
+
+    Parameters
+    ----------
+    gt, pred, spacing, percentile
+        As for :func:`hd_pair`.
+    limit : int
+        At most this many pairs are returned (the count is of all).
+
+    Returns
+    -------
+    (list of HausdorffPair, int) or None
+        The tied pairs, :func:`hd_pair`'s first and the others in row-major
+        order of their source voxels, and how many there are (lengths equal
+        to 1e-9 relative: the same distance reached by different voxel
+        offsets may differ in the last bits); ``None`` when either mask is empty.
+
+    Raises
+    ------
+    ValueError
+        As :func:`hd_pair`.
+    """
+    found = _hd_selection(gt, pred, spacing, percentile)
+    if found is None:
+        return None
+    d = found.d
+    tied = found.at_least[np.isclose(d[found.at_least], d[found.index], rtol=1e-9, atol=0.0)]
+    rest = tied[tied != found.index][: max(0, int(limit) - 1)]
+    return [_pair_at(found, i) for i in (found.index, *rest)], int(tied.size)

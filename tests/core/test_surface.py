@@ -503,3 +503,43 @@ def test_directed_matches_brute_force(kdtree_cost, case):
     else:
         # argwhere and the border mask are both row-major: same order
         np.testing.assert_allclose(d, brute_directed(a, b, spacing), rtol=1e-12)
+
+
+def test_hd_ties_of_a_shifted_cube_are_its_whole_face():
+    # worked by hand: a 10-voxel cube (5..14) and the same cube 3 voxels further along axis 0 (8..17).
+    # The reference's face at x=5 is 3 from the prediction's face at x=8 (100 voxels). Its face at
+    # x=14 lies inside the prediction, whose border there is the side faces y, z = 5 or 14: the
+    # voxels with 8 <= y, z <= 11 are 3 from them (16 voxels). Every other border voxel is nearer.
+    gt = np.zeros((24, 20, 20), bool)
+    gt[5:15, 5:15, 5:15] = True
+    pred = np.roll(gt, 3, axis=0)
+    pairs, count = surface.hd_ties(gt, pred, percentile=100, limit=500)
+    assert count == 116 and len(pairs) == 116
+    assert pairs[0] == surface.hd_pair(gt, pred, percentile=100)
+    face = {(5, y, z) for y in range(5, 15) for z in range(5, 15)}
+    buried = {(14, y, z) for y in range(8, 12) for z in range(8, 12)}
+    assert {p.source for p in pairs} == face | buried
+    assert all(p.distance == 3.0 for p in pairs)
+    assert all(p.target == (8, p.source[1], p.source[2]) for p in pairs if p.source in face)
+    assert [p.source for p in pairs[1:]] == sorted(p.source for p in pairs[1:])  # row-major after the first
+    few, count = surface.hd_ties(gt, pred, percentile=100, limit=7)
+    assert count == 116 and few == pairs[:7]
+    assert surface.hd_ties(gt, np.zeros_like(gt)) is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hd_ties_are_all_border_voxels_at_the_shown_distance(seed):
+    # brute force: every directed distance by cdist over the border voxels, as in the hd_pair tests
+    rng = np.random.default_rng(seed)
+    gt = ndi.binary_opening(rng.random((18, 16, 14)) > 0.55)
+    pred = ndi.binary_opening(rng.random((18, 16, 14)) > 0.55)
+    spacing = (1.0, 0.8, 2.5)
+    pairs, count = surface.hd_ties(gt, pred, spacing=spacing, percentile=95, limit=10**6)
+    shown = surface.hd_pair(gt, pred, spacing=spacing, percentile=95)
+    src_mask, dst_mask = (gt, pred) if shown.direction == "gt->pred" else (pred, gt)
+    src = np.argwhere(src_mask & ~ndi.binary_erosion(src_mask, border_value=0))
+    dst = np.argwhere(dst_mask & ~ndi.binary_erosion(dst_mask, border_value=0))
+    d = cdist(src * spacing, dst * spacing).min(axis=1)
+    expected = {tuple(map(int, v)) for v in src[np.isclose(d, shown.distance, rtol=1e-9, atol=0)]}
+    assert pairs[0] == shown and count == len(pairs) == len(expected)
+    assert {p.source for p in pairs} == expected

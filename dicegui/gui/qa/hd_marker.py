@@ -11,6 +11,9 @@ centres the view on the segment.
 
 The pair is computed in a worker thread (a surface-distance pass over the
 focus's borders), like the scores panel's HD95, for the window's focus.
+On a voxel grid many border voxels are often exactly that far (a flat face
+shifted by a few voxels): the marker says how many are tied
+(:func:`dicegui.core.surface.hd_ties`) and ◀ / ▶ step through them.
 """
 from __future__ import annotations
 
@@ -20,12 +23,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ...core.surface import hd_pair
+from ...core.surface import hd_ties
 from ..background import BackgroundJob, JobSignals
 from .view_tools import centre_view_on, focus_binary, focus_title, pixel_centre, screen_position
 
 _COLOUR = (240, 228, 66)  # the view's caption yellow: readable on CT grey and on the overlay
 CHOICES = (("HD95", 95.0), ("HD (maximum)", 100.0))
+#: Tied pairs kept for stepping through (the count is of all of them).
+MAX_TIES = 5000
 
 
 @dataclass(frozen=True)
@@ -35,14 +40,17 @@ class _Request:
     label: object  # the window's focus: a label, a region group or None
 
 
-def squeezed_pair(gt: np.ndarray, pred: np.ndarray, spacing, percentile: float):
-    """:func:`hd_pair` measured on the axes longer than one voxel (a 2-D image in 2-D), indices back in 3-D."""
+def squeezed_ties(gt: np.ndarray, pred: np.ndarray, spacing, percentile: float, limit: int = MAX_TIES):
+    """:func:`hd_ties` measured on the axes longer than one voxel (a 2-D image in 2-D), indices back in 3-D.
+
+    Returns ``(pairs, count)`` or None (a mask is empty).
+    """
     keep = tuple(a for a in range(gt.ndim) if gt.shape[a] > 1) or (0,)
     drop = tuple(a for a in range(gt.ndim) if a not in keep)
-    pair = hd_pair(np.squeeze(gt, axis=drop), np.squeeze(pred, axis=drop),
-                   spacing=tuple(float(spacing[a]) for a in keep), percentile=percentile)
-    if pair is None or not drop:
-        return pair
+    found = hd_ties(np.squeeze(gt, axis=drop), np.squeeze(pred, axis=drop),
+                    spacing=tuple(float(spacing[a]) for a in keep), percentile=percentile, limit=limit)
+    if found is None or not drop:
+        return found
 
     def full(ix):
         out = [0] * gt.ndim
@@ -50,7 +58,8 @@ def squeezed_pair(gt: np.ndarray, pred: np.ndarray, spacing, percentile: float):
             out[a] = int(v)
         return tuple(out)
 
-    return pair._replace(source=full(pair.source), target=full(pair.target))
+    pairs, count = found
+    return [p._replace(source=full(p.source), target=full(p.target)) for p in pairs], count
 
 
 class HdMarker(QtWidgets.QWidget):
@@ -69,6 +78,9 @@ class HdMarker(QtWidgets.QWidget):
         self.window = window
         self.pair = None
         self.pair_label = None
+        self.ties: list = []  # the pairs tied at the shown distance; ``pair`` is ties[tie_index]
+        self.tie_count = 0
+        self.tie_index = 0
         self.generation = 0
         self.pool = QtCore.QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -87,12 +99,22 @@ class HdMarker(QtWidgets.QWidget):
             self.which.addItem(title, pct)
         self.go_button = QtWidgets.QPushButton("Go to it")
         self.go_button.setToolTip("Open the slice of the distance's first point and centre the view on it")
+        self.prev_button = QtWidgets.QToolButton()
+        self.prev_button.setText("◀")
+        self.prev_button.setToolTip("The previous border voxel at the same distance")
+        self.next_button = QtWidgets.QToolButton()
+        self.next_button.setText("▶")
+        self.next_button.setToolTip("The next border voxel at the same distance")
+        self.tie_label = QtWidgets.QLabel("")
         self.status = QtWidgets.QLabel("")
         self.status.setWordWrap(True)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.show_box)
         row.addWidget(self.which)
         row.addStretch(1)
+        row.addWidget(self.prev_button)
+        row.addWidget(self.tie_label)
+        row.addWidget(self.next_button)
         row.addWidget(self.go_button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -111,6 +133,8 @@ class HdMarker(QtWidgets.QWidget):
         self.show_box.toggled.connect(self._toggled)
         self.which.currentIndexChanged.connect(lambda _i: self.request())
         self.go_button.clicked.connect(self.go_to)
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
         window.sessionChanged.connect(self._session_changed)
         window.sliceChanged.connect(lambda *_: self._draw())
         window.masksEdited.connect(self._masks_edited)
@@ -132,7 +156,7 @@ class HdMarker(QtWidgets.QWidget):
         w = self.window
         masks = focus_binary(w)
         if masks is None or not self.show_box.isChecked():
-            self.pair = None
+            self._set_ties(None)
             self._draw()
             self._set_idle()
             return
@@ -140,7 +164,7 @@ class HdMarker(QtWidgets.QWidget):
         self.status.setText(f"Finding the {self.title} pair ({focus_title(w, regions=True)})…")
         req = _Request(self.generation, self.percentile, w.focus)
         spacing = w.session.grid.spacing
-        self.pool.start(BackgroundJob(req, lambda: squeezed_pair(g, p, spacing, req.percentile), self._signals))
+        self.pool.start(BackgroundJob(req, lambda: squeezed_ties(g, p, spacing, req.percentile), self._signals))
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the worker is idle and its result shown (tests, screenshots)."""
@@ -150,22 +174,45 @@ class HdMarker(QtWidgets.QWidget):
         QtWidgets.QApplication.processEvents()
         return done
 
-    def _done(self, req, pair) -> None:
+    def _set_ties(self, found) -> None:
+        self.ties, self.tie_count = ([], 0) if found is None else (list(found[0]), int(found[1]))
+        self.tie_index = 0
+        self.pair = self.ties[0] if self.ties else None
+        self._update_tie_controls()
+
+    def _update_tie_controls(self) -> None:
+        several = len(self.ties) > 1
+        for b in (self.prev_button, self.next_button):
+            b.setEnabled(several)
+        self.tie_label.setText(f"{self.tie_index + 1:,} / {self.tie_count:,}" if self.ties else "")
+        self.go_button.setEnabled(self.pair is not None)
+
+    def step(self, delta: int) -> None:
+        """Show the next (``+1``) or previous (``-1``) tied pair, go there, and centre the view on it."""
+        if len(self.ties) < 2:
+            return
+        self.tie_index = (self.tie_index + delta) % len(self.ties)
+        self.pair = self.ties[self.tie_index]
+        self._update_tie_controls()
+        self.status.setText(self._describe(self.pair))
+        self.go_to()
+        self.pairChanged.emit(self.pair)
+
+    def _done(self, req, found) -> None:
         if req.generation != self.generation:
             return
-        self.pair = pair
+        self._set_ties(found)
         self.pair_label = req.label
-        if pair is None:
+        if self.pair is None:
             self.status.setText(f"No {self.title}: a mask is empty ({focus_title(self.window, regions=True)}).")
         else:
-            self.status.setText(self._describe(pair))
+            self.status.setText(self._describe(self.pair))
         self._draw()
-        self.go_button.setEnabled(pair is not None)
-        self.pairChanged.emit(pair)
+        self.pairChanged.emit(self.pair)
 
     def _failed(self, req, message: str) -> None:
         if req.generation == self.generation:
-            self.pair = None
+            self._set_ties(None)
             self._draw()
             self.status.setText(f"{self.title} could not be computed: {message}")
 
@@ -184,6 +231,10 @@ class HdMarker(QtWidgets.QWidget):
                 f"(circle) to the nearest {to} border (square), {where}.")
         if abs(pair.distance - pair.value) > 1e-9:
             text += f" Segment drawn: {pair.distance:.2f} {unit} (the nearest real voxel pair at or above it)."
+        if self.tie_count > 1:
+            kept = "" if self.tie_count <= len(self.ties) else f"; ◀ ▶ step through the first {len(self.ties):,}"
+            text += (f" <b>{self.tie_count:,} {frm} border voxels</b> are this far: this is number "
+                     f"{self.tie_index + 1:,}{kept or '; ◀ ▶ step through them'}.")
         return text
 
     # ---------------------------------------------------------------- draw
@@ -244,10 +295,10 @@ class HdMarker(QtWidgets.QWidget):
         if not self.show_box.isChecked():
             self.status.setText("Tick “Show where” to mark the two border points that make the HD95 "
                                 "(or HD) on the slice.")
-        self.go_button.setEnabled(self.pair is not None)
+        self._update_tie_controls()
 
     def _session_changed(self) -> None:
-        self.pair = None
+        self._set_ties(None)
         self.request()
 
     def _masks_edited(self) -> None:

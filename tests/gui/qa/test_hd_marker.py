@@ -58,3 +58,38 @@ def test_marker_shows_the_hd95_pair_with_its_length(window):
     # hidden when unticked
     marker.show_box.setChecked(False)
     assert marker.drawn_points() == []
+
+
+def test_tied_border_voxels_are_counted_and_stepped_through(window, qtbot, tmp_path, write_nifti):
+    from PySide6.QtCore import Qt
+
+    # the hand-worked shifted cube of tests/core/test_surface.py: HD = 3 voxels, 116 reference border
+    # voxels tied at it (the face at x=5 and the 4 x 4 centre of the face at x=14)
+    gt = np.zeros((24, 20, 20), np.uint8)
+    gt[5:15, 5:15, 5:15] = 1
+    pred = np.roll(gt, 3, axis=0)
+    paths = {"gt": write_nifti(tmp_path / "gt.nii.gz", gt), "pred": write_nifti(tmp_path / "pred.nii.gz", pred)}
+    assert window.open_paths(paths, remember=False), window.last_error
+    qa = window.qa
+    qa.show_panel("navigator")
+    marker = qa.hd_marker
+    marker.which.setCurrentIndex(1)  # HD (maximum)
+    marker.show_box.setChecked(True)
+    qa.wait()
+    assert marker.tie_count == 116 and len(marker.ties) == 116
+    assert marker.tie_label.text() == "1 / 116"
+    assert "116 reference border voxels</b> are this far: this is number 1" in marker.status.text()
+    face = {(5, y, z) for y in range(5, 15) for z in range(5, 15)}
+    buried = {(14, y, z) for y in range(8, 12) for z in range(8, 12)}
+    seen = {marker.pair.source}
+    for k in range(2, 118):
+        qtbot.mouseClick(marker.next_button, Qt.MouseButton.LeftButton)
+        assert marker.tie_label.text() == f"{(k - 1) % 116 + 1} / 116"
+        seen.add(marker.pair.source)
+        assert marker.pair.distance == pytest.approx(3.0)
+    assert seen == face | buried
+    # each step goes to the voxel: the three views through it
+    assert tuple(window.views.state.cursor) == marker.pair.source
+    assert marker.tie_label.text() == "1 / 116"  # round the ring once
+    qtbot.mouseClick(marker.prev_button, Qt.MouseButton.LeftButton)
+    assert marker.tie_label.text() == "116 / 116"
