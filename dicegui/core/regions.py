@@ -67,6 +67,7 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
@@ -624,6 +625,50 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
 
 # ---------------------------------------------------------------------------
 # fixing one region
+
+
+class Hidden(NamedTuple):
+    """What a filter left out of a region list."""
+
+    regions: int
+    voxels: int
+    dice_gain: float  # the sum of their gains (each counted alone)
+
+
+def filter_regions(regions, kind: str | None = None, min_voxels: int = 1) -> tuple[list, Hidden]:
+    """The regions of one kind and at least ``min_voxels`` voxels, and a count of the rest.
+
+    Parameters
+    ----------
+    regions : list of ErrorRegion
+        As :func:`error_regions` returns them (order kept).
+    kind : {"FP", "FN", "swap"}, optional
+        Keep this kind only; default all.
+    min_voxels : int
+        Keep regions of at least this many voxels.
+
+    Returns
+    -------
+    (list of ErrorRegion, Hidden)
+        The regions kept, and the number, voxels and summed Dice gain of
+        those of the chosen kind that are smaller (regions of other kinds
+        are not "hidden": the kind was asked for).
+    """
+    of_kind = [r for r in regions if kind is None or r.kind == kind]
+    kept = [r for r in of_kind if r.voxels >= min_voxels]
+    small = [r for r in of_kind if r.voxels < min_voxels]
+    return kept, Hidden(len(small), int(sum(r.voxels for r in small)), float(sum(r.dice_gain for r in small)))
+
+
+def min_voxels_for(size: float, per_voxel: float) -> int:
+    """The fewest voxels whose size (``voxels * per_voxel``) reaches ``size``; at least 1.
+
+    A small relative allowance keeps ``3 * 0.1`` mL from needing 4 voxels
+    to reach 0.3 mL.
+    """
+    if not (size > 0) or not (per_voxel > 0) or not math.isfinite(per_voxel):
+        return 1
+    return max(1, math.ceil(size / per_voxel * (1 - 1e-9)))
 
 
 def _truth_values(value: np.ndarray, pred: np.ndarray):

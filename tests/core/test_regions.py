@@ -509,3 +509,28 @@ def test_brats_swap_regions_cover_every_swapped_voxel(shared_data):
     assert np.array_equal(cover, swapped) and sum(r.voxels for r in regions) == 2373
     n = ndimage.label(swapped, structure=ndimage.generate_binary_structure(3, 1))[1]
     assert len(regions) == n
+
+
+def test_filter_regions_keeps_kind_and_size_and_counts_the_smaller_ones():
+    from dicegui.core.regions import filter_regions, min_voxels_for
+
+    # by hand: a 4x4 square found (TP 16); missed: a 6-voxel bar and 1 voxel; false: 2 voxels and 1 voxel
+    gt = np.zeros((1, 20, 20), np.uint8)
+    gt[0, 1:5, 1:5] = 1
+    gt[0, 10, 1:7] = 1
+    gt[0, 15, 15] = 1
+    pred = np.zeros_like(gt)
+    pred[0, 1:5, 1:5] = 1
+    pred[0, 18, 1:3] = 1
+    pred[0, 18, 10] = 1
+    regions = error_regions(gt, pred)
+    assert sorted((r.kind, r.voxels) for r in regions) == [("FN", 1), ("FN", 6), ("FP", 1), ("FP", 2)]
+    kept, hidden = filter_regions(regions, min_voxels=2)
+    assert [(r.kind, r.voxels) for r in kept] == [(r.kind, r.voxels) for r in regions if r.voxels >= 2]
+    # Dice now 2*16/(2*16+3+7) = 32/42; fixing the missed voxel: 34/(34+3+6); deleting the false one: 32/41
+    assert (hidden.regions, hidden.voxels) == (2, 2)
+    assert hidden.dice_gain == pytest.approx((34 / 43 - 32 / 42) + (32 / 41 - 32 / 42))
+    kept, hidden = filter_regions(regions, kind="FN", min_voxels=2)
+    assert [(r.kind, r.voxels) for r in kept] == [("FN", 6)] and (hidden.regions, hidden.voxels) == (1, 1)
+    assert filter_regions(regions)[1].regions == 0
+    assert min_voxels_for(0.1, 0.027) == 4 and min_voxels_for(0.081, 0.027) == 3 and min_voxels_for(0, 0.027) == 1

@@ -27,15 +27,16 @@ from dataclasses import dataclass
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.overlay import DEFAULT_CLASS_COLORS
-from ...core.regions import StaleRegionError, error_regions, fix_region
+from ...core.regions import StaleRegionError, error_regions, filter_regions, fix_region, min_voxels_for
 from ..background import BackgroundJob, JobSignals
 from .edit_step import push_edit, undo_last
 from ..region_focus import RegionFocus
 from .view_tools import focus_title, frame_region, screen_box, screen_position
 
 COLUMNS = ("#", "Kind", "Voxels", "Size", "Slices", "Dice gain")
-# Rows shown at most (a speckled prediction can have tens of thousands of regions).
-MAX_ROWS = 2000
+# Rows listed at most (a speckled prediction can have tens of thousands of regions); the summary
+# says when more pass the filters, and the size filter is the way to reach them.
+MAX_ROWS = 10_000
 # Re-list this long after the last edit (a brush drag emits many edits).
 _RELIST_MS = 300
 _KIND_COLOURS = {"FN": QtGui.QColor(0, 114, 178), "FP": QtGui.QColor(213, 94, 0),  # overlay's FN / FP family
@@ -46,12 +47,16 @@ _FIX_VERB = {"FN": "Add missed region", "FP": "Delete false region", "swap": "Re
 # The "Show" filter: swaps gain no foreground Dice, so in the full list even a large one follows every
 # one-voxel FP / FN speck; a corrector fixing swaps lists them alone.
 _KIND_FILTERS = (("All kinds", None), ("Missed (FN)", "FN"), ("False (FP)", "FP"), ("Label swaps", "swap"))
+# Which voxels make one region: faces only (the default: see dicegui.core.regions), or also edges and corners.
+_CONNECTIVITY = {3: (("faces (6)", 1), ("faces + edges (18)", 2), ("all (26)", 3)),
+                 2: (("edges (4)", 1), ("edges + corners (8)", 2))}
 
 
 @dataclass(frozen=True)
 class _Request:
     generation: int
     label: int | None
+    connectivity: int = 1
 
 
 class RegionNavigator(QtWidgets.QWidget):
@@ -101,10 +106,31 @@ class RegionNavigator(QtWidgets.QWidget):
         # the counts in the entries grow after the first listing: keep them readable
         self.kind_filter.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kind_filter.currentIndexChanged.connect(self._kind_changed)
+        self.min_size = QtWidgets.QDoubleSpinBox()
+        self.min_size.setRange(0.0, 1e9)
+        self.min_size.setDecimals(0)
+        self.min_size.setValue(1.0)
+        self.min_size.setToolTip("List regions at least this big; the summary counts the smaller ones left out")
+        self.size_unit = QtWidgets.QComboBox()
+        self.size_unit.addItems(["voxels", "mL"])
+        self.connectivity = QtWidgets.QComboBox()
+        self.connectivity.setToolTip("Voxels touching by a face only make one region (the default), or also "
+                                     "by an edge or a corner: fewer, larger regions")
+        self._fill_connectivity(3)
+        self.min_size.valueChanged.connect(self._filters_changed)
+        self.size_unit.currentIndexChanged.connect(self._unit_changed)
+        self.connectivity.currentIndexChanged.connect(lambda _i: self.refresh())
         kind_row = QtWidgets.QHBoxLayout()
         kind_row.addWidget(QtWidgets.QLabel("Show"))
         kind_row.addWidget(self.kind_filter)
+        kind_row.addWidget(QtWidgets.QLabel("≥"))
+        kind_row.addWidget(self.min_size)
+        kind_row.addWidget(self.size_unit)
         kind_row.addStretch(1)
+        connect_row = QtWidgets.QHBoxLayout()
+        connect_row.addWidget(QtWidgets.QLabel("Regions connect by"))
+        connect_row.addWidget(self.connectivity)
+        connect_row.addStretch(1)
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -142,6 +168,7 @@ class RegionNavigator(QtWidgets.QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
         layout.addLayout(kind_row)
+        layout.addLayout(connect_row)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.detail)
@@ -171,25 +198,28 @@ class RegionNavigator(QtWidgets.QWidget):
         self.generation += 1
         if s is None or not s.has_scores:
             self._found = []
-            self._show([], "Error regions: open a reference and a prediction.")
+            self._show([], None, "Error regions: open a reference and a prediction.")
             return
         label = w.focus_label
         self._label = label
-        request = _Request(self.generation, label)
+        self._fill_connectivity(2 if s.grid.is_2d else 3)
+        connectivity = int(self.connectivity.currentData())
+        request = _Request(self.generation, label, connectivity)
         swaps = label is None and s.is_label_map
         if s.gt.size <= self.sync_limit:
             try:
-                regions = error_regions(s.gt, s.pred, s.grid.spacing, label=label, swaps=swaps)
+                regions = error_regions(s.gt, s.pred, s.grid.spacing, connectivity, label=label, swaps=swaps)
             except ValueError as exc:
                 self._found = []
-                self._show([], f"Error regions cannot be listed: {exc}")
+                self._show([], None, f"Error regions cannot be listed: {exc}")
                 return
             self._accept(request, regions)
         else:
             self.summary.setText(f"Finding error regions ({focus_title(w)})…")
             gt, pred, spacing, label = s.gt, s.pred, s.grid.spacing, request.label
             self.pool.start(BackgroundJob(
-                request, lambda: error_regions(gt, pred, spacing, label=label, swaps=swaps), self._signals))
+                request, lambda: error_regions(gt, pred, spacing, connectivity, label=label, swaps=swaps),
+                self._signals))
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the worker is idle and its result shown (tests, screenshots)."""
@@ -206,7 +236,7 @@ class RegionNavigator(QtWidgets.QWidget):
     def _worker_failed(self, request, message: str) -> None:
         if request.generation == self.generation:
             self._found = []
-            self._show([], f"Error regions could not be listed: {message}")
+            self._show([], None, f"Error regions could not be listed: {message}")
 
     def _accept(self, request, regions) -> None:
         self._shown_generation = request.generation
@@ -214,22 +244,66 @@ class RegionNavigator(QtWidgets.QWidget):
         keep = self.current
         self._found = list(regions)
         self._count_kinds()
-        self._show(self._of_shown_kind(), self._summary_text(regions))
+        self._show(*self._filtered(), self._summary_text(regions))
         if keep is not None and self.regions:
             self.select(min(keep, len(self.regions) - 1), move=False)
 
     def _summary_text(self, regions) -> str:
-        w = self.window
         if not regions:
             return f"No error regions ({self._focus_words()}): prediction and reference agree."
         n_fn = sum(r.kind == "FN" for r in regions)
         n_swap = sum(r.kind == "swap" for r in regions)
         n_fp = len(regions) - n_fn - n_swap
-        swaps = f", {n_swap} label swaps" if n_swap else ""
-        extra = f" (first {MAX_ROWS} shown)" if len(regions) > MAX_ROWS else ""
-        return (f"<b>{len(regions)} error regions</b> ({self._focus_words()}): {n_fn} missed (FN), "
-                f"{n_fp} false (FP){swaps}{extra}; Dice now {regions[0].dice_before:.4f}. "
+        swaps = f", {n_swap:,} label swaps" if n_swap else ""
+        return (f"<b>{len(regions):,} error regions</b> ({self._focus_words()}): {n_fn:,} missed (FN), "
+                f"{n_fp:,} false (FP){swaps}; Dice now {regions[0].dice_before:.4f}. "
                 "Most Dice to gain first. N / Shift+N: next / previous.")
+
+    def _filter_text(self, kept: list, hidden) -> str:
+        """What the filters leave out, in numbers (nothing is left out silently)."""
+        parts = []
+        if hidden.regions:
+            parts.append(f"{hidden.regions:,} smaller regions hidden ({hidden.voxels:,} voxels, "
+                         f"Dice gain +{hidden.dice_gain:.4f} if all were fixed one by one)")
+        if len(kept) > MAX_ROWS:
+            parts.append(f"the first {MAX_ROWS:,} of {len(kept):,} listed: raise the minimum size to reach the rest")
+        return ("<br><i>" + "; ".join(parts) + ".</i>") if parts else ""
+
+    def min_voxels(self) -> int:
+        """The size filter in voxels (from mL through the case's voxel size)."""
+        s = self.window.session
+        if self.size_unit.currentIndex() == 0 or s is None:
+            return max(1, math.ceil(self.min_size.value()))
+        return min_voxels_for(self.min_size.value(), s.size_per_voxel)
+
+    def _fill_connectivity(self, ndim: int) -> None:
+        choices = _CONNECTIVITY[ndim]
+        if [self.connectivity.itemData(i) for i in range(self.connectivity.count())] == [c for _, c in choices]:
+            return
+        keep = self.connectivity.currentData() or 1
+        blocker = QtCore.QSignalBlocker(self.connectivity)
+        self.connectivity.clear()
+        for title, value in choices:
+            self.connectivity.addItem(title, value)
+        self.connectivity.setCurrentIndex(max(0, min(int(keep), len(choices)) - 1))
+        del blocker
+
+    def _unit_changed(self, index) -> None:
+        s = self.window.session
+        per_voxel = s.size_per_voxel if s is not None else math.nan
+        if s is not None:
+            self.size_unit.setItemText(1, s.size_unit)  # mm² for a 2-D image
+        blocker = QtCore.QSignalBlocker(self.min_size)
+        value = self.min_size.value()
+        self.min_size.setDecimals(0 if index == 0 else 3)
+        if math.isfinite(per_voxel) and per_voxel > 0:  # the same threshold in the other unit
+            self.min_size.setValue(value / per_voxel if index == 0 else value * per_voxel)
+        del blocker
+        self._filters_changed()
+
+    def _filters_changed(self, *_args) -> None:
+        self.current = None
+        self._show(*self._filtered(), self._summary_text(self._found))
 
     def _focus_words(self) -> str:
         """What the list is of; a region group picked in the overlay is not listed on its own, so say so."""
@@ -238,9 +312,9 @@ class RegionNavigator(QtWidgets.QWidget):
             return f"all foreground, not region {w.focus.name} alone: pick a label to list its errors"
         return focus_title(w)
 
-    def _of_shown_kind(self) -> list:
-        kind = self.kind_filter.currentData()
-        return [r for r in self._found if kind is None or r.kind == kind]
+    def _filtered(self):
+        """``(regions, Hidden)``: the listing through the kind and size filters."""
+        return filter_regions(self._found, self.kind_filter.currentData(), self.min_voxels())
 
     def _count_kinds(self) -> None:
         for i, (title, kind) in enumerate(_KIND_FILTERS):
@@ -248,10 +322,10 @@ class RegionNavigator(QtWidgets.QWidget):
             self.kind_filter.setItemText(i, f"{title} ({n:,})")
 
     def _kind_changed(self, _index) -> None:
-        self.current = None
-        self._show(self._of_shown_kind(), self.summary.text())
+        self._filters_changed()
 
-    def _show(self, regions, text: str) -> None:
+    def _show(self, regions, hidden=None, text: str = "") -> None:
+        """List ``regions``; ``hidden`` (:class:`~dicegui.core.regions.Hidden`) is said in the summary."""
         self.regions = list(regions)
         self.current = None
         w = self.window
@@ -285,7 +359,7 @@ class RegionNavigator(QtWidgets.QWidget):
                     f.setBold(True)
                     item.setFont(f)
                 self.table.setItem(row, col, item)
-        self.summary.setText(text)
+        self.summary.setText(text + (self._filter_text(self.regions, hidden) if hidden is not None else ""))
         self.detail.setText("")
         self._update_box()
         self._update_buttons()
@@ -403,7 +477,7 @@ class RegionNavigator(QtWidgets.QWidget):
         if self.regions and self.window.plane.axis != self._axis:
             # another plane: the "Slices" column must name this plane's slices
             keep = self.current
-            self._show(self.regions, self.summary.text())
+            self._show(self.regions, None, self.summary.text())
             if keep is not None:
                 self.select(keep, move=False)
         self._update_box()
