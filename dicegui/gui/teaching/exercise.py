@@ -3,8 +3,14 @@
 While hidden, everything that would give the reference away is put out of
 sight: the overlay shows the prediction's labels only (the TP/FP/FN choice is
 locked), the legend's TP/FP/FN counts, the scores dock, the QA docks (per-slice
-Dice, error regions) and the status bar's voxel readout (it names the
-reference's value) are hidden. Reveal puts every one of them back as it was.
+Dice, error regions), the status bar's voxel readout (it names the
+reference's value), the case banner (its notes count and name the reference's
+labels) and the 3-D view (its grey shell is the reference) are hidden. The
+views move to the middle of the volume, a place that says nothing about where
+the structure is, and the reference cannot be edited. Reveal puts every one
+of them back as it was and scores the attempt: :attr:`HideReference.attempts`
+keeps the overlap scores of every reveal of the case, for the student to see
+the progress.
 """
 from __future__ import annotations
 
@@ -36,6 +42,9 @@ class HideReference(QtCore.QObject):
         self._docks = docks
         self.hidden = False
         self._saved = {}
+        #: overlap scores (``dicegui.core.metrics.overlap``'s dict) at each reveal of this case
+        self.attempts: list[dict] = []
+        self._case = None
         window.sessionChanged.connect(self._session_changed)
 
     def _targets(self):
@@ -51,14 +60,26 @@ class HideReference(QtCore.QObject):
         self._saved = {
             "kind": panel.current_kind(),
             "docks": [(d, d.isVisible()) for d in self._targets()],
-            "cursor": w.cursor_label.isVisible(),
+            "widgets": [(x, x.isVisible()) for x in (w.cursor_label, w.banner, w.views.error_view)],
+            "target": w.editor.panel.target(),
         }
         self.hidden = True
         for dock, _ in self._saved["docks"]:
             dock.setVisible(False)
-        w.cursor_label.setVisible(False)
+        for widget, _ in self._saved["widgets"]:
+            widget.setVisible(False)
         self._lock_overlay()
+        self._lock_reference()
+        if w.session is not None:  # a neutral place: not the structure's slice the teacher had open
+            w.views.set_cursor(tuple(n // 2 for n in w.session.shape))
         self.changed.emit(True)
+
+    def _lock_reference(self) -> None:
+        """The student paints the prediction; the hidden reference is not theirs to change."""
+        panel = self.window.editor.panel
+        if panel.target_buttons["pred"].isEnabled():
+            panel.set_target("pred")
+        panel.target_buttons["gt"].setEnabled(False)
 
     def _lock_overlay(self) -> None:
         panel = self.window.overlay_panel
@@ -86,12 +107,23 @@ class HideReference(QtCore.QObject):
             panel.set_kind(kind)
         for dock, visible in self._saved.get("docks", []):
             dock.setVisible(visible)
-        w.cursor_label.setVisible(self._saved.get("cursor", True))
+        for widget, visible in self._saved.get("widgets", []):
+            widget.setVisible(visible)
+        s = w.session
+        w.editor.panel.target_buttons["gt"].setEnabled(s is not None and s.gt is not None)
+        if s is not None and s.has_scores:
+            self.attempts.append(dict(s.live.overlap()))
         self.changed.emit(False)
 
     def toggle(self) -> None:
         self.reveal() if self.hidden else self.hide()
 
     def _session_changed(self) -> None:
-        if self.hidden:  # a new case resets the overlay choices: lock them again
+        s = self.window.session
+        case = None if s is None else s.case
+        if case is not self._case:
+            self.attempts = []
+            self._case = case
+        if self.hidden:  # a new case resets the overlay and editing choices: lock them again
             self._lock_overlay()
+            self._lock_reference()

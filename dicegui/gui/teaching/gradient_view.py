@@ -17,6 +17,10 @@ BCE pushes hardest exactly where a pixel is confidently wrong; their sum
 ``p`` is the case's probability map when it has one, else the hard
 prediction of the focus (0/1), which is what a loss would see from a model
 that is fully confident. The target is the reference's focus.
+
+The overlay belongs to its tab: it is drawn only while the tab is on screen
+(its page current, the teaching dock shown), so it never hides the TP/FP/FN
+overlay of a window that has moved on to something else.
 """
 from __future__ import annotations
 
@@ -142,7 +146,8 @@ class GradientTab(QtWidgets.QWidget):
     def update_overlay(self) -> None:
         w = self.window
         s = w.session
-        if s is None or not s.has_scores or not self.show_box.isChecked() or not self.isEnabled():
+        if (s is None or not s.has_scores or not self.show_box.isChecked() or not self.isEnabled()
+                or not self.isVisible()):
             self.item.setVisible(False)
             self.shown_image = None
             if s is not None and not s.has_scores:
@@ -160,6 +165,14 @@ class GradientTab(QtWidgets.QWidget):
         source = "the probability map" if is_prob else "the hard prediction (0/1) as p"
         title = dict(LOSSES)[self.loss]
         self.info.setText(f"{title}: −∂L/∂p on this slice, from {source}; colour scale ±{m:.3g} per voxel.")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.update_overlay()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        self.update_overlay()  # another tab, or the dock closed: the overlay goes with the tab
 
     def flush(self) -> None:
         if self._timer.isActive():

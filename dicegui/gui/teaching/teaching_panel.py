@@ -205,10 +205,15 @@ class TeachingPanel(QtWidgets.QWidget):
         else:
             self.hide_button.setText("Hide the reference")
             self.refresh()
-            c = self.counts
-            if c is not None:
-                self.exercise_text.setText(f"Revealed: Dice {format_value(c['dice'])}, IoU {format_value(c['iou'])} "
-                                           f"(TP {c['tp']:,}, FP {c['fp']:,}, FN {c['fn']:,}).")
+            attempts = self.exercise.attempts
+            if attempts:
+                c = attempts[-1]
+                text = (f"Revealed, attempt {len(attempts)}: Dice {format_value(c['dice'])}, "
+                        f"IoU {format_value(c['iou'])} (TP {c['tp']:,}, FP {c['fp']:,}, FN {c['fn']:,}).")
+                if len(attempts) > 1:
+                    text += " Earlier: " + ", ".join(f"{i + 1}: Dice {format_value(a['dice'])}"
+                                                     for i, a in enumerate(attempts[:-1])) + "."
+                self.exercise_text.setText(text)
 
     def flush(self) -> None:
         """Apply pending refreshes now (tests, screenshots)."""

@@ -143,6 +143,7 @@ def test_gradient_overlay_is_minus_the_loss_gradient_on_the_slice(window, teachi
     window.qa.wait()
     s = window.session
     grad = teaching.gradient
+    teaching.tabs.setCurrentWidget(grad)
     grad.show_box.setChecked(True)
     p = probability_map(s).astype(np.float64)
     t = (s.gt != 0).astype(np.float64)
@@ -203,3 +204,72 @@ def test_hide_reference_hides_and_reveals(window, teaching):
     d = overlap(window.session.gt, window.session.pred)["dice"]
     assert f"Dice {d:.4f}" in teaching.exercise_text.text()
     assert window.qa.actions["next_region"].isEnabled()
+
+
+def _drag(window, pixels):
+    """Press, move and release on the view's viewport through screen pixels (row, col), as a hand does."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    vp = window.view.viewport()
+    points = [window.view.widget_pos_of(r, c) for r, c in pixels]
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+    for pt in points[1:]:
+        QTest.mouseMove(vp, pt)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
+
+
+def test_the_exercise_gives_nothing_away_locks_the_reference_and_scores_each_attempt(window, teaching):
+    assert window.open_demo("totalseg")
+    window.qa.wait()
+    window.overlay_panel.select_label(7)  # the teacher looks at the pancreas, on its slice
+    window.qa.navigator.next()
+    s = window.session
+    gt_before = s.gt.copy()
+    assert window.banner.isVisible()
+    teaching.hide_button.click()
+    # no size, no place, no shell: banner, 3-D view hidden; the views at the middle of the volume
+    assert not window.banner.isVisible() and not window.views.error_view.isVisible()
+    assert tuple(window.views.state.cursor) == tuple(n // 2 for n in s.shape)
+    shown = [w.text() for w in window.findChildren(type(window.banner)) if w.isVisible()]
+    n_ref = int(np.count_nonzero(s.gt == 7))
+    assert not any(f"{n_ref:,}" in t or str(n_ref) in t for t in shown)
+    # the reference cannot be chosen for editing; a stroke goes to the prediction
+    panel = window.editor.panel
+    assert panel.target() == "pred" and not panel.target_buttons["gt"].isEnabled()
+    window.editor.set_tool("brush")
+    panel.radius.setValue(2)
+    _drag(window, [(40, 30), (40, 45), (40, 60)])
+    assert np.array_equal(s.gt, gt_before) and window.editor.history.is_modified("pred")
+    # reveal: the attempt is scored against the reference, as numpy counts it
+    teaching.hide_button.click()
+    c = _counts(s.gt, s.pred)
+    dice1 = 2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"])
+    assert len(teaching.exercise.attempts) == 1
+    assert f"Revealed, attempt 1: Dice {dice1:.4f}" in teaching.exercise_text.text()
+    assert window.banner.isVisible() and panel.target_buttons["gt"].isEnabled()
+    # a second attempt lists the first
+    teaching.hide_button.click()
+    _drag(window, [(80, 30), (80, 45), (80, 60)])
+    teaching.hide_button.click()
+    c = _counts(s.gt, s.pred)
+    dice2 = 2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"])
+    assert f"Revealed, attempt 2: Dice {dice2:.4f}" in teaching.exercise_text.text()
+    assert f"Earlier: 1: Dice {dice1:.4f}." in teaching.exercise_text.text()
+
+
+def test_the_gradient_overlay_belongs_to_its_tab(window, teaching):
+    assert window.open_demo("probability")
+    window.qa.wait()
+    grad = teaching.gradient
+    teaching.tabs.setCurrentWidget(grad)
+    grad.show_box.setChecked(True)
+    assert grad.item.isVisible()
+    teaching.tabs.setCurrentIndex(0)  # another tab: the TP/FP/FN overlay is seen again
+    assert not grad.item.isVisible()
+    teaching.tabs.setCurrentWidget(grad)
+    assert grad.item.isVisible()
+    window.qa.docks["teaching"].close()  # the teaching dock closed
+    assert not grad.item.isVisible()
