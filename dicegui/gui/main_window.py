@@ -711,9 +711,9 @@ class MainWindow(QtWidgets.QMainWindow):
         vol = self.structures.volume_scores(label)
         slice_counts = {k: slice_scores[k] for k in ("tp", "fp", "fn")}
         volume_counts = {k: vol[k] for k in ("tp", "fp", "fn")}
-        codes = self.view.overlay_item.codes
-        if codes is not None and self.overlay_panel.current_kind() == KIND_CONFUSION:
-            slice_counts["mismatch"] = ov.mismatch_count(codes)
+        mismatch = self.view.overlay_mismatch_count()  # kept up to date dab by dab
+        if mismatch is not None and self.overlay_panel.current_kind() == KIND_CONFUSION:
+            slice_counts["mismatch"] = mismatch
         updater = getattr(self, "label_confusion", None)  # absent while the window is being built
         swaps = updater.swapped_voxels() if updater is not None and label is None else None
         if swaps is not None:

@@ -29,6 +29,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core import overlay as ov
 from .overlay_item import OverlayItem
 
 PAGE_STEP = 10
@@ -146,6 +147,7 @@ class SliceView(pg.GraphicsView):
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
         self._shape: tuple[int, int] | None = None
+        self._mismatch: int | None = None  # overlay_mismatch_count() of the codes shown
         self._pixel_mm = (1.0, 1.0)
         self._length_unit = "mm"
         self._last_hover = None
@@ -258,10 +260,37 @@ class SliceView(pg.GraphicsView):
         self.image_item.setImage(np.ascontiguousarray(image), autoLevels=False, levels=levels)
 
     def set_overlay(self, codes: np.ndarray | None, lut: np.ndarray | None = None) -> None:
+        self._mismatch = None  # counted when first asked for
         if codes is None:
             self.overlay_item.clear()
         else:
             self.overlay_item.set_codes(codes, lut)
+
+    def update_overlay_region(self, row0: int, col0: int, codes: np.ndarray) -> None:
+        """Replace the overlay codes of one rectangle (a brush dab) and repaint only it.
+
+        The slice's mismatch count follows the rectangle's change, so a dab
+        never counts the whole slice (2.7 ms at 4096²).
+        """
+        if self._mismatch is not None:
+            rows, cols = codes.shape
+            old = self.overlay_item.codes[row0:row0 + rows, col0:col0 + cols]
+            self._mismatch += ov.mismatch_count(codes) - ov.mismatch_count(old)
+        self.overlay_item.update_region(row0, col0, codes)
+
+    def overlay_mismatch_count(self) -> int | None:
+        """Pixels of the shown overlay whose labels differ although both masks are foreground.
+
+        :func:`dicegui.core.overlay.mismatch_count` of the codes on screen,
+        kept up to date through :meth:`update_overlay_region`; None without
+        an overlay.
+        """
+        codes = self.overlay_item.codes
+        if codes is None:
+            return None
+        if self._mismatch is None:
+            self._mismatch = ov.mismatch_count(codes)
+        return self._mismatch
 
     def set_caption(self, text: str) -> None:
         self.caption.setText(text)

@@ -428,7 +428,7 @@ class LinkedViews(QtCore.QObject):
         r0, r1 = max(int(region[0]) - 1, 0), min(int(region[1]) + 1, rows)
         c0, c1 = max(int(region[2]) - 1, 0), min(int(region[3]) + 1, cols)
         codes = self.overlay_codes(g, p, region=(r0, r1, c0, c1))
-        view.overlay_item.update_region(r0, c0, codes)
+        view.update_overlay_region(r0, c0, codes)
         return view.overlay_item.codes
 
     def set_levels(self, lo: float, hi: float) -> None:
