@@ -35,6 +35,7 @@ DEFAULT_UNDO_LIMIT_MB = 200
 MAX_UNDO_LIMIT_MB = 1024 * 1024
 RECOVERY_FOLDER = "recovery"
 PROTECT_KEY = "editing/protect_other_labels"
+PRESENTATION_KEY = "view/presentation_mode"
 SAVE_FOLDER_KEY = "editing/last_save_folder"
 REGIONS_KEY = "scores/regions"
 TOLERANCE_TABLE_KEY = "scores/nsd_tolerance_table"
@@ -113,6 +114,7 @@ def check_settings() -> list[str]:
     """
     undo_memory_limit()
     protect_other_labels()
+    presentation_mode()
     recent_cases()
     last_save_folder()
     _check_layout()
@@ -203,21 +205,38 @@ def protect_other_labels() -> bool:
     On by default: a brush that overwrites neighbouring organs changes
     scores the corrector never looked at.
     """
-    raw = settings().value(PROTECT_KEY, True)
+    return _read_bool(PROTECT_KEY, True)
+
+
+def _read_bool(key: str, default: bool) -> bool:
+    raw = settings().value(key, default)
     if isinstance(raw, bool):
         return raw
     word = str(raw).strip().lower()  # the INI file stores booleans as text
     if word in ("false", "0", "no", "off"):
         return False
-    if word not in ("true", "1", "yes", "on"):
-        _refuse(PROTECT_KEY, raw, "not true or false", "true")
-    return True
+    if word in ("true", "1", "yes", "on"):
+        return True
+    _refuse(key, raw, "not true or false", str(default).lower())
+    return default
 
 
 def set_protect_other_labels(on: bool) -> None:
     """Remember the "Protect other labels" choice for the next windows."""
     s = settings()
     s.setValue(PROTECT_KEY, bool(on))
+    s.sync()
+
+
+def presentation_mode() -> bool:
+    """Whether windows start in presentation mode (setting ``view/presentation_mode``, default off)."""
+    return _read_bool(PRESENTATION_KEY, False)
+
+
+def set_presentation_mode(on: bool) -> None:
+    """Remember presentation mode for the next windows."""
+    s = settings()
+    s.setValue(PRESENTATION_KEY, bool(on))
     s.sync()
 
 

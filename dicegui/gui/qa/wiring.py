@@ -269,6 +269,9 @@ def install_qa_panels(window) -> QaPanels:
         panels_menu = view_menu.addMenu("&Panels")
         for dock in (slice_dock, errors_dock, teaching_dock):
             panels_menu.addAction(dock.toggleViewAction())
+    from ..presentation import install_presentation_mode
+
+    window.presentation = install_presentation_mode(window, lambda: (window.right_dock, teaching_dock), view_menu)
 
     window._qa_close_watcher = _CloseWatcher(panels)
     window.installEventFilter(window._qa_close_watcher)

@@ -1,0 +1,82 @@
+"""Presentation mode (F5, View menu): a window a lecture hall can read.
+
+The scores and the teaching panel stay and their text grows to
+:data:`PRESENTATION_PT` points, formulas and numbers included (a style sheet
+sets the size, so labels that chose a monospace font keep it and grow too);
+the docks that do not teach (editing, display, errors, history, per-slice
+Dice) are put away. Toolbar, menus and the views' captions keep their size,
+so the window still fits a projector's 1920 × 1080. Leaving the mode puts every dock back as
+it was. The choice is remembered for the next windows.
+"""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from . import settings as app_settings
+
+#: Point size of all text in presentation mode: formulas readable from the back of a lecture hall.
+PRESENTATION_PT = 20
+
+
+class PresentationMode(QtCore.QObject):
+    """Turns presentation mode on and off for one window.
+
+    Parameters
+    ----------
+    window : QMainWindow
+    teaching_docks : callable
+        Returns the docks that stay (the scores and the teaching panel).
+    """
+
+    def __init__(self, window, teaching_docks):
+        super().__init__(window)
+        self.window = window
+        self._teaching_docks = teaching_docks
+        self._saved = None  # (style sheet, [(dock, visible)]) while on
+        self.action = QtGui.QAction("&Presentation mode", window)
+        self.action.setCheckable(True)
+        self.action.setShortcut(QtGui.QKeySequence("F5"))
+        self.action.setToolTip("Large text for a projector; only the scores and the teaching panel stay (F5)")
+        self.action.toggled.connect(self.set_on)
+        window.addAction(self.action)
+
+    @property
+    def on(self) -> bool:
+        return self._saved is not None
+
+    def set_on(self, on: bool) -> None:
+        """Enter (``True``) or leave presentation mode, and remember the choice."""
+        on = bool(on)
+        if on != self.action.isChecked():
+            self.action.setChecked(on)  # comes back here through toggled
+            return
+        if on == self.on:
+            return
+        w = self.window
+        keep = set(self._teaching_docks())
+        if on:
+            docks = [d for d in w.findChildren(QtWidgets.QDockWidget) if d.parent() is w]
+            self._saved = ([(d, d.styleSheet()) for d in keep], [(d, d.isVisible()) for d in docks])
+            for dock in keep:  # the panels that teach, not the toolbar, menus or view captions
+                dock.setStyleSheet(dock.styleSheet() + f"\nQWidget {{ font-size: {PRESENTATION_PT}pt; }}")
+            for dock in docks:
+                dock.setVisible(dock in keep)
+        else:
+            sheets, docks = self._saved
+            self._saved = None
+            for dock, sheet in sheets:
+                dock.setStyleSheet(sheet)
+            for dock, visible in docks:
+                dock.setVisible(visible)
+        app_settings.set_presentation_mode(on)
+
+
+def install_presentation_mode(window, teaching_docks, view_menu=None) -> PresentationMode:
+    """Add presentation mode to ``window`` (and its View menu), on at once if it was left on."""
+    mode = PresentationMode(window, teaching_docks)
+    if view_menu is not None:
+        view_menu.addSeparator()
+        view_menu.addAction(mode.action)
+    if app_settings.presentation_mode():
+        mode.set_on(True)
+    return mode
