@@ -95,6 +95,7 @@ KEYBOARD_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("File", "open a case", ("Ctrl+O",)),
     Shortcut("File", "export the scores (CSV/JSON)", ("Ctrl+E",)),
     Shortcut("File", "export the view as PNG", ("Ctrl+Shift+E",)),
+    Shortcut("View", "presentation mode: large text, teaching panels only (toggle)", ("F5",)),
     Shortcut("Help", "this list of keys", ("F1",)),
 )
 
