@@ -515,3 +515,21 @@ EditingSession.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestEditingSession = EditingSession.TestCase
+
+
+def test_per_label_results_are_fresh_dicts_after_unchanged_and_changed_counts():
+    # per_label keeps each label's scores until its counts change: what a
+    # caller does to one result must not reach the next one
+    gt = np.array([[1, 1, 2, 0], [2, 2, 0, 0]], np.uint8)
+    pred = np.array([[1, 0, 2, 2], [2, 0, 0, 1]], np.uint8)
+    live = LiveScore(gt, pred)
+    first = live.per_label()
+    first["labels"][1]["dice"] = -1.0
+    first["labels"][2].clear()
+    second = live.per_label()
+    assert second["labels"][1]["dice"] == pytest.approx(2 * 1 / (2 + 2))  # tp 1, |gt| 2, |pred| 2
+    assert second["labels"][2]["dice"] == pytest.approx(2 * 2 / (3 + 3))
+    live.apply("pred", (np.array([0]), np.array([1])), np.array([1], np.uint8))
+    third = live.per_label()
+    assert third["labels"][1]["dice"] == pytest.approx(2 * 2 / (2 + 3))
+    assert third["labels"][2] == second["labels"][2] and third["labels"][2] is not second["labels"][2]
