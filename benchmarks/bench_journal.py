@@ -63,7 +63,7 @@ def main() -> int:
             t1 = time.perf_counter()
             size = journal.record(delta)
             t2 = time.perf_counter()
-            jr._record_bytes(n, delta, False)
+            jr.records._record_bytes(n, delta, False)
             t3 = time.perf_counter()
             t_stroke.append(t1 - t0)
             t_record.append(t2 - t1)

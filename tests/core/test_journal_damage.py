@@ -109,15 +109,15 @@ def base(tmp_path_factory):
 
 def _parts(raw: bytes):
     """(name, first byte, end, edit index or None) of every part of an edits file."""
-    parts = [("marker", 0, len(jr._FILE_MAGIC), None)]
-    pos, k = len(jr._FILE_MAGIC), 0
+    parts = [("marker", 0, len(jr.records._FILE_MAGIC), None)]
+    pos, k = len(jr.records._FILE_MAGIC), 0
     while pos < len(raw):
-        head = jr._HEADER.unpack_from(raw, pos)
-        end = pos + jr._HEADER.size + head[6]
-        edit = None if head[1] == jr._OP_MANIFEST else k
+        head = jr.records._HEADER.unpack_from(raw, pos)
+        end = pos + jr.records._HEADER.size + head[6]
+        edit = None if head[1] == jr.records._OP_MANIFEST else k
         name = "manifest copy" if edit is None else f"record {k + 1}"
-        parts.append((name + " header", pos, pos + jr._HEADER.size, edit))
-        parts.append((name + " body", pos + jr._HEADER.size, end, edit))
+        parts.append((name + " header", pos, pos + jr.records._HEADER.size, edit))
+        parts.append((name + " body", pos + jr.records._HEADER.size, end, edit))
         k += edit is not None
         pos = end
     return parts
@@ -200,7 +200,7 @@ def test_a_manifest_that_cannot_be_rebuilt_is_set_aside_and_reported(base, tmp_p
     records = bytearray(raw)
     records[copy + 5] ^= 0x40
     (session / jr.RECORDS).write_bytes(bytes(records))
-    old = time.time() - 2 * jr._UNFINISHED_GRACE
+    old = time.time() - 2 * jr.pending._UNFINISHED_GRACE
     os.utime(session, (old, old))
 
     found = find_journals(recovery)
@@ -220,7 +220,7 @@ def test_an_empty_unreadable_session_is_removed_but_a_young_one_being_started_is
     crashed = recovery / (jr.SESSION_PREFIX + "crashed")
     crashed.mkdir()
     (crashed / jr.LOCK).write_bytes(b"")
-    (crashed / jr.RECORDS).write_bytes(jr._FILE_MAGIC)  # no manifest, no record: nothing to lose
+    (crashed / jr.RECORDS).write_bytes(jr.records._FILE_MAGIC)  # no manifest, no record: nothing to lose
     found = find_journals(recovery)
     assert found.pending == [] and found.set_aside == []
     assert starting.exists() and not crashed.exists()
@@ -238,9 +238,9 @@ def _full_disk_session(tmp_path, monkeypatch, manifest_fails):
 
     for delta, undo in made[:3]:
         journal.record(delta, undo=undo)
-    monkeypatch.setattr(jr, "_sync", full)
+    monkeypatch.setattr(jr.writer, "_sync", full)
     if manifest_fails:
-        monkeypatch.setattr(jr, "_write_json_atomically", full)
+        monkeypatch.setattr(jr.storage, "_write_json_atomically", full)
     with pytest.raises(RecoveryError, match="No space left on device"):
         journal.record(*made[3])
     for delta, undo in made[4:]:

@@ -52,7 +52,7 @@ CHILD = textwrap.dedent("""
         rng_seed = {seed} + 1
         import numpy as np
         delta = edit_sessions.random_stroke(live, np.random.default_rng(rng_seed))
-        raw = jr._record_bytes(journal.steps, delta, False)
+        raw = jr.records._record_bytes(journal.steps, delta, False)
         journal._fh.write(raw[: len(raw) // 2])
         journal._fh.flush()
     sys.stdout.write("edits done\\n")
@@ -161,11 +161,11 @@ def test_open_session_is_not_offered_and_clear_removes_it(tmp_path, sessions):
 
 def _record_offsets(raw):
     """(offset, op) of every record after the marker, walked by their length fields."""
-    found, pos = [], len(jr._FILE_MAGIC)
+    found, pos = [], len(jr.records._FILE_MAGIC)
     while pos < len(raw):
-        head = jr._HEADER.unpack_from(raw, pos)
+        head = jr.records._HEADER.unpack_from(raw, pos)
         found.append((pos, head[1]))
-        pos += jr._HEADER.size + head[6]
+        pos += jr.records._HEADER.size + head[6]
     return found
 
 
@@ -191,9 +191,9 @@ def test_a_corrupted_record_is_skipped_and_every_later_one_restored(tmp_path, se
     journal.close()
     records = journal.session / jr.RECORDS
     raw = bytearray(records.read_bytes())
-    edits = [pos for pos, op in _record_offsets(raw) if op != jr._OP_MANIFEST]
+    edits = [pos for pos, op in _record_offsets(raw) if op != jr.records._OP_MANIFEST]
     assert len(edits) == len(snapshots) - 1
-    raw[edits[4] + jr._HEADER.size + 2] ^= 0x10  # one bit of the 5th record's compressed payload
+    raw[edits[4] + jr.records._HEADER.size + 2] ^= 0x10  # one bit of the 5th record's compressed payload
     records.write_bytes(bytes(raw))
 
     (pending,) = find_pending(tmp_path / "recovery")
@@ -235,7 +235,7 @@ def test_a_full_disk_stops_the_journal_at_a_clean_step(tmp_path, sessions, monke
     def full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(jr, "_sync", full)
+    monkeypatch.setattr(jr.writer, "_sync", full)
     strokes = []
     for k in range(2):
         stroke = Stroke(live, "pred", 2, 4 + k, Brush(radius=4))
@@ -346,7 +346,7 @@ def test_journal_stays_small(tmp_path, sessions):
         voxels += delta.voxels
         in_memory += delta.nbytes
         journal.record(delta)
-    per_stroke = (journal.nbytes - len(jr._FILE_MAGIC)) / 40
+    per_stroke = (journal.nbytes - len(jr.records._FILE_MAGIC)) / 40
     # About 1,000 voxels per stroke; on disk a tenth of the undo delta's
     # memory at most (measured: ~300 bytes, under half a byte per voxel).
     assert voxels / 40 > 500

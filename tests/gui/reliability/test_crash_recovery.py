@@ -81,7 +81,7 @@ def test_edits_are_journalled_and_saves_clear_the_journal(qtbot, rel, rel_case, 
 
 def _pending_of(rec):
     """The PendingRecovery of a live journal (read while its lock is held by this process)."""
-    from dicegui.core.journal import _pending_from
+    from dicegui.core.journal.pending import _pending_from
 
     return _pending_from(rec.journal.session)
 
@@ -182,7 +182,7 @@ def test_a_failing_journal_warns_once_and_editing_goes_on(qtbot, rel, rel_case, 
         raise OSError(errno.ENOSPC, "No space left on device")
     w.editor.set_tool("brush")
     rel.drag(w, [(8, 8), (8, 20)])
-    monkeypatch.setattr(journal_mod, "_sync", full)
+    monkeypatch.setattr(journal_mod.writer, "_sync", full)
     for row in (12, 16, 20):
         rel.drag(w, [(row, 8), (row, 20)])
     warnings = [t for t in shown if t.startswith("Crash recovery")]

@@ -33,11 +33,11 @@ def _crash(w):
 
 
 def _record_starts(raw):
-    pos, found = len(jr._FILE_MAGIC), []
+    pos, found = len(jr.records._FILE_MAGIC), []
     while pos < len(raw):
-        head = jr._HEADER.unpack_from(raw, pos)
+        head = jr.records._HEADER.unpack_from(raw, pos)
         found.append((pos, head[1]))
-        pos += jr._HEADER.size + head[6]
+        pos += jr.records._HEADER.size + head[6]
     return found
 
 
@@ -54,10 +54,10 @@ def test_damaged_marker_record_and_manifest_still_restore_every_intact_edit(qtbo
     session = a.recovery.journal.session
     _crash(a)
     records = session / jr.RECORDS
-    edits = [pos for pos, op in _record_starts(records.read_bytes()) if op != jr._OP_MANIFEST]
+    edits = [pos for pos, op in _record_starts(records.read_bytes()) if op != jr.records._OP_MANIFEST]
     assert len(edits) == len(ROWS)
     _flip(records, 2)  # the file marker
-    _flip(records, edits[1] + jr._HEADER.size + 3)  # the 2nd stroke's body
+    _flip(records, edits[1] + jr.records._HEADER.size + 3)  # the 2nd stroke's body
     _flip(session / jr.MANIFEST, 40)  # and the manifest
     damaged_bytes = records.read_bytes()
 
@@ -108,9 +108,9 @@ def test_an_unreadable_journal_is_moved_aside_and_the_user_told(qtbot, rel, rel_
     (session / jr.MANIFEST).write_text("{ not json")
     records = session / jr.RECORDS
     manifest_copy = _record_starts(records.read_bytes())[0][0]
-    _flip(records, manifest_copy + jr._HEADER.size + 1)
+    _flip(records, manifest_copy + jr.records._HEADER.size + 1)
     before = records.read_bytes()
-    old = time.time() - 2 * jr._UNFINISHED_GRACE
+    old = time.time() - 2 * jr.pending._UNFINISHED_GRACE
     os.utime(session, (old, old))
 
     b = rel.make_window(qtbot)
@@ -131,7 +131,7 @@ def test_a_full_disk_offer_counts_the_strokes_it_misses(qtbot, rel, rel_case, mo
 
     def full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(jr, "_sync", full)
+    monkeypatch.setattr(jr.writer, "_sync", full)
     _strokes(a, rel, rows=ROWS[1:])  # three strokes, none journalled
     assert a.editor.history.count == 4
     monkeypatch.undo()
