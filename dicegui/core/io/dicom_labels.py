@@ -122,6 +122,23 @@ def check_series_uid(obj_path, referenced_uid: str | None, series: Volume, what:
         )
 
 
+def check_source_uids(sources, series_dir, target, what: str) -> None:
+    """Refuse to write ``what`` (a SEG, an RT Structure Set) for a series lacking the UIDs it must reference.
+
+    Both objects reference each source image by SOP Class/Instance UID and
+    the study and series by their Instance UIDs; anonymised or hand-made
+    series (TotalSegmentator's example has none) often lack them.
+    """
+    from .errors import SaveError
+
+    for keyword in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
+        missing = sum(1 for ds in sources if not str(ds.get(keyword, "")).strip())
+        if missing:
+            raise SaveError(f"{file_label(target)}: cannot write {what} for {file_label(series_dir)}: {keyword} is "
+                            f"missing in {missing} slice(s); {what} must reference its source images by SOP "
+                            "Class/Instance UID and their study and series by Study/Series Instance UID")
+
+
 def _overlap_text(pairs: dict, names: dict) -> str:
     shown = sorted(pairs.items(), key=lambda kv: -kv[1])[:_MAX_PAIRS_SHOWN]
     parts = [f"{names.get(a, a)!r} and {names.get(b, b)!r} ({n} voxel{'s' if n != 1 else ''})" for (a, b), n in shown]

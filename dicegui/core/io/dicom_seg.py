@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_write
-from .dicom_labels import (DicomLabels, check_label_map, check_series_uid, combine_masks, default_name,
-                           label_list, load_series, lps_affine, series_datasets)
+from .dicom_labels import (DicomLabels, check_label_map, check_series_uid, check_source_uids, combine_masks,
+                           default_name, label_list, load_series, lps_affine, series_datasets)
 from .errors import LoadError, SaveError, file_label, one_line
 
 SEG_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
@@ -285,14 +285,6 @@ def _build_seg(hd, sources, pixels, descriptions, series_description, target):
     return seg
 
 
-def _check_source_uids(sources, series_dir, target) -> None:
-    for keyword in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
-        missing = [ds for ds in sources if not str(ds.get(keyword, "")).strip()]
-        if missing:
-            raise SaveError(f"{file_label(target)}: cannot write a SEG for {file_label(series_dir)}: {keyword} is "
-                            f"missing in {len(missing)} slice(s); {_UID_HINT}")
-
-
 def write_seg(label_map, series_dir, out_path, names=None, colors=None, *,
               series_description: str = "dicegui corrected", overwrite: bool = False) -> Path:
     """Write a label map as a new DICOM SEG instance referencing the series.
@@ -335,7 +327,7 @@ def write_seg(label_map, series_dir, out_path, names=None, colors=None, *,
     if not labels:
         raise SaveError(f"{file_label(target)}: the mask is empty; a SEG needs at least one segment")
     sources = series_datasets(series)
-    _check_source_uids(sources, series.path, target)
+    check_source_uids(sources, series.path, target, "a SEG")
     names, colors = dict(names or {}), dict(colors or {})
     lut = np.zeros(max(labels) + 1, dtype=np.uint16 if len(labels) > 255 else np.uint8)
     lut[labels] = np.arange(1, len(labels) + 1)

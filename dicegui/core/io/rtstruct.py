@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_write
-from .dicom_labels import (DicomLabels, check_label_map, check_series_uid, combine_masks, default_name,
-                           label_list, load_series, lps_affine, series_datasets)
+from .dicom_labels import (DicomLabels, check_label_map, check_series_uid, check_source_uids, combine_masks,
+                           default_name, label_list, load_series, lps_affine, series_datasets)
 from .errors import LoadError, SaveError, file_label, one_line
 from .polygon_fill import fill_polygon
 
@@ -342,13 +342,6 @@ def _structure_set(sources, series_description):
     return ds
 
 
-def _check_sources(sources, series_dir, target) -> None:
-    for keyword in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
-        if any(not str(ds.get(keyword, "")).strip() for ds in sources):
-            raise SaveError(f"{file_label(target)}: cannot write an RT Structure Set for {file_label(series_dir)}: "
-                            f"{keyword} is missing in some slices, and the contours must reference them")
-
-
 def write_rtstruct(label_map, series_dir, out_path, names=None, colors=None, *,
                    series_description: str = "dicegui corrected", overwrite: bool = False) -> Path:
     """Write a label map as a new RT Structure Set for the series: one ROI per label.
@@ -387,7 +380,7 @@ def write_rtstruct(label_map, series_dir, out_path, names=None, colors=None, *,
     if not labels:
         raise SaveError(f"{file_label(target)}: the mask is empty; an RT Structure Set needs at least one ROI")
     sources = series_datasets(series)
-    _check_sources(sources, series.path, target)
+    check_source_uids(sources, series.path, target, "an RT Structure Set")
     ds = _structure_set(sources, series_description)
     names, colors, affine = dict(names or {}), dict(colors or {}), lps_affine(series)
     frame_uid = str(sources[0].get("FrameOfReferenceUID", ""))

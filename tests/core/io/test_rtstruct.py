@@ -165,3 +165,17 @@ def test_a_file_that_is_not_a_structure_set_is_refused(ct, tmp_path):
     some_slice = sorted(ct["dir"].iterdir())[0]
     with pytest.raises(LoadError, match=f"{some_slice.name}: not an RT Structure Set"):
         read_rtstruct(some_slice, ct["dir"])
+
+
+def test_a_series_without_study_and_series_uids_is_refused_for_a_structure_set_too(tmp_path):
+    from dicegui.core.io import SaveError
+    from dicegui.core.io.rtstruct import write_rtstruct
+
+    write_ct_series(tmp_path / "bare", uids=False)
+    mask = np.zeros((32, 32, 12), np.uint8)
+    mask[4:9, 4:9, 2:5] = 1
+    with pytest.raises(SaveError) as err:
+        write_rtstruct(mask, tmp_path / "bare", tmp_path / "rt.dcm")
+    text = str(err.value)
+    assert "rt.dcm" in text and "StudyInstanceUID is missing in 12 slice(s)" in text
+    assert "an RT Structure Set must reference" in text and not (tmp_path / "rt.dcm").exists()
