@@ -153,6 +153,9 @@ class LiveScore:
         # label -> (its counts, its scores): a dab changes a few labels' counts,
         # so per_label() rebuilds only their scores (41 labels: 0.4 ms -> 0.05 ms).
         self._label_scores: dict = {}
+        # The last per_label() of every label, until the next edit: the
+        # window asks for it several times per dab.
+        self._per_label_result: dict | None = None
 
     def _values_from_binary(self) -> dict:
         """Value counts of masks that hold only 0 and 1, from the binary counts."""
@@ -197,6 +200,7 @@ class LiveScore:
         """
         if which not in _WHICH:
             raise ValueError(f"which must be 'gt' or 'pred', got {which!r}")
+        self._per_label_result = None  # the counts may change below
         target = self._arrays[which]
         other = self._arrays["pred" if which == "gt" else "gt"]
         if not isinstance(index, tuple):
@@ -372,6 +376,8 @@ class LiveScore:
         for name, arr in self._arrays.items():
             if arr.dtype.kind == "c":
                 raise ValueError(f"{name} label map must be real-valued, not {arr.dtype}")
+        if labels is None and self._per_label_result is not None:
+            return _copy_per_label(self._per_label_result)
         wanted = None if labels is None else metrics._requested_labels(labels)
         counts = self._values if self._values is not None else self._values_from_binary()
         for name in _WHICH:
@@ -382,11 +388,14 @@ class LiveScore:
         scores = {k: self._label_entry(k, same.get(k, 0), gt_counts.get(k, 0), pred_counts.get(k, 0))
                   for k in wanted}
         present = [s for s in scores.values() if not s["absent"]]
-        return {
+        result = {
             "labels": scores,
             "mean_dice": _mean([s["dice"] for s in present]),
             "mean_iou": _mean([s["iou"] for s in present]),
         }
+        if labels is None:
+            self._per_label_result = _copy_per_label(result)
+        return result
 
     def _label_entry(self, label: int, n_same, n_gt, n_pred) -> dict:
         """One label's ``per_label`` scores, recomputed only when its counts changed (a fresh dict)."""
@@ -462,6 +471,11 @@ def _scores(tp, n_gt, n_pred, size) -> dict:
     fp = n_pred - tp
     fn = n_gt - tp
     return metrics.scores_from_counts(tp, fp, fn, int(size) - tp - fp - fn)
+
+
+def _copy_per_label(result: dict) -> dict:
+    """A per_label() result whose dictionaries the caller may change freely."""
+    return {**result, "labels": {k: dict(v) for k, v in result["labels"].items()}}
 
 
 def _mean(values) -> float:
