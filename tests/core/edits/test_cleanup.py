@@ -4,7 +4,6 @@ import pytest
 from scipy import ndimage
 from skimage.morphology import remove_small_objects
 
-from dicegui.core import metrics
 from dicegui.core.edits import (
     EditCancelled,
     apply_cleanup,
@@ -20,6 +19,7 @@ from dicegui.core.edits import (
     small_islands,
 )
 from dicegui.core.live import LiveScore
+from edit_checks import assert_scores_match, blobs
 
 
 def skimage_remove_small(binary, max_size, connectivity):
@@ -27,17 +27,6 @@ def skimage_remove_small(binary, max_size, connectivity):
         return remove_small_objects(binary, max_size=max_size, connectivity=connectivity)
     except TypeError:  # scikit-image < 0.26 has min_size: removes sizes < min_size
         return remove_small_objects(binary, min_size=max_size + 1, connectivity=connectivity)
-
-
-def blobs(rng, shape, p=0.55):
-    return rng.random(shape) > p
-
-
-def assert_scores_match(live, gt, pred):
-    got, expected = live.overlap(), metrics.overlap(gt, pred)
-    assert got.keys() == expected.keys()
-    for key, value in expected.items():
-        assert got[key] == value or (np.isnan(got[key]) and np.isnan(value)), key
 
 
 def test_hole_voxels_equal_binary_fill_holes():

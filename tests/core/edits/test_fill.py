@@ -1,10 +1,8 @@
 """Flood fill against scikit-image."""
 import numpy as np
 import pytest
-from scipy import ndimage
 from skimage.segmentation import flood
 
-from dicegui.core import metrics
 from dicegui.core.edits import (
     FillTooLarge,
     apply_delta,
@@ -16,17 +14,7 @@ from dicegui.core.edits import (
     flood_fill,
 )
 from dicegui.core.live import LiveScore
-
-
-def blobs(rng, shape, p=0.55):
-    return rng.random(shape) > p
-
-
-def assert_scores_match(live, gt, pred):
-    got, expected = live.overlap(), metrics.overlap(gt, pred)
-    assert got.keys() == expected.keys()
-    for key, value in expected.items():
-        assert got[key] == value or (np.isnan(got[key]) and np.isnan(value)), key
+from edit_checks import assert_scores_match
 
 
 @pytest.mark.parametrize("connectivity", [1, 2])
