@@ -21,6 +21,14 @@ Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_views.py`` (about a min
    its worker thread (each finished build starts the next): the 3-D view
    must not push a dab past 16 ms.
 
+4. Axial slice change (issue 14) on the C-order case, layout 1×1:
+   ``window.set_slice`` and a synchronous repaint, against a bare
+   pyqtgraph ``ImageItem.setImage`` of the same strided slice with the same
+   levels in a plain view of the same size, repainted the same way, in
+   alternating rounds of the same run. First visits of a slice (nothing
+   cached) and revisits (the views keep recent slices' C-order images and
+   overlay codes) are printed apart. Target: ≤ 1.5× the bare view.
+
 Offscreen Qt draws into memory buffers (no GPU, no screen), as every
 figure of this project's benchmarks does.
 """
@@ -45,6 +53,7 @@ from bench_gui import synthetic_case as ordered_case  # noqa: E402
 
 TARGET_CURSOR_MS = 25.0
 TARGET_DAB_MS = 16.0
+TARGET_SLICE_RATIO = 1.5
 
 
 def _repaint(window) -> None:
@@ -76,6 +85,66 @@ def bench_cursor(app, window, moves=60):
         _repaint(window)
         one.append((time.perf_counter() - t0) * 1000.0)
     return statistics.median(three), statistics.median(one)
+
+
+def _bare_view(size):
+    """A bare pyqtgraph GraphicsView + ImageItem of ``size``: the peer a slice change is measured against."""
+    import pyqtgraph as pg
+
+    view = pg.GraphicsView(background="k")
+    box = pg.ViewBox(invertY=True, lockAspect=True, enableMenu=False)
+    view.setCentralItem(box)
+    item = pg.ImageItem(axisOrder="row-major")
+    box.addItem(item)
+    view.resize(size)
+    view.show()
+    return view, box, item
+
+
+def bench_slice_change(app, window, rounds=5, steps=40):
+    """(dicegui first visits, dicegui revisits, bare ImageItem) median ms of an axial slice change.
+
+    dicegui: ``window.set_slice`` in layout 1×1 (image through the window,
+    TP/FP/FN codes, LUT, caption, slice scores, legend, slider) and a
+    synchronous repaint of the view. Bare: ``ImageItem.setImage`` of the
+    same screen slice (the strided view as the array holds it, the same
+    levels) in a plain pyqtgraph view of the same size, repainted the same
+    way. Rounds alternate so both see the same machine load. The first
+    round visits each slice for the first time (nothing cached); later
+    rounds revisit them (image gather and overlay codes from the views'
+    caches), as scrolling back and forth does.
+    """
+    from dicegui.core.display import plane_image
+
+    window.set_layout("1x1")
+    window.set_plane("axial")
+    app.processEvents()
+    s = window.session
+    plane = window.plane
+    n = s.n_slices(plane)
+    bare, box, item = _bare_view(window.view.size())
+    item.setImage(np.asarray(plane_image(s.image, plane, n // 2)), autoLevels=False, levels=window.levels)
+    rows, cols = window.view.image_shape
+    box.setRange(QtCore.QRectF(0, 0, cols, rows), padding=0.02)
+    app.processEvents()
+    first, again, peer = [], [], []
+    indices = [int(n * 0.2) + (i * 7) % int(n * 0.6) for i in range(steps)]
+    window.views.codes_cache.clear()
+    window.views.image_cache.clear()
+    for r in range(rounds):
+        ours = first if r == 0 else again
+        for k in indices:
+            t0 = time.perf_counter()
+            window.set_slice(k)
+            window.view.viewport().repaint()
+            ours.append((time.perf_counter() - t0) * 1000.0)
+        for k in indices:
+            t0 = time.perf_counter()
+            item.setImage(plane_image(s.image, plane, k), autoLevels=False, levels=window.levels)
+            bare.viewport().repaint()
+            peer.append((time.perf_counter() - t0) * 1000.0)
+    bare.close()
+    return statistics.median(first), statistics.median(again), statistics.median(peer)
 
 
 def bench_dabs(app, window, layout: str, strokes=6, events=60, meshing: bool = False) -> float:
@@ -160,6 +229,13 @@ def main() -> int:
     window.surface.reset()
     window.views.error_view.wait_for_mesh(120000)
     app.processEvents()
+    first, again, bare = bench_slice_change(app, window)
+    print(f"axial slice change, 300×512×512 C-order (1×1, repainted); bare pyqtgraph ImageItem.setImage of the "
+          f"same slice in the same run: median {bare:.2f} ms")
+    for what, ours in (("first visit of a slice", first), ("revisit (caches)", again)):
+        ok = ours <= TARGET_SLICE_RATIO * bare
+        print(f"  {what:24s} median {ours:6.2f} ms; ratio to bare {ours / bare:.2f}× "
+              f"(target ≤ {TARGET_SLICE_RATIO}×: {'ok' if ok else 'MISSED'})")
     dab3 = bench_dabs(app, window, "2x2")
     dab1 = bench_dabs(app, window, "1x1")
     dab_mesh = bench_dabs(app, window, "2x2", meshing=True)

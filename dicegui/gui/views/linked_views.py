@@ -24,6 +24,7 @@ marked stale and drawn when they are shown again.
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from ...core import overlay as ov
@@ -38,6 +39,8 @@ from .state import ViewState
 #: The view slots, as they sit in the 2 × 2 layout (row, column); the 3-D pane takes (1, 1).
 GRID_2X2 = {"axial": (0, 0), "sagittal": (0, 1), "coronal": (1, 0)}
 ROW_1X3 = ("axial", "coronal", "sagittal")
+#: Bytes of slice images kept in C order for revisits: 128 int16 slices of 512×512.
+IMAGE_CACHE_BYTES = 64 * 2 ** 20
 _FOCUS_STYLE = "QFrame#view_frame { border: 2px solid %s; }"
 _FOCUSED, _UNFOCUSED = "#f0e442", "#3a3a3a"
 
@@ -139,6 +142,7 @@ class LinkedViews(QtCore.QObject):
         QtWidgets.QVBoxLayout(self.pane_3d).setContentsMargins(2, 2, 2, 2)
         self._stale: set[str] = set()
         self.codes_cache = CodesCache()  # overlay codes of recently shown slices
+        self.image_cache = CodesCache(IMAGE_CACHE_BYTES)  # their images, gathered into C order
         self._slot_of: dict[str, str] = {}  # plane name → view slot
         self._plane_of: dict[str, object] = {}  # plane name → Plane
         self._focus_slot = "axial"
@@ -255,6 +259,7 @@ class LinkedViews(QtCore.QObject):
         self._set_focus_slot(self._slot_of[self.state.focus])
         self._place(self.state.layout)
         self.codes_cache.clear()
+        self.image_cache.clear()
         self._stale = set(self._plane_of)
         self._draw_visible()
         self._highlight()
@@ -351,7 +356,7 @@ class LinkedViews(QtCore.QObject):
         view = self.view_of(plane_name)
         index = self.state.slice_of(plane_name)
         image, g, p = s.planes_of(plane, index)
-        view.set_image(image, self.window.levels)
+        view.set_image(self._contiguous_image(plane_name, index, image), self.window.levels)
         self._draw_overlay(view, g, p, self._cache_key(plane_name, index))
         view.set_caption(self.caption(plane, index))
         self._stale.discard(plane_name)
@@ -387,6 +392,21 @@ class LinkedViews(QtCore.QObject):
             if key is not None:
                 self.codes_cache.put(key, codes)
         view.set_overlay(codes, self.window._lut() if codes is not None else None)
+
+    def _contiguous_image(self, plane_name: str, index: int, image):
+        """The slice's image in C order, its strided gather (3 ms at 512², C-order CT) kept for revisits.
+
+        Images never change while a case is open; only slices that need a
+        copy are kept.
+        """
+        if image is None or image.flags.c_contiguous:
+            return image
+        key = (plane_name, int(index))
+        copy = self.image_cache.get(key)
+        if copy is None:
+            copy = np.ascontiguousarray(image)
+            self.image_cache.put(key, copy)
+        return copy
 
     def _cache_key(self, plane_name: str, index: int):
         """What a slice's overlay codes depend on besides the masks: the slice and what the overlay shows."""

@@ -268,3 +268,25 @@ def test_the_tool_caption_is_on_the_focused_view_only(views_window):
     sag = w.views.views["sagittal"]
     assert not sag.tool_caption.isHidden() and "Brush" in sag.tool_caption.text()
     assert sag.tool_caption.x() >= 0  # wraps inside a narrow view instead of running off its left edge
+
+
+def test_revisited_slices_show_their_own_image_and_overlay(views_window):
+    # Slices seen before come from the views' caches (images gathered into C
+    # order, overlay codes): going back and forth must show each slice's own
+    # pixels, as read from the arrays here.
+    w = views_window
+    st = w.views.state
+    cursors = [tuple(int(n * f) for n in st.shape) for f in (0.3, 0.5, 0.7)]
+    for _ in range(2):
+        for ijk in cursors:
+            w.views.set_cursor(ijk)
+            for name in ("axial", "coronal", "sagittal"):
+                view = w.views.views[name]
+                index = st.slice_of(name)
+                np.testing.assert_array_equal(view.image_item.image, _shown_slice(w, name))
+                g = plane_image(w.session.gt, PLANES[name], index) != 0
+                p = plane_image(w.session.pred, PLANES[name], index) != 0
+                np.testing.assert_array_equal(np.asarray(view.overlay_item.codes) & 3, 2 * g + p)
+    # three slices in each of the three views, and the slices the case opened on
+    assert 9 <= len(w.views.codes_cache) <= 12
+    assert 0 < len(w.views.image_cache) <= 12  # only slices that needed a gather are kept
