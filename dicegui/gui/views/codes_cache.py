@@ -39,6 +39,9 @@ class CodesCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def __contains__(self, key) -> bool:
+        return key in self._items  # a look that does not count as a use
+
     @property
     def nbytes(self) -> int:
         return self._bytes

@@ -21,6 +21,13 @@ working on whichever view the user works in.
 
 Views that are not on screen (hidden by the layout) are not drawn; they are
 marked stale and drawn when they are shown again.
+
+A slice change on a C-order CT reads strided slices (one byte or two used per
+cache line), which costs more than drawing them. Recently shown slices keep
+their image gathered into C order and their overlay codes
+(:mod:`.codes_cache`; an edit of the masks clears the codes), and once a
+scroll has shown a slice, the next one in the same direction is prepared
+while the window is idle (:meth:`LinkedViews._prefetch`).
 """
 from __future__ import annotations
 
@@ -143,6 +150,7 @@ class LinkedViews(QtCore.QObject):
         self._stale: set[str] = set()
         self.codes_cache = CodesCache()  # overlay codes of recently shown slices
         self.image_cache = CodesCache(IMAGE_CACHE_BYTES)  # their images, gathered into C order
+        self._shown_index: dict[str, int] = {}  # slice each view shows: a scroll's direction
         self._slot_of: dict[str, str] = {}  # plane name → view slot
         self._plane_of: dict[str, object] = {}  # plane name → Plane
         self._focus_slot = "axial"
@@ -260,6 +268,7 @@ class LinkedViews(QtCore.QObject):
         self._place(self.state.layout)
         self.codes_cache.clear()
         self.image_cache.clear()
+        self._shown_index = {}
         self._stale = set(self._plane_of)
         self._draw_visible()
         self._highlight()
@@ -360,6 +369,25 @@ class LinkedViews(QtCore.QObject):
         self._draw_overlay(view, g, p, self._cache_key(plane_name, index))
         view.set_caption(self.caption(plane, index))
         self._stale.discard(plane_name)
+        previous = self._shown_index.get(plane_name)
+        self._shown_index[plane_name] = index
+        if plane_name == self.state.focus and previous is not None and previous != index:
+            step = 1 if index > previous else -1
+            # with self as context: dropped if the views go before the timer fires
+            QtCore.QTimer.singleShot(0, self, lambda: self._prefetch(s, plane_name, index + step))
+
+    def _prefetch(self, session, plane_name: str, index: int) -> None:
+        """Gather and code the slice a scroll reaches next while the window is idle, into the caches."""
+        if self.state is None or self.window.session is not session or self.state.focus != plane_name:
+            return
+        plane = self._plane_of[plane_name]
+        if not 0 <= index < session.n_slices(plane):
+            return
+        key = self._cache_key(plane_name, index)
+        image, g, p = session.planes_of(plane, index)
+        self._contiguous_image(plane_name, index, image)
+        if self.codes_cache.get(key) is None:
+            self.codes_cache.put(key, self.overlay_codes(g, p))
 
     def redraw_all(self) -> None:
         """Every view (overlay settings, levels or the masks changed everywhere)."""

@@ -17,6 +17,7 @@ def test_least_recently_used_go_first_within_the_budget():
     assert cache.nbytes == 300 and len(cache) == 3
     assert cache.get(0)[0, 0] == 0  # 0 is now the most recently used: 1 goes next
     cache.put(3, _codes(100, 3))
+    assert 1 not in cache and 3 in cache
     assert cache.get(1) is None
     assert [cache.get(k)[0, 0] for k in (0, 2, 3)] == [0, 2, 3]
     cache.put(4, _codes(250, 4))  # needs room for 250 bytes: keeps only 4

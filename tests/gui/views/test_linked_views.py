@@ -290,3 +290,20 @@ def test_revisited_slices_show_their_own_image_and_overlay(views_window):
     # three slices in each of the three views, and the slices the case opened on
     assert 9 <= len(w.views.codes_cache) <= 12
     assert 0 < len(w.views.image_cache) <= 12  # only slices that needed a gather are kept
+
+
+def test_a_scroll_prepares_the_next_slice_while_idle(views_window, qtbot):
+    w = views_window
+    st = w.views.state
+    name = st.focus
+    here = st.slice_of(name)
+    w.set_slice(here - 1)
+    key = w.views._cache_key(name, here - 2)
+    assert key not in w.views.codes_cache
+    qtbot.waitUntil(lambda: key in w.views.codes_cache, timeout=2000)  # going down: the slice below is ready
+    w.set_slice(here - 2)
+    view = w.views.views[name]
+    g = plane_image(w.session.gt, PLANES[name], here - 2) != 0
+    p = plane_image(w.session.pred, PLANES[name], here - 2) != 0
+    np.testing.assert_array_equal(np.asarray(view.overlay_item.codes) & 3, 2 * g + p)
+    np.testing.assert_array_equal(view.image_item.image, _shown_slice(w, name))
