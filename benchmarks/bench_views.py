@@ -101,6 +101,14 @@ def _bare_view(size):
     return view, box, item
 
 
+def _clear_caches(window) -> None:
+    """Forget the views' slice caches (absent before issue 14: the benchmark also runs on older trees)."""
+    for name in ("codes_cache", "image_cache"):
+        cache = getattr(window.views, name, None)
+        if cache is not None:
+            cache.clear()
+
+
 def bench_slice_change(app, window, rounds=5, steps=40):
     """(dicegui first visits, dicegui revisits, bare ImageItem) median ms of an axial slice change.
 
@@ -129,8 +137,7 @@ def bench_slice_change(app, window, rounds=5, steps=40):
     app.processEvents()
     first, again, peer = [], [], []
     indices = [int(n * 0.2) + (i * 7) % int(n * 0.6) for i in range(steps)]
-    window.views.codes_cache.clear()
-    window.views.image_cache.clear()
+    _clear_caches(window)
     for r in range(rounds):
         ours = first if r == 0 else again
         for k in indices:
@@ -170,8 +177,7 @@ def bench_scroll(app, window, rounds=3, steps=30):
     n = s.n_slices(plane)
     for r in range(rounds):
         start = int(n * 0.1) + r * (steps + 2)
-        window.views.codes_cache.clear()
-        window.views.image_cache.clear()
+        _clear_caches(window)
         window.set_slice(start)
         app.processEvents()
         for k in range(start + 1, start + 1 + steps):
