@@ -74,6 +74,12 @@ class Case:
         ``{"gt"|"pred"|"image": ornt}`` for files that were flipped/transposed
         onto the reference grid (see ``dicegui.core.geometry.apply_ornt``);
         ``save_mask`` undoes it. Absent roles were used as stored.
+    pred_channels : dicegui.core.channel_maps.ChannelPrediction or None
+        A prediction read from a multi-channel map: its per-class
+        probabilities on the reference grid, and the activation used.
+    pred_raw : numpy.ndarray or None
+        The raw values (logits) of a prediction a sigmoid was applied to, on
+        the reference grid, for the lesson on what logits do to soft Dice.
     """
 
     image: Volume | None = None
@@ -90,6 +96,8 @@ class Case:
     label_colors: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     reorientations: dict = field(default_factory=dict)
+    pred_channels: object = None
+    pred_raw: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple:

@@ -22,6 +22,15 @@ MAX_CHANNELS = 64
 ACTIVATIONS = ("softmax", "sigmoid")
 
 
+def channel_axes(shape) -> list[int]:
+    """The axes that may hold channels: the last, then the first, where 2 to :data:`MAX_CHANNELS` long."""
+    shape = tuple(int(n) for n in shape)
+    if len(shape) < 3:
+        return []
+    last = len(shape) - 1
+    return [a for a in (last, 0) if 2 <= shape[a] <= MAX_CHANNELS]
+
+
 def channel_axis(shape, grid_shape=None) -> int | None:
     """The channel axis of a map with one more axis than its grid: 0 (channels first) or the last.
 

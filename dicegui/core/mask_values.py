@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .case import MaskInfo
-from .io.errors import LoadError
+from .io.errors import ActivationNeeded, LoadError
 
 #: Float values this close to a whole number count as that number (reported).
 NEAR_WHOLE_TOL = 1e-6
@@ -195,10 +195,10 @@ def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False):
             f"{name}: probability map thresholded at 0.5",
         )
     if not sigmoid:
-        raise LoadError(
+        raise ActivationNeeded(
             f"{name}: {data.dtype} values from {float(lo):.4g} to {float(hi):.4g} are neither labels nor "
-            "probabilities in [0, 1] (logits?): apply a sigmoid or softmax first (or ask for a sigmoid)"
-        )
+            "probabilities in [0, 1] (logits?): apply a sigmoid or softmax first (or ask for a sigmoid)",
+            "logits", name)
     return _probability_map(
         _sigmoid(data), data.dtype,
         f"{name}: {data.dtype} values from {float(lo):.4g} to {float(hi):.4g}: logits, sigmoid applied as asked "

@@ -140,7 +140,7 @@ class CohortCase:
         return float("nan") if v is None else float(v)
 
     def load(self, sigmoid: bool = False):
-        """Load the case's files with :func:`dicegui.core.io.dicom_case.open_case` (SEG and RT Structure Sets too).
+        """Load the case's files with :func:`dicegui.core.io.opening.open_case` (SEG and RT Structure Sets too).
 
         Raises
         ------
@@ -152,7 +152,7 @@ class CohortCase:
         if not self.openable:
             why = "; ".join(self.problems) or "no ground-truth or prediction path"
             raise CohortError(f"case {self.name} cannot be opened: {why}")
-        from .io.dicom_case import open_case  # lazy: the IO stack is heavy
+        from .io.opening import open_case  # lazy: the IO stack is heavy
 
         return open_case(image=self.image, gt=self.gt, pred=self.pred, sigmoid=sigmoid)
 

@@ -379,7 +379,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_paths(self, paths: dict, *, remember: bool = True) -> bool:
         """Open a case from files: ``{"image"|"gt"|"pred": path}``; False (and a dialog) on error."""
         from ..core.io import LoadError
-        from ..core.io.dicom_case import open_case
+        from ..core.io.opening import open_case
 
         paths = {r: Path(p) for r, p in paths.items() if p}
         if not paths:

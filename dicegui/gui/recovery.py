@@ -298,7 +298,7 @@ class RecoveryManager(QtCore.QObject):
 
     def _load(self, pending: PendingRecovery):
         from ..core.demo import DEMO_DIR, DEMO_FILES, build_demo
-        from ..core.io.dicom_case import open_case
+        from ..core.io.opening import open_case
         from .session import Session
 
         from ..core.new_segmentation import new_label_map

@@ -1,6 +1,7 @@
 """Small helpers shared by the format modules."""
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import warnings
@@ -8,7 +9,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from .errors import LoadError, SaveError, file_label, one_line
+from ..channel_maps import MAX_CHANNELS
+from .errors import ActivationNeeded, LoadError, SaveError, file_label, one_line
 
 
 @contextmanager
@@ -100,18 +102,49 @@ def native(data: np.ndarray) -> np.ndarray:
     return data.astype(data.dtype.newbyteorder("="))
 
 
+_CHANNELS = contextvars.ContextVar("dicegui_channels_allowed", default=False)
+
+
+@contextmanager
+def channels_allowed():
+    """Inside this block readers keep a 4-D array (a channel per class) instead of refusing it.
+
+    Only :func:`dicegui.core.io.channel_files.load_channel_map` asks for
+    this; everywhere else a mask or image is one 2-D or 3-D volume.
+    """
+    token = _CHANNELS.set(True)
+    try:
+        yield
+    finally:
+        _CHANNELS.reset(token)
+
+
+def channels_are_allowed() -> bool:
+    """True inside :func:`channels_allowed`."""
+    return _CHANNELS.get()
+
+
 def as_3d(data: np.ndarray, path, what: str = "file"):
     """Bring 2-D, 3-D or 3-D-plus-singleton arrays to 3-D; return ``(data, is_2d)``.
 
     Dropping trailing singleton axes and adding one for 2-D are views, never copies.
+    Inside :func:`channels_allowed` a 4-D array is returned as it is.
     """
     if data.ndim == 2:
         return data[:, :, np.newaxis], True
     if data.ndim == 3:
         return data, False
+    if data.ndim == 4 and channels_are_allowed():
+        return data, False
     if data.ndim > 3 and all(s == 1 for s in data.shape[3:]):
         return data[(Ellipsis,) + (0,) * (data.ndim - 3)], False
     shape = "×".join(str(s) for s in data.shape)
+    if data.ndim == 4 and (2 <= data.shape[0] <= MAX_CHANNELS or 2 <= data.shape[-1] <= MAX_CHANNELS):
+        n = data.shape[0] if 2 <= data.shape[0] <= MAX_CHANNELS else data.shape[-1]
+        raise ActivationNeeded(
+            f"{file_label(path)}: {what} is 4-D ({shape}): {n} channels of a network's output (one per class)? "
+            "Read it as a prediction with a softmax (dicegui score --softmax; the window asks), or split the "
+            "channels into separate files", "channels", file_label(path), n)
     if data.ndim > 3:
         raise LoadError(
             f"{file_label(path)}: {what} is {data.ndim}-D ({shape}); dicegui shows one 2-D or 3-D "

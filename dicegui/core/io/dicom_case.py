@@ -146,52 +146,6 @@ def dicom_mask_kind(path) -> str | None:
     return _MASK_SOP_CLASSES.get(sop) or _MASK_MODALITIES.get(modality)
 
 
-def _series_folder(image) -> Path:
-    folder = Path(image)
-    return folder.parent if folder.is_file() else folder
-
-
-def open_case(image=None, gt=None, pred=None, *, sigmoid: bool = False, label_names=None):
-    """Load a case from paths as :func:`load_case` does, reading SEG and RT Structure Set masks onto the series.
-
-    A reference or prediction that is a DICOM SEG or RT Structure Set is
-    drawn on an image series: ``image`` must be that series' folder (or one
-    of its files), and the case is read by :func:`load_dicom_case`. Any other
-    combination goes to :func:`load_case` unchanged.
-
-    Parameters
-    ----------
-    image, gt, pred : str or Path, optional
-        The files (or a DICOM series folder for ``image``).
-    sigmoid : bool
-        As for :func:`load_case` (ignored for DICOM masks, which are labels).
-    label_names : str or Path, optional
-        A label file whose names win.
-
-    Returns
-    -------
-    Case
-
-    Raises
-    ------
-    LoadError
-        As :func:`load_case` and :func:`load_dicom_case`; a SEG or structure
-        set without an image series is refused, saying what to open.
-    """
-    from .case_loader import load_case
-
-    kinds = {role: (dicom_mask_kind(p) if p is not None else None) for role, p in (("gt", gt), ("pred", pred))}
-    if not any(kinds.values()):
-        return load_case(image=image, gt=gt, pred=pred, sigmoid=sigmoid, label_names=label_names)
-    if image is None:
-        role = "gt" if kinds["gt"] else "pred"
-        obj = gt if role == "gt" else pred
-        raise LoadError(f"{file_label(obj)}: a {KIND_WORDS[kinds[role]]} is drawn on an image series; "
-                        "open that series' folder as the image")
-    spec = {role: None if p is None else (kinds[role] or "file", p) for role, p in (("gt", gt), ("pred", pred))}
-    return load_dicom_case(_series_folder(image), gt=spec["gt"], pred=spec["pred"], label_names=label_names)
-
-
 def save_case_mask(case, role: str, path, *, kind: str | None = None, overwrite: bool = False) -> Path:
     """Save a mask of the case, as a DICOM SEG or RT Structure Set for a ``.dcm`` target.
 

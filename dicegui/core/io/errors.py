@@ -12,6 +12,27 @@ class LoadError(ValueError):
     """
 
 
+class ActivationNeeded(LoadError):
+    """A prediction holds a network's raw output: logits, or one channel per class.
+
+    It can be read after an activation (a sigmoid for logits, a softmax or a
+    sigmoid per channel for channels), which the window asks for and
+    ``dicegui score`` takes as ``--sigmoid`` / ``--softmax``.
+
+    Attributes
+    ----------
+    kind : {"logits", "channels"}
+    name : str
+        The file's name as messages give it.
+    channels : int or None
+        How many channels (``kind="channels"``).
+    """
+
+    def __init__(self, message: str, kind: str, name: str, channels: int | None = None):
+        super().__init__(message)
+        self.kind, self.name, self.channels = kind, name, channels
+
+
 class SaveError(ValueError):
     """A volume cannot be written where or how it was asked."""
 

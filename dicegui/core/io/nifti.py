@@ -17,9 +17,10 @@ import nibabel as nib
 import numpy as np
 from nibabel.volumeutils import apply_read_scaling
 
+from ..channel_maps import MAX_CHANNELS
 from ..volume import Volume
-from ._util import as_3d, cast_exact, fitting_dtype, native, reading
-from .errors import LoadError, file_label
+from ._util import as_3d, cast_exact, channels_are_allowed, fitting_dtype, native, reading
+from .errors import ActivationNeeded, LoadError, file_label
 from .bounded_read import ReadRefused, read_exact_stream, skip_stream
 from .limits import check_size, check_stored
 
@@ -169,8 +170,13 @@ def read_nifti(path) -> Volume:
     scaled = slope is not None and (slope != 1 or (inter or 0) != 0)
     if len(shape) < 2:
         raise LoadError(f"{file_label(path)}: NIfTI data is {len(shape)}-D {shape}; expected 2-D or 3-D")
-    if len(shape) > 3 and any(s != 1 for s in shape[3:]):
+    if len(shape) > 3 and any(s != 1 for s in shape[3:]) and not (len(shape) == 4 and channels_are_allowed()):
         dims = "×".join(map(str, shape))
+        if len(shape) == 4 and 2 <= shape[3] <= MAX_CHANNELS:
+            raise ActivationNeeded(
+                f"{file_label(path)}: 4-D NIfTI ({dims}): {shape[3]} channels of a network's output (one per "
+                "class)? Read it as a prediction with a softmax (dicegui score --softmax; the window asks), or "
+                "split it (e.g. fslsplit) and pick one volume", "channels", file_label(path), shape[3])
         raise LoadError(
             f"{file_label(path)}: 4-D NIfTI ({dims}, {math.prod(shape[3:])} volumes); dicegui shows one "
             "3-D volume: split it (e.g. fslsplit) or pick one volume first"

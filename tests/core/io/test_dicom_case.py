@@ -63,7 +63,7 @@ def test_mask_kind_is_read_from_the_header_only(tmp_path):
 def test_open_case_reads_seg_and_rtstruct_onto_the_series_and_plain_files_as_before(tmp_path):
     import nibabel as nib
 
-    from dicegui.core.io.dicom_case import open_case
+    from dicegui.core.io.opening import open_case
 
     write_ct_series(tmp_path / "ct")
     gt = _two_organs()
@@ -88,7 +88,8 @@ def test_open_case_reads_seg_and_rtstruct_onto_the_series_and_plain_files_as_bef
 @pytest.mark.parametrize("kind", ["seg", "rtstruct"])
 def test_save_case_mask_writes_the_edited_mask_as_a_dicom_object_that_reads_back(tmp_path, kind):
     from dicegui.core.io import SaveError
-    from dicegui.core.io.dicom_case import open_case, save_case_mask
+    from dicegui.core.io.dicom_case import save_case_mask
+    from dicegui.core.io.opening import open_case
     from dicegui.core.io.dicom_seg import read_seg
     from dicegui.core.io.rtstruct import read_rtstruct
 
@@ -116,7 +117,8 @@ def test_save_case_mask_writes_the_edited_mask_as_a_dicom_object_that_reads_back
 
 
 def test_save_case_mask_keeps_the_kind_the_mask_was_read_from(tmp_path):
-    from dicegui.core.io.dicom_case import dicom_mask_kind, open_case, save_case_mask
+    from dicegui.core.io.dicom_case import dicom_mask_kind, save_case_mask
+    from dicegui.core.io.opening import open_case
 
     write_ct_series(tmp_path / "ct")
     write_rtstruct(_two_organs(), tmp_path / "ct", tmp_path / "rt.dcm")

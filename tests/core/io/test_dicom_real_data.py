@@ -36,7 +36,7 @@ def _label_map(folder):
 
 
 def test_two_raters_through_seg_and_rtstruct_score_as_their_nrrd_files(shared_data, tmp_path):
-    from dicegui.core.io.dicom_case import open_case
+    from dicegui.core.io.opening import open_case
     from dicegui.core.io.dicom_seg import write_seg
     from dicegui.core.io.rtstruct import write_rtstruct
 

@@ -25,8 +25,11 @@ def test_2d_bool_and_singleton_arrays(tmp_path):
     np.save(tmp_path / "s.npy", np.zeros((2, 3, 4, 1), np.uint8))
     assert load_volume(tmp_path / "s.npy").shape == (2, 3, 4)
     np.save(tmp_path / "t.npy", np.zeros((2, 3, 4, 5), np.uint8))
-    with pytest.raises(LoadError, match=r"t.npy: array is 4-D \(2×3×4×5\)"):
+    with pytest.raises(LoadError, match=r"t.npy: array is 4-D \(2×3×4×5\): 2 channels .* --softmax"):
         load_volume(tmp_path / "t.npy")
+    np.save(tmp_path / "u.npy", np.zeros((70, 3, 4, 80), np.uint8))
+    with pytest.raises(LoadError, match=r"u.npy: array is 4-D \(70×3×4×80\); dicegui shows one"):
+        load_volume(tmp_path / "u.npy")
 
 
 def test_object_arrays_are_never_unpickled(tmp_path):
