@@ -168,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace infinite distances (an empty mask) by MM, e.g. 374 as BraTS")
     p.add_argument("--sigmoid", action="store_true",
                    help="apply a sigmoid to a prediction holding logits instead of refusing it")
+    p.add_argument("--softmax", nargs="?", const="auto", choices=("auto", "first", "last"), default=None,
+                   metavar="AXIS",
+                   help="read a prediction holding a network's channels (one per class, background first) "
+                        "with a softmax across them; AXIS = first or last says where the channels are "
+                        "(default: the end that fits the reference's grid)")
     p.add_argument("--label-names", type=Path, default=None, metavar="FILE",
                    help="names of the labels: an ITK-SNAP label file, a Slicer colour table "
                         "(.ctbl/.txt) or a dicegui .labels.json (wins over names found beside the masks)")
@@ -503,6 +508,8 @@ def _options(args):
         surface=surface,
         tolerance=1.0 if args.tolerance is None else args.tolerance,
         sigmoid=args.sigmoid,
+        softmax=args.softmax is not None,
+        channel_axis={"first": 0, "last": -1}.get(args.softmax),
         label_names=label_names,
         regions=args.regions,
         lesion_wise=args.lesion_wise,
@@ -546,7 +553,7 @@ def _dicom_masks(args):
 
 def _run_single(args, stdout, stderr) -> int:
     from .core import cohort
-    from .core.io import load_case
+    from .core.io.opening import open_case
 
     dicom = _dicom_masks(args)
     if dicom is not None:
@@ -563,7 +570,8 @@ def _run_single(args, stdout, stderr) -> int:
 
         case = load_dicom_case(dicom[0], dicom[1], dicom[2], label_names=options.label_names)
     else:
-        case = load_case(gt=args.gt, pred=args.pred, sigmoid=options.sigmoid, label_names=options.label_names)
+        case = open_case(gt=args.gt, pred=args.pred, sigmoid=options.sigmoid, label_names=options.label_names,
+                         channels="softmax" if options.softmax else None, channel_axis=options.channel_axis)
     notes, warnings = cohort.case_notes(case)
     for n in notes:
         stderr.write(f"note: {n}\n")

@@ -734,3 +734,37 @@ def test_unreadable_label_names_file_exits_2_with_one_line(tmp_path):
     rc, out, err = run([g, p, "--label-names", tmp_path / "absent.ctbl"])
     assert rc == 2
     assert_one_clean_line(err, "absent.ctbl", "cannot read")
+
+
+def test_softmax_reads_a_channel_map_first_or_last_in_one_case_and_a_cohort(tmp_path):
+    gt = np.zeros((16, 14, 6), np.uint8)
+    gt[3:9, 3:9, 1:5] = 1
+    gt[10:14, 2:7, 1:4] = 2
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 1.5, (*gt.shape, 3)).astype(np.float32)
+    for c in range(3):
+        logits[..., c] += 2.5 * (gt == c)
+    g = save_nifti(tmp_path / "gt.nii.gz", gt)
+    last = save_nifti(tmp_path / "pred.nii.gz", logits)
+    np.save(tmp_path / "pred_first.npy", np.moveaxis(logits, -1, 0))
+    labels = np.argmax(logits, axis=-1)  # softmax keeps the order of the logits: its argmax is theirs
+    expected = {k: sitk_dice(gt == k, labels == k) for k in (1, 2)}
+    rc, out, err = run([g, last])
+    assert rc == 2 and "3 channels" in err and "--softmax" in err
+    for pred, axis in ((last, []), (tmp_path / "pred_first.npy", ["first"])):
+        rc, out, err = run([g, pred, "--softmax", *axis])
+        assert rc == 0, err
+        got = strict_json(out)["per_label"]
+        for k in (1, 2):
+            assert got[str(k)]["dice"] == pytest.approx(expected[k], abs=1e-12)
+        assert ("first axis" if axis else "last axis") in err and "read with a softmax" in err
+    # a cohort scores every case the same way
+    (tmp_path / "g").mkdir()
+    (tmp_path / "p").mkdir()
+    save_nifti(tmp_path / "g" / "a.nii.gz", gt)
+    save_nifti(tmp_path / "p" / "a.nii.gz", logits)
+    rc, out, err = run(["--gt-dir", tmp_path / "g", "--pred-dir", tmp_path / "p", "--softmax", "--no-progress",
+                        "--workers", "1"])
+    assert rc == 0, err
+    row = next(r for r in csv.DictReader(io.StringIO(out)) if r["case"] == "a")
+    assert float(row["label2_dice"]) == pytest.approx(expected[2], abs=1e-12)

@@ -77,6 +77,12 @@ class ScoreOptions:
         (:mod:`dicegui.core.tolerances`).
     sigmoid : bool
         Passed to ``load_case``: apply a sigmoid to a logit prediction.
+    softmax : bool
+        Read a multi-channel prediction (a channel per class, background
+        first) with a softmax across the channels
+        (:func:`dicegui.core.io.opening.open_case`).
+    channel_axis : int or None
+        Its channel axis (0 or -1); None: the axis that fits the grid.
     label_names : str or None
         A label file passed to ``load_case``; its names win over the masks' own.
     regions : dict or None
@@ -101,6 +107,8 @@ class ScoreOptions:
     surface: bool = False
     tolerance: float | Tolerances = DEFAULT_TOLERANCE
     sigmoid: bool = False
+    softmax: bool = False
+    channel_axis: int | None = None
     label_names: str | None = None
     regions: dict | None = None
     lesion_wise: bool = False

@@ -221,11 +221,12 @@ def score_files(name: str, gt_path, pred_path, options: ScoreOptions = ScoreOpti
         read or do not fit, ``internal_error`` for anything else), ``error``
         (the message, empty when ok), the metrics, ``warnings`` and the paths.
     """
-    from .io import load_case  # lazy: the IO stack is heavy and only workers need it
+    from .io.opening import open_case  # lazy: the IO stack is heavy and only workers need it
 
     row = {"case": name, "status": STATUS_OK, "error": ""}
     try:
-        case = load_case(gt=gt_path, pred=pred_path, sigmoid=options.sigmoid, label_names=options.label_names)
+        case = open_case(gt=gt_path, pred=pred_path, sigmoid=options.sigmoid, label_names=options.label_names,
+                         channels="softmax" if options.softmax else None, channel_axis=options.channel_axis)
         result = score_case(case, options)
         notes, warnings = case_notes(case)
         row["gt_kind"] = getattr(case.gt_info, "kind", "")

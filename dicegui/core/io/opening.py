@@ -52,8 +52,9 @@ def _with_channels(image, gt, pred, channels: str, channel_axis, sigmoid, label_
         channel_pred.probs = np.stack([apply_ornt(c, ornt) for c in channel_pred.probs])
         channel_pred.labels = apply_ornt(channel_pred.labels, ornt)
     case.pred_channels = channel_pred
-    case.warnings.append(f"{file_label(pred)}: {channel_pred.channels} channels read with a {channels} "
-                         f"(raw values {channel_pred.raw_range[0]:.4g} to {channel_pred.raw_range[1]:.4g})")
+    end = "first" if volume.meta["channel_axis"] == 0 else "last"
+    case.warnings.append(f"{file_label(pred)}: {channel_pred.channels} channels ({end} axis) read with a "
+                         f"{channels} (raw values {channel_pred.raw_range[0]:.4g} to {channel_pred.raw_range[1]:.4g})")
     return case
 
 

@@ -40,7 +40,7 @@ def test_a_channel_map_is_refused_with_how_to_read_it_then_read_with_a_softmax(t
     assert case.pred_channels.channels == 3 and case.pred_channels.activation == "softmax"
     np.testing.assert_allclose(np.moveaxis(case.pred_channels.probs, 0, -1), _softmax(logits.astype(np.float64), -1),
                                rtol=1e-5, atol=1e-6)
-    assert any("3 channels read with a softmax" in w for w in case.warnings)
+    assert any("3 channels (last axis) read with a softmax" in w for w in case.warnings)
     # channels first (.npy), the same labels; the numpy file has no geometry and takes the reference's
     first = open_case(gt=tmp_path / "gt.nii.gz", pred=tmp_path / "pred_first.npy", channels="softmax")
     assert np.array_equal(first.pred_mask, expected)
