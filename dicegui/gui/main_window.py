@@ -376,10 +376,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.dialogs_enabled:
             show_error(self, title, text)
 
-    def open_paths(self, paths: dict, *, remember: bool = True) -> bool:
-        """Open a case from files: ``{"image"|"gt"|"pred": path}``; False (and a dialog) on error."""
+    def open_paths(self, paths: dict, *, remember: bool = True, read: dict | None = None) -> bool:
+        """Open a case from files: ``{"image"|"gt"|"pred": path}``; False (and a dialog) on error.
+
+        ``read`` holds :func:`~dicegui.core.io.opening.open_case` keywords
+        (``sigmoid``, ``channels``); without them a prediction of logits or
+        channels is opened after asking how.
+        """
         from ..core.io import LoadError
-        from ..core.io.opening import open_case
 
         paths = {r: Path(p) for r, p in paths.items() if p}
         if not paths:
@@ -389,7 +393,11 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
-            case = open_case(image=paths.get("image"), gt=paths.get("gt"), pred=paths.get("pred"))
+            case = self._open_asking(paths, read or {})
+            if case is None:
+                QtWidgets.QApplication.restoreOverrideCursor()
+                self.statusBar().showMessage("Not opened: the prediction's values need an activation", 8000)
+                return False
             session = Session(case, paths=paths)
         except (LoadError, ValueError, OSError, MemoryError) as exc:
             QtWidgets.QApplication.restoreOverrideCursor()
@@ -405,6 +413,25 @@ class MainWindow(QtWidgets.QMainWindow):
         if remember:
             app_settings.add_recent_case(paths)
         return True
+
+    def _open_asking(self, paths: dict, read: dict):
+        """open_case, asking how to read a prediction of logits or channels (None: the user cancelled)."""
+        from ..core.io.errors import ActivationNeeded, file_label
+        from ..core.io.opening import open_case
+        from . import activation_dialog
+
+        try:
+            return open_case(image=paths.get("image"), gt=paths.get("gt"), pred=paths.get("pred"), **read)
+        except ActivationNeeded as exc:
+            pred = paths.get("pred")
+            if read or pred is None or exc.name != file_label(pred) or not self.dialogs_enabled:
+                raise
+            QtWidgets.QApplication.restoreOverrideCursor()
+            answer = activation_dialog.ask_activation(self, exc)
+            if answer is None:
+                return None
+            QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+            return open_case(image=paths.get("image"), gt=paths.get("gt"), pred=pred, **answer)
 
     @staticmethod
     def _describe_failure(exc: Exception, paths: dict) -> str:

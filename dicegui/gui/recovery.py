@@ -61,6 +61,16 @@ def ask_recovery(parent, pending: PendingRecovery) -> str:
     return RESTORE if clicked is restore else DISCARD if clicked is drop else LATER
 
 
+def read_options(case) -> dict:
+    """How the case's prediction was read (sigmoid, channels), to read it the same way after a crash."""
+    out = {}
+    if case.pred_channels is not None:
+        out["channels"] = case.pred_channels.activation
+        out["channel_axis"] = int(case.pred.meta.get("channel_axis", -1))
+    elif case.pred_raw is not None:
+        out["sigmoid"] = True
+    return out
+
 class RecoveryManager(QtCore.QObject):
     """Keeps the recovery journal of a :class:`~dicegui.gui.main_window.MainWindow`.
 
@@ -112,6 +122,7 @@ class RecoveryManager(QtCore.QObject):
             return
         masks = {w: m for w, m in (("gt", s.edits.gt), ("pred", s.edits.pred)) if m is not None}
         options = {"demo": s.demo} if s.demo else {}
+        options.update(read_options(s.case))
         saved = self.editor.saver.saved_paths
         new = [w for w in masks if getattr(getattr(s.case, w), "meta", {}).get("new") and w not in saved]
         if new:  # a new segmentation has no file: restore starts it empty again
@@ -315,8 +326,8 @@ class RecoveryManager(QtCore.QObject):
                 for role in new:
                     new_label_map(case, role)
                 return Session(case, paths=files, demo=demo)
-        case = open_case(image=files.get("image"), gt=files.get("gt"), pred=files.get("pred"),
-                         sigmoid=bool(pending.options.get("sigmoid", False)))
+        read = {k: pending.options[k] for k in ("sigmoid", "channels", "channel_axis") if k in pending.options}
+        case = open_case(image=files.get("image"), gt=files.get("gt"), pred=files.get("pred"), **read)
         for role in new:  # new segmentations had no file: empty again, then the journal replays
             new_label_map(case, role)
         return Session(case, paths=files)

@@ -52,6 +52,20 @@ def save_dialogs(monkeypatch):
     return calls
 
 
+@pytest.fixture(autouse=True)
+def activation_questions(monkeypatch):
+    """How to read logits or channels: answered Cancel (and recorded) unless a test answers, never a blocking box."""
+    from dicegui.gui import activation_dialog
+
+    asked = []
+
+    def cancel(parent, exc):
+        asked.append(exc)
+        return None
+    monkeypatch.setattr(activation_dialog, "ask_activation", cancel)
+    return asked
+
+
 @pytest.fixture
 def window(qtbot):
     from PySide6 import QtWidgets
