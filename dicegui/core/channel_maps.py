@@ -95,12 +95,16 @@ class ChannelPrediction:
     activation : {"softmax", "sigmoid"}
     raw_range : tuple of float
         Lowest and highest raw value (logits, or probabilities already).
+    lesson : dict or None
+        :func:`activation_lesson` of the raw channels against the reference
+        as the case was opened (the raw channels are not kept).
     """
 
     labels: np.ndarray
     probs: np.ndarray
     activation: str
     raw_range: tuple
+    lesson: dict | None = None
 
     @property
     def channels(self) -> int:

@@ -28,7 +28,7 @@ def _with_channels(image, gt, pred, channels: str, channel_axis, sigmoid, label_
     Without ``channel_axis``, the last axis is tried first (NIfTI keeps
     channels last), then the first, until the prediction fits the grid.
     """
-    from ..channel_maps import channel_axes
+    from ..channel_maps import activation_lesson, channel_axes
     from ..geometry import apply_ornt
     from .case_loader import load_case
     from .channel_files import load_channel_map, prediction_from_volume
@@ -51,6 +51,11 @@ def _with_channels(image, gt, pred, channels: str, channel_axis, sigmoid, label_
     if ornt is not None:  # the channels go where the prediction went
         channel_pred.probs = np.stack([apply_ornt(c, ornt) for c in channel_pred.probs])
         channel_pred.labels = apply_ornt(channel_pred.labels, ornt)
+    if case.gt_mask is not None:  # softmax against a sigmoid per channel, while the raw channels are here
+        chans = np.moveaxis(raw.data, volume.meta["channel_axis"], 0)
+        if ornt is not None:
+            chans = np.stack([apply_ornt(c, ornt) for c in chans])
+        channel_pred.lesson = activation_lesson(chans, 0, case.gt_mask)
     case.pred_channels = channel_pred
     end = "first" if volume.meta["channel_axis"] == 0 else "last"
     case.warnings.append(f"{file_label(pred)}: {channel_pred.channels} channels ({end} axis) read with a "

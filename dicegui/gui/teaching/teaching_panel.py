@@ -20,6 +20,7 @@ from ...core.edits import record_edit
 from ...core.teaching import accuracy_trap, format_value, formulas, what_if_empty
 from ..qa.edit_step import push_edit, undo_last
 from ..qa.view_tools import focus_title
+from .activation_tab import ActivationTab
 from .exercise import HideReference
 from .gradient_view import GradientTab
 from .probability_tab import ProbabilityTab
@@ -88,6 +89,8 @@ class TeachingPanel(QtWidgets.QWidget):
         self.tabs.addTab(self.probability, "Probability map")
         self.tabs.addTab(self.smooth_table, "Smooth term")
         self.tabs.addTab(self.gradient, "Gradient view")
+        self.activation = ActivationTab(window)
+        self.tabs.addTab(self.activation, "Logits && softmax")
         self.probability.smooth.currentIndexChanged.connect(
             lambda _i: self.smooth_table.highlight(self.probability.smooth.currentData()))
         self.smooth_table.highlight(self.probability.smooth.currentData())

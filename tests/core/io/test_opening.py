@@ -89,3 +89,15 @@ def test_a_file_without_a_channel_axis_is_named(tmp_path):
     np.save(tmp_path / "odd.npy", odd)
     case = open_case(gt=tmp_path / "gt.nii.gz", pred=tmp_path / "odd.npy", channels="softmax")
     assert case.pred_channels.channels == 3 and case.pred.meta["channel_axis"] == 0
+
+
+def test_the_activation_lesson_is_taken_at_opening_against_the_reference(tmp_path):
+    gt, logits = _case(tmp_path)
+    case = open_case(gt=tmp_path / "gt.nii.gz", pred=tmp_path / "pred.nii.gz", channels="softmax")
+    lesson = case.pred_channels.lesson
+    x = logits.astype(np.float64)
+    for name, probs in (("softmax", _softmax(x, -1)), ("sigmoid", 1 / (1 + np.exp(-x)))):
+        for c in range(3):
+            t = gt == c
+            expected = (2 * np.sum(probs[..., c] * t) + 1e-5) / (probs[..., c].sum() + t.sum() + 1e-5)
+            assert lesson[name][c] == pytest.approx(expected, rel=1e-5), (name, c)

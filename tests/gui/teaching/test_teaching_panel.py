@@ -273,3 +273,48 @@ def test_the_gradient_overlay_belongs_to_its_tab(window, teaching):
     assert grad.item.isVisible()
     window.qa.docks["teaching"].close()  # the teaching dock closed
     assert not grad.item.isVisible()
+
+
+def test_logits_and_softmax_tab_compares_raw_and_activated_soft_dice(window, teaching, tmp_path, monkeypatch):
+    import nibabel as nib
+
+    from dicegui.gui import activation_dialog
+
+    # the seed as logits: probabilities 0.9, 0.1, 0.8, 0.1 against 1, 0, 1, 0, as a 2x2x1 image
+    p = np.array([0.9, 0.1, 0.8, 0.1])
+    logits = np.log(p / (1 - p)).astype(np.float32).reshape(2, 2, 1)
+    target = np.array([1, 0, 1, 0], np.uint8).reshape(2, 2, 1)
+    nib.save(nib.Nifti1Image(target, np.eye(4)), str(tmp_path / "t.nii.gz"))
+    nib.save(nib.Nifti1Image(logits, np.eye(4)), str(tmp_path / "x.nii.gz"))
+    monkeypatch.setattr(activation_dialog, "ask_activation", lambda parent, exc: {"sigmoid": True})
+    assert window.open_paths({"gt": tmp_path / "t.nii.gz", "pred": tmp_path / "x.nii.gz"}, remember=False)
+    tab = teaching.activation
+    teaching.tabs.setCurrentWidget(tab)
+    sum_pt = float(np.sum(logits.astype(np.float64) * target))
+    raw = 2 * sum_pt / (float(logits.astype(np.float64).sum()) + 2)  # 6.027...
+    assert tab.cell_text(0, 0) == "soft Dice" and float(tab.cell_text(0, 1)) == pytest.approx(raw, abs=1e-4)
+    assert float(tab.cell_text(0, 2)) == pytest.approx(3.4 / 3.9, abs=1e-4)
+    assert "logits are not probabilities" in tab.text.text()
+
+    # three channels read with a softmax: per-class soft Dice under both activations, by numpy
+    gt = np.zeros((10, 9, 4), np.uint8)
+    gt[2:6, 2:6, 1:3] = 1
+    gt[7:9, 1:4, 0:2] = 2
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(*gt.shape, 3)).astype(np.float32)
+    for c in range(3):
+        x[..., c] += 2.0 * (gt == c)
+    nib.save(nib.Nifti1Image(gt, np.eye(4)), str(tmp_path / "g.nii.gz"))
+    nib.save(nib.Nifti1Image(x, np.eye(4)), str(tmp_path / "c.nii.gz"))
+    monkeypatch.setattr(activation_dialog, "ask_activation", lambda parent, exc: {"channels": "softmax"})
+    assert window.open_paths({"gt": tmp_path / "g.nii.gz", "pred": tmp_path / "c.nii.gz"}, remember=False)
+    xd = x.astype(np.float64)
+    soft = np.exp(xd - xd.max(-1, keepdims=True))
+    soft /= soft.sum(-1, keepdims=True)
+    sig = 1 / (1 + np.exp(-xd))
+    for c in range(3):
+        t = gt == c
+        for col, probs in ((1, soft), (2, sig)):
+            expected = (2 * np.sum(probs[..., c] * t) + 1e-5) / (probs[..., c].sum() + t.sum() + 1e-5)
+            assert float(tab.cell_text(c, col)) == pytest.approx(expected, abs=1e-4)
+    assert "Opened with softmax" in tab.text.text() and "exactly one class" in tab.text.text()
