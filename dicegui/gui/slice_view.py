@@ -148,6 +148,7 @@ class SliceView(pg.GraphicsView):
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
         self._shape: tuple[int, int] | None = None
         self._mismatch: int | None = None  # overlay_mismatch_count() of the codes shown
+        self._tool_caption_shown = None  # (text, colour) of the tool caption
         self._pixel_mm = (1.0, 1.0)
         self._length_unit = "mm"
         self._last_hover = None
@@ -305,7 +306,7 @@ class SliceView(pg.GraphicsView):
     def set_tool_caption(self, text: str | None, color: str = "#f0e442") -> None:
         """Top-right caption naming the active editing tool and target (hidden when empty)."""
         shown = (text or "", color)
-        if getattr(self, "_tool_caption_shown", None) == shown:
+        if self._tool_caption_shown == shown:
             return  # asked again on every slice change: a style sheet costs 0.4 ms to apply
         self._tool_caption_shown = shown
         self.tool_caption.setText(text or "")
