@@ -71,14 +71,14 @@ def _set_text(values) -> str:
     return "{" + ", ".join(str(v) for v in values) + "}"
 
 
-def _from_integers(data: np.ndarray, name: str, what: str, lo, hi):
+def _from_integers(data: np.ndarray, name: str, what: str, lo, hi, copy: bool = True):
     """Classify non-negative whole numbers (``data`` integer-typed or rounded floats)."""
     dtype_text = str(data.dtype)
     if lo < 0:
         raise LoadError(f"{name}: {what} include negative values (min {lo:g}); masks hold labels 0, 1, 2, …")
     hi = int(hi)
     if hi <= 1:
-        hard = data.astype(np.uint8)
+        hard = data.astype(np.uint8, copy=copy)
         values = "{0}" if hi == 0 else ("{1}" if lo == 1 else "{0, 1}")
         info = MaskInfo("binary", f"{name}: {what} {values}: binary mask", (1,) if hi == 1 else (), 1, dtype_text)
         return info, hard
@@ -95,7 +95,7 @@ def _from_integers(data: np.ndarray, name: str, what: str, lo, hi):
             info.warning = f"{name}: 0/255 mask read as binary (255 = foreground)"
             return info, hard
         del is_255
-    hard = data.astype(_label_dtype(hi, name))
+    hard = data.astype(_label_dtype(hi, name), copy=copy)
     labels = _labels_present(hard, hi)
     info = MaskInfo(
         "labels",
@@ -117,7 +117,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False):
+def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False, copy: bool = True):
     """Decide how a mask file's values are read and build the hard mask.
 
     Rules, in order: NaN/inf → refused. Booleans and integers: {0, 1} and
@@ -137,13 +137,18 @@ def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False):
         File name for the messages.
     sigmoid : bool
         Apply a sigmoid to logits instead of refusing them.
+    copy : bool
+        False: when ``data`` already holds the hard mask (0/1 or labels in
+        the right integer type, writeable, not a memory map) it is returned
+        as the hard mask itself, so a CT-sized mask is held once.
 
     Returns
     -------
     info : MaskInfo
         Kind, the rule applied in words, labels present.
     hard : numpy.ndarray
-        uint8 (or uint16/int32 for large labels) hard mask, a new array.
+        uint8 (or uint16/int32 for large labels) hard mask: a new array,
+        or ``data`` itself when ``copy`` is False and it can serve.
     prob : numpy.ndarray or None
         float32 probabilities for probability maps (and sigmoid-ed logits).
 
@@ -154,6 +159,8 @@ def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False):
     """
     data = np.asarray(data)
     kind = data.dtype.kind
+    # a memory map or a read-only array cannot be the mask edits write into
+    copy = copy or not data.flags.writeable or isinstance(data, np.memmap)
     if kind == "b":
         hard = data.astype(np.uint8)
         present = (1,) if hard.any() else ()
@@ -161,7 +168,7 @@ def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False):
     if kind in "iu":
         if data.size == 0:
             return _empty(data, name)
-        info, hard = _from_integers(data, name, f"{data.dtype} values", data.min(), data.max())
+        info, hard = _from_integers(data, name, f"{data.dtype} values", data.min(), data.max(), copy)
         return info, hard, None
     if kind != "f":
         raise LoadError(f"{name}: values of type {data.dtype} cannot be a mask")

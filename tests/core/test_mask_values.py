@@ -141,3 +141,21 @@ def test_labels_present_match_numpy_unique(values, dtype):
     else:
         np.testing.assert_array_equal(hard, np.array(values))
         assert info.labels == expected
+
+
+def test_copy_false_returns_the_file_array_when_it_already_is_the_mask():
+    binary = np.array([[0, 1], [1, 0]], np.uint8)
+    labels = np.array([[0, 2], [7, 0]], np.uint8)
+    for data in (binary, labels):
+        _, hard, _ = classify_mask(data, "m.nii.gz", copy=False)
+        assert hard is data
+        _, copied, _ = classify_mask(data, "m.nii.gz")
+        assert not np.shares_memory(copied, data)
+        np.testing.assert_array_equal(copied, data)
+
+
+def test_copy_false_still_copies_read_only_arrays():
+    data = np.array([[0, 1], [1, 0]], np.uint8)
+    data.flags.writeable = False
+    _, hard, _ = classify_mask(data, "m.nii.gz", copy=False)
+    assert hard.flags.writeable and not np.shares_memory(hard, data)

@@ -180,7 +180,9 @@ def load_case(image=None, gt=None, pred=None, *, sigmoid: bool = False, label_na
                 f"{vol.name}: JPEG compression alters pixel values; mask edges may hold stray labels"
             )
         data, ornt = _onto_reference(vol, ref, role, ref_role, case.warnings)
-        info, hard, prob = classify_mask(data, vol.name, sigmoid=sigmoid and role == "pred")
+        # copy=False: a mask file already holding 0/1 or labels is the mask
+        # (held once, not beside a copy); the file's header and dtype stay on ``vol``
+        info, hard, prob = classify_mask(data, vol.name, sigmoid=sigmoid and role == "pred", copy=False)
         hard = _layout_like(hard, ref.data)
         if info.warning:
             case.warnings.append(info.warning)

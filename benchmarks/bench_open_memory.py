@@ -1,0 +1,131 @@
+"""Peak memory of opening a big CT with two masks, against nibabel's floor, in one run.
+
+The case: a 600×512×512 int16 CT and two uint8 masks (a reference and a
+prediction that differs from it), written as ``.nii.gz`` to a temporary
+folder (never the repository). Each measurement runs in a fresh Python
+process and reports its peak resident set size (``ru_maxrss``), so the
+imports of each stage are counted in its own peak:
+
+* floor: the three arrays loaded with nibabel alone (``np.asanyarray(img.dataobj)``);
+* core: :func:`dicegui.core.io.load_case` on the same files;
+* window: an offscreen ``MainWindow.open_paths`` on the same files, then
+  events processed until the background workers (surface distances, 3-D
+  mesh) have finished.
+
+The target (issue 14): the window's peak at most 1.25× the floor measured
+in the same run. Runs alternate floor, core, window ``--repeats`` times and
+the medians are printed; the machine is shared, but memory peaks barely
+depend on load.
+
+Run: ``python benchmarks/bench_open_memory.py [--repeats 3] [--shape 600,512,512]``
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+TARGET_RATIO = 1.25
+
+_FLOOR = """
+import sys, resource, numpy as np, nibabel as nib
+arrays = [np.asanyarray(nib.load(p).dataobj) for p in sys.argv[1:4]]
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+_CORE = """
+import sys, resource
+from dicegui.core.io import load_case
+case = load_case(sys.argv[1], sys.argv[2], sys.argv[3])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+_WINDOW = """
+import os, sys, resource, tempfile
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6 import QtWidgets
+from dicegui.gui import settings
+settings.use_folder(tempfile.mkdtemp(prefix="dicegui-bench-"))  # never the user's settings
+app = QtWidgets.QApplication([])
+from dicegui.gui.main_window import MainWindow
+window = MainWindow()
+window.resize(1400, 900)
+window.show()
+app.processEvents()
+ok = window.open_paths({"image": sys.argv[1], "gt": sys.argv[2], "pred": sys.argv[3]}, remember=False)
+assert ok, "the window did not open the case"
+window.wait_for_workers(600000)
+for _ in range(20):
+    app.processEvents()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def make_case(folder: Path, shape: tuple) -> list:
+    """Write image.nii.gz, gt.nii.gz, pred.nii.gz (two overlapping blobs) into ``folder``."""
+    import nibabel as nib
+
+    rng = np.random.default_rng(0)
+    affine = np.diag([0.8, 0.8, 1.0, 1.0])
+    image = rng.integers(-1000, 1500, size=shape, dtype=np.int16)
+    paths = [folder / "image.nii.gz", folder / "gt.nii.gz", folder / "pred.nii.gz"]
+    nib.save(nib.Nifti1Image(image, affine), str(paths[0]))
+    del image
+    z, y, x = (np.arange(n, dtype=np.float32) for n in shape)
+    for path, shift in zip(paths[1:], (0.0, 0.06)):
+        mask = np.zeros(shape, np.uint8)
+        for k in range(shape[0]):  # slab by slab: a float volume would dwarf what is measured
+            r2 = (((z[k] / shape[0]) - 0.5 - shift) ** 2 + ((y[:, None] / shape[1]) - 0.5) ** 2
+                  + ((x[None, :] / shape[2]) - 0.5 + shift) ** 2)
+            mask[k] = (r2 < 0.09).astype(np.uint8) + (r2 < 0.02)
+        nib.save(nib.Nifti1Image(mask, affine), str(path))
+    return [str(p) for p in paths]
+
+
+def peak_mb(script: str, paths: list) -> float:
+    """Peak RSS in MB of ``script`` run in a fresh interpreter with the three paths."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", script, *paths], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"measurement failed:\n{out.stderr[-3000:]}")
+    return int(out.stdout.strip().splitlines()[-1]) / 1024.0  # ru_maxrss is in KiB on Linux
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--shape", default="600,512,512", help="z,y,x of the generated CT")
+    ap.add_argument("--skip-window", action="store_true", help="measure only the floor and the core")
+    a = ap.parse_args()
+    shape = tuple(int(v) for v in a.shape.split(","))
+    stages = {"nibabel floor": _FLOOR, "core load_case": _CORE}
+    if not a.skip_window:
+        stages["window open + workers"] = _WINDOW
+    peaks = {k: [] for k in stages}
+    with tempfile.TemporaryDirectory(prefix="dicegui-openmem-") as tmp:
+        paths = make_case(Path(tmp), shape)
+        print(f"case: {'×'.join(map(str, shape))} int16 CT + two uint8 masks (.nii.gz) in {tmp}")
+        for _ in range(a.repeats):  # interleaved
+            for name, script in stages.items():
+                peaks[name].append(peak_mb(script, paths))
+    floor = float(np.median(peaks["nibabel floor"]))
+    print(f"peak RSS, median of {a.repeats} fresh processes each (same run):")
+    for name, values in peaks.items():
+        med = float(np.median(values))
+        print(f"  {name:<24} {med:8.0f} MB  ({med / floor:.2f}× the floor)  runs: "
+              + ", ".join(f"{v:.0f}" for v in values))
+    if a.skip_window:
+        return 0
+    ratio = float(np.median(peaks["window open + workers"])) / floor
+    ok = ratio <= TARGET_RATIO
+    print(f"window / nibabel floor: {ratio:.2f}× (target ≤ {TARGET_RATIO}×): {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
