@@ -451,16 +451,18 @@ def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple
     errors = errors[box]
     offset = tuple(o + b.start for o, b in zip(offset, box))
     labels, n = ndimage.label(errors, structure=structure)
+    # the regions keep their box's labels alive: held in the narrowest type
+    labels = labels.astype(_label_type(n), copy=False)
     flat = np.flatnonzero(errors)
     ids = labels.reshape(-1)[flat]
     del errors
     sizes = np.bincount(ids, minlength=n + 1)[1:]
-    coords = np.unravel_index(flat, labels.shape)
     ndim = labels.ndim
     start = np.empty((n + 1, ndim), np.intp)
     stop = np.empty((n + 1, ndim), np.intp)
     centroid = np.empty((n, ndim))
-    for axis, c in enumerate(coords):
+    for axis in range(ndim):
+        c = _axis_coordinate(flat, labels.shape, axis)
         lo = np.full(n + 1, np.iinfo(np.intp).max, np.intp)
         hi = np.full(n + 1, -1, np.intp)
         np.minimum.at(lo, ids, c)
@@ -469,6 +471,22 @@ def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple
         stop[:, axis] = hi + 1 + offset[axis]
         centroid[:, axis] = np.bincount(ids, weights=c, minlength=n + 1)[1:] / sizes + offset[axis]
     return _Found(kind, _LabelImage(labels, offset), sizes, start[1:], stop[1:], centroid)
+
+
+def _label_type(n: int) -> np.dtype:
+    """The narrowest unsigned type holding region ids 0..n."""
+    for t in (np.uint8, np.uint16, np.uint32):
+        if n <= np.iinfo(t).max:
+            return np.dtype(t)
+    return np.dtype(np.int64)
+
+
+def _axis_coordinate(flat: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
+    """Coordinate along ``axis`` of C-order flat indices: one axis at a time, so the
+    error voxels' coordinates never exist for all axes at once (a CT's millions)."""
+    c = flat // int(np.prod(shape[axis + 1:], dtype=np.int64))
+    c %= shape[axis]
+    return c
 
 
 def _swapped(g: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -529,8 +547,8 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
     list of ErrorRegion
         Sorted by ``dice_gain`` descending, then size descending, then FN,
         FP, swap, then scan order. Empty when the views agree. Regions of
-        one box share its label array (int32, the size of the box), which
-        they keep alive.
+        one box share its label array (the narrowest unsigned type for their
+        number, the size of the box), which they keep alive.
 
     Raises
     ------

@@ -534,3 +534,27 @@ def test_filter_regions_keeps_kind_and_size_and_counts_the_smaller_ones():
     assert [(r.kind, r.voxels) for r in kept] == [("FN", 6)] and (hidden.regions, hidden.voxels) == (1, 1)
     assert filter_regions(regions)[1].regions == 0
     assert min_voxels_for(0.1, 0.027) == 4 and min_voxels_for(0.081, 0.027) == 3 and min_voxels_for(0, 0.027) == 1
+
+
+def test_regions_hold_their_labels_in_the_narrowest_type_and_match_scipy():
+    # 150 isolated FP voxels and one FN block: ids fit uint8
+    gt = np.zeros((4, 40, 40), np.uint8)
+    gt[0, :10, :10] = 1
+    pred = np.zeros_like(gt)
+    pred[2, 0:30:2, 0:20:2] = 1  # isolated voxels (faces connectivity)
+    found = error_regions(gt, pred)
+    fp = [r for r in found if r.kind == "FP"]
+    fn = [r for r in found if r.kind == "FN"]
+    assert len(fp) == 150 and len(fn) == 1
+    assert fn[0]._image.labels.dtype == np.uint8
+    assert fp[0]._image.labels.dtype == np.uint8
+    many = np.zeros((2, 60, 60), np.uint8)
+    many[1, ::2, ::2] = 1  # 900 isolated FP voxels
+    regions = error_regions(np.zeros_like(many), many)
+    assert len(regions) == 900 and regions[0]._image.labels.dtype == np.uint16
+    # every region's voxels equal scipy's component at that voxel
+    lab, n = ndimage.label(many)
+    for r in regions[:50]:
+        idx = r.index()
+        assert lab[idx].min() == lab[idx].max() != 0 and r.voxels == (lab == lab[idx][0]).sum()
+        assert r.centroid == tuple(float(c[0]) for c in idx)
