@@ -42,6 +42,18 @@ def focus_masks(gt: np.ndarray, pred: np.ndarray, focus) -> tuple[np.ndarray, np
     return gt == focus, pred == focus
 
 
+def focus_foreground(gt: np.ndarray, pred: np.ndarray, focus) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of ``focus`` for functions that take any nonzero value as foreground (surface distances).
+
+    For all foreground these are ``gt`` and ``pred`` themselves: on a CT two
+    whole-volume bool copies would cost 300 MB that the surface functions
+    do not need (they binarise box by box). Otherwise :func:`focus_masks`.
+    """
+    if focus is None:
+        return gt, pred
+    return focus_masks(gt, pred, focus)
+
+
 def focus_key(focus):
     """How a focus is looked up in a tolerance table: None, the label (int) or the region name (str)."""
     if isinstance(focus, RegionFocus):

@@ -15,7 +15,7 @@ from PySide6 import QtCore
 
 from ..core.surface import surface_distances
 from .background import BackgroundJob, JobSignals
-from .region_focus import focus_masks
+from .region_focus import focus_foreground
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class SurfaceRequest:
 def _surface_of(gt: np.ndarray, pred: np.ndarray, request: SurfaceRequest) -> dict:
     # Binarising here, not in the GUI thread: on a CT-sized volume it is two
     # full passes that the window should not wait for.
-    g, p = focus_masks(gt, pred, request.label)
+    # (all foreground: the masks themselves, binarised box by box by the core)
+    g, p = focus_foreground(gt, pred, request.label)
     return surface_distances(g, p, spacing=request.spacing, tolerance=request.tolerance)
 
 

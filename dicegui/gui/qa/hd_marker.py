@@ -25,7 +25,8 @@ from PySide6 import QtCore, QtWidgets
 
 from ...core.surface import hd_ties
 from ..background import BackgroundJob, JobSignals
-from .view_tools import centre_view_on, focus_binary, focus_title, pixel_centre, screen_position
+from ..region_focus import focus_foreground
+from .view_tools import centre_view_on, focus_title, pixel_centre, screen_position
 
 _COLOUR = (240, 228, 66)  # the view's caption yellow: readable on CT grey and on the overlay
 CHOICES = (("HD95", 95.0), ("HD (maximum)", 100.0))
@@ -154,17 +155,20 @@ class HdMarker(QtWidgets.QWidget):
         """(Re)compute the pair for the current masks, focus and choice."""
         self.generation += 1
         w = self.window
-        masks = focus_binary(w)
-        if masks is None or not self.show_box.isChecked():
+        s = w.session
+        if s is None or not s.has_scores or not self.show_box.isChecked():
             self._set_ties(None)
             self._draw()
             self._set_idle()
             return
-        g, p = masks
+        gt, pred, focus = s.gt, s.pred, w.focus
         self.status.setText(f"Finding the {self.title} pair ({focus_title(w, regions=True)})…")
-        req = _Request(self.generation, self.percentile, w.focus)
-        spacing = w.session.grid.spacing
-        self.pool.start(BackgroundJob(req, lambda: squeezed_ties(g, p, spacing, req.percentile), self._signals))
+        req = _Request(self.generation, self.percentile, focus)
+        spacing = s.grid.spacing
+        # the focus' masks are made in the worker, when its turn comes: made
+        # here they would be held while other whole-volume jobs run
+        self.pool.start(BackgroundJob(
+            req, lambda: squeezed_ties(*focus_foreground(gt, pred, focus), spacing, req.percentile), self._signals))
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until the worker is idle and its result shown (tests, screenshots)."""
