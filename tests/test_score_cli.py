@@ -768,3 +768,23 @@ def test_softmax_reads_a_channel_map_first_or_last_in_one_case_and_a_cohort(tmp_
     assert rc == 0, err
     row = next(r for r in csv.DictReader(io.StringIO(out)) if r["case"] == "a")
     assert float(row["label2_dice"]) == pytest.approx(expected[2], abs=1e-12)
+
+
+def test_cohort_on_a_dask_cluster_of_processes_spreads_cases_and_equals_local_run(tmp_path):
+    # the same task function as the local pool: each Dask worker process reads its own files
+    # and returns rows; both processes take cases (no timing here, only where the work went)
+    distributed = pytest.importorskip("distributed")
+    g, p, _ = make_cohort(tmp_path, n=8)
+    local, remote = tmp_path / "local.csv", tmp_path / "dask.csv"
+    rc, _, err = run(["--gt-dir", g, "--pred-dir", p, "--out", local, "--workers", "2", "--surface"])
+    assert rc == 0, err
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  protocol="tcp://", host="127.0.0.1", dashboard_address=None) as cluster:
+        rc, out, err = run(["--gt-dir", g, "--pred-dir", p, "--out", remote, "--surface",
+                            "--dask", cluster.scheduler_address])
+        with distributed.Client(cluster) as client:
+            executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert rc == 0, err
+    assert local.read_bytes() == remote.read_bytes()
+    assert len(executed) == 2 and sum(executed.values()) == 8
+    assert all(n > 0 for n in executed.values()), executed
