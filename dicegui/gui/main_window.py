@@ -133,6 +133,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        from .heap import return_freed_memory_promptly
+
+        return_freed_memory_promptly()  # big cases: freed volume temporaries leave the process
         self.session: Session | None = None
         self.levels = (0.0, 1.0)
         self.dialogs_enabled = True  # --screenshot reports errors on stderr instead
