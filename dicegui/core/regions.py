@@ -438,6 +438,10 @@ def _bool_box(mask: np.ndarray) -> tuple | None:
     return tuple(box)
 
 
+#: Elements of a box measured at once by :func:`_measure` (bounds its temporaries).
+_MEASURE_CHUNK = 1 << 22
+
+
 def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple) -> _Found | None:
     """Label one kind's errors (cropped to their box) and measure every region.
 
@@ -450,27 +454,47 @@ def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple
         return None
     errors = errors[box]
     offset = tuple(o + b.start for o, b in zip(offset, box))
-    labels, n = ndimage.label(errors, structure=structure)
-    # the regions keep their box's labels alive: held in the narrowest type
-    labels = labels.astype(_label_type(n), copy=False)
-    flat = np.flatnonzero(errors)
-    ids = labels.reshape(-1)[flat]
-    del errors
-    sizes = np.bincount(ids, minlength=n + 1)[1:]
+    labels, n = _label(errors, structure)
     ndim = labels.ndim
-    start = np.empty((n + 1, ndim), np.intp)
-    stop = np.empty((n + 1, ndim), np.intp)
-    centroid = np.empty((n, ndim))
-    for axis in range(ndim):
-        c = _axis_coordinate(flat, labels.shape, axis)
-        lo = np.full(n + 1, np.iinfo(np.intp).max, np.intp)
-        hi = np.full(n + 1, -1, np.intp)
-        np.minimum.at(lo, ids, c)
-        np.maximum.at(hi, ids, c)
-        start[:, axis] = lo + offset[axis]
-        stop[:, axis] = hi + 1 + offset[axis]
-        centroid[:, axis] = np.bincount(ids, weights=c, minlength=n + 1)[1:] / sizes + offset[axis]
+    count = np.zeros(n + 1, np.int64)
+    lo = np.full((ndim, n + 1), np.iinfo(np.intp).max, np.intp)
+    hi = np.full((ndim, n + 1), -1, np.intp)
+    sums = np.zeros((ndim, n + 1))
+    # slab by slab: the error voxels' indices and coordinates (8 bytes each,
+    # millions on a CT) exist for one slab at a time; sums of whole
+    # coordinates are exact in float64, so the slabs change no value
+    rows = max(1, _MEASURE_CHUNK // max(1, labels[0].size))
+    for r0 in range(0, labels.shape[0], rows):
+        part = errors[r0:r0 + rows]
+        flat = np.flatnonzero(part)
+        if flat.size == 0:
+            continue
+        ids = labels[r0:r0 + rows].reshape(-1)[flat]
+        count += np.bincount(ids, minlength=n + 1)
+        for axis in range(ndim):
+            c = _axis_coordinate(flat, part.shape, axis)
+            if axis == 0:
+                c += r0
+            np.minimum.at(lo[axis], ids, c)
+            np.maximum.at(hi[axis], ids, c)
+            sums[axis] += np.bincount(ids, weights=c, minlength=n + 1)
+    del errors
+    sizes = count[1:]
+    start = (lo + np.array(offset, np.intp)[:, None]).T
+    stop = (hi + 1 + np.array(offset, np.intp)[:, None]).T
+    centroid = (sums[:, 1:] / sizes + np.array(offset, float)[:, None]).T
     return _Found(kind, _LabelImage(labels, offset), sizes, start[1:], stop[1:], centroid)
+
+
+def _label(errors: np.ndarray, structure: np.ndarray) -> tuple[np.ndarray, int]:
+    """Connected components, labelled straight into uint16 when their number fits
+    (half an int32 box), then narrowed to uint8 when that fits too."""
+    try:
+        labels, n = ndimage.label(errors, structure=structure, output=np.uint16)
+    except RuntimeError:  # more than 65,535 regions: scipy says the type is too narrow
+        labels, n = ndimage.label(errors, structure=structure)
+    # the regions keep their box's labels alive: held in the narrowest type
+    return labels.astype(_label_type(n), copy=False), int(n)
 
 
 def _label_type(n: int) -> np.dtype:

@@ -558,3 +558,21 @@ def test_regions_hold_their_labels_in_the_narrowest_type_and_match_scipy():
         idx = r.index()
         assert lab[idx].min() == lab[idx].max() != 0 and r.voxels == (lab == lab[idx][0]).sum()
         assert r.centroid == tuple(float(c[0]) for c in idx)
+
+
+def test_regions_measured_slab_by_slab_equal_skimage_regionprops(monkeypatch):
+    from dicegui.core import regions as regions_module
+
+    monkeypatch.setattr(regions_module, "_MEASURE_CHUNK", 50)  # a slab or two of 30×30 at a time
+    rng = np.random.default_rng(11)
+    gt = np.zeros((20, 30, 30), np.uint8)
+    pred = (ndimage.uniform_filter(rng.random((20, 30, 30)), 3) > 0.55).astype(np.uint8)
+    found = [r for r in error_regions(gt, pred) if r.kind == "FP"]
+    props = measure.regionprops(measure.label(pred, connectivity=1))
+    assert len(found) == len(props) > 5
+    expected = sorted((p.area, p.bbox, tuple(p.centroid)) for p in props)
+    got = sorted((r.voxels, tuple(s.start for s in r.box) + tuple(s.stop for s in r.box), r.centroid)
+                 for r in found)
+    for (ea, eb, ec), (ga, gb, gc) in zip(expected, got):
+        assert (ea, eb) == (ga, gb)
+        assert gc == pytest.approx(ec, abs=1e-9)
