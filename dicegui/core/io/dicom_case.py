@@ -112,6 +112,7 @@ def load_dicom_case(series_dir, gt=None, pred=None, *, label_names=None):
 #: SOP classes of the DICOM objects read as masks onto a series.
 _MASK_SOP_CLASSES = {"1.2.840.10008.5.1.4.1.1.66.4": "seg", "1.2.840.10008.5.1.4.1.1.481.3": "rtstruct"}
 _MASK_MODALITIES = {"SEG": "seg", "RTSTRUCT": "rtstruct"}
+_DEFLATED = "1.2.840.10008.1.2.1.99"  # Deflated Explicit VR Little Endian
 #: What each kind is called in messages.
 KIND_WORDS = {"seg": "DICOM SEG", "rtstruct": "RT Structure Set"}
 
@@ -139,6 +140,12 @@ def dicom_mask_kind(path) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a damaged header is the image loader's to explain
+            meta = pydicom.filereader.read_file_meta_info(p)
+            if str(meta.get("TransferSyntaxUID", "")) == _DEFLATED:
+                return None  # inflating is the loaders' job, within their budget (a deflate bomb)
+            sop = str(meta.get("MediaStorageSOPClassUID", ""))
+            if sop in _MASK_SOP_CLASSES:
+                return _MASK_SOP_CLASSES[sop]
             ds = pydicom.dcmread(p, stop_before_pixels=True, specific_tags=["SOPClassUID", "Modality"])
             sop, modality = str(ds.get("SOPClassUID", "")), str(ds.get("Modality", ""))
     except Exception:
