@@ -700,7 +700,9 @@ class Cohort:
     def save_review(self) -> Path:
         """Write the sidecar atomically (a crash leaves the old or the new file, never half)."""
         text = json.dumps(self._sidecar_data(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-        data = text.encode("utf-8")
+        # a case named by a file name that is not UTF-8 holds lone surrogates: written as \udcXX escapes,
+        # which JSON reads back as the same name
+        data = text.encode("utf-8", "backslashreplace")
         return atomic_write(self.sidecar, lambda fh: fh.write(data), overwrite=True)
 
     def _load_sidecar(self) -> None:
@@ -812,7 +814,8 @@ class Cohort:
         writer.writerow(columns)
         for row in self.rows():
             writer.writerow([_cell_text(row.get(col)) for col in columns])
-        data = "".join(lines).encode("utf-8")
+        # names that are not UTF-8 go out as their own bytes, as dicegui score writes them
+        data = "".join(lines).encode("utf-8", "surrogateescape")
         return atomic_write(path, lambda fh: fh.write(data), overwrite=overwrite)
 
 

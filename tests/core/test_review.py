@@ -343,3 +343,18 @@ def test_label_name_reads_as_text_even_when_it_looks_like_a_number(family_table)
     assert cohort["p"].fields["label2_name"] == "5"
     assert "label2_name" not in cohort.metrics()
     assert cohort["q"].scores["regionET_hd95"] == math.inf
+
+
+def test_a_case_named_in_bytes_that_are_not_utf8_is_reviewed_saved_reloaded_and_exported(tmp_path):
+    table = tmp_path / "results.csv"
+    table.write_bytes(b"case,status,dice\ncaf\xe9,ok,0.5\nb,ok,0.9\n")
+    cohort = Cohort.from_csv(table)
+    odd = "caf\udce9"
+    cohort.set_review(odd, "approved", "checked")
+    cohort.set_review("b", "rejected")
+    again = Cohort.from_csv(table)
+    assert again[odd].review == "approved" and again[odd].note == "checked" and again["b"].review == "rejected"
+    out = again.export(tmp_path / "reviewed.csv")
+    assert b"caf\xe9" in out.read_bytes()
+    exported = Cohort.from_csv(out)
+    assert exported[odd].review == "approved"
