@@ -236,6 +236,9 @@ class MaskSaver:
         self.editor.update_title()
         return Path(out)
 
+    def _replace_asked(self, path: Path) -> bool:
+        return _replace_question(self.window, path)
+
     def _ask_path(self, role: str, start: Path | None = None) -> Path | None:
         """The file chosen in a Save dialog (None: cancelled); a DICOM filter also sets the kind written."""
         start = start if start is not None else self.suggested_path(role)
@@ -247,12 +250,21 @@ class MaskSaver:
             return None
         kind = DICOM_FILTERS.get(chosen)
         if kind is not None:
-            self.dicom_kinds[role] = kind
             if not path.lower().endswith(".dcm"):
                 path += ".dcm"
+                if Path(path).exists() and not self._replace_asked(Path(path)):
+                    return None  # the dialog asked about the name typed, not this one
+            self.dicom_kinds[role] = kind
         elif chosen:
             self.dicom_kinds.pop(role, None)
         return Path(path)
+
+
+def _replace_question(parent, path: Path) -> bool:
+    box = QtWidgets.QMessageBox
+    answer = box.question(parent, "Replace the file?", f"{path.name} already exists in {path.parent}. Replace it?",
+                          box.StandardButton.Yes | box.StandardButton.No, box.StandardButton.No)
+    return answer == box.StandardButton.Yes
 
 
 def ask_on_conflict(parent, why: str) -> str:

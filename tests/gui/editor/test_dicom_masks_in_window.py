@@ -100,3 +100,20 @@ def test_a_dicom_target_for_a_case_without_a_series_is_refused_and_the_edits_kep
     assert w.editor.saver.save_as("pred") is None
     assert "not a DICOM series; save as NIfTI or NRRD" in message_boxes[-1][2]
     assert not (tmp_path / "x.dcm").exists() and w.editor.history.is_modified("pred")
+
+
+def test_a_dcm_added_to_the_name_typed_asks_before_replacing_a_file(window, tmp_path, monkeypatch, message_boxes):
+    from dicegui.core.io.dicom_seg import read_seg
+
+    gt, _ = _case(tmp_path)
+    assert window.open_paths({"image": tmp_path / "ct", "gt": tmp_path / "gt_seg.dcm"}, remember=False)
+    before = (tmp_path / "gt_seg.dcm").read_bytes()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "gt_seg"), "DICOM SEG (*.dcm)")))
+    assert window.editor.saver.save_as("gt") is None  # the recorded question is answered "Ok", not Yes
+    assert any(kind == "question" and "gt_seg.dcm already exists" in text for kind, _, text in message_boxes)
+    assert (tmp_path / "gt_seg.dcm").read_bytes() == before
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Yes))
+    assert window.editor.saver.save_as("gt") == tmp_path / "gt_seg.dcm"
+    assert np.array_equal(read_seg(tmp_path / "gt_seg.dcm", tmp_path / "ct").label_map, gt)
