@@ -54,6 +54,9 @@ class PresentationMode(QtCore.QObject):
             return
         w = self.window
         keep = set(self._teaching_docks())
+        qa = getattr(w, "qa", None)
+        if qa is not None and qa.teaching.exercise.hidden:
+            keep.discard(w.right_dock)  # the scores would give the hidden reference away
         if on:
             docks = [d for d in w.findChildren(QtWidgets.QDockWidget) if d.parent() is w]
             self._saved = ([(d, d.styleSheet()) for d in keep], [(d, d.isVisible()) for d in docks])

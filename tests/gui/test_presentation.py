@@ -43,3 +43,16 @@ def test_f5_makes_formulas_and_numbers_large_and_keeps_only_the_teaching_docks(w
     assert _visible_docks(window) == docks_before
     formula.ensurePolished()
     assert formula.fontMetrics().height() == before[0]
+
+
+def test_presentation_mode_keeps_the_scores_hidden_during_the_exercise(window):
+    assert window.open_demo("totalseg")
+    window.qa.show_panel("teaching")
+    window.qa.teaching.hide_button.click()
+    assert not window.right_dock.isVisible()
+    window.presentation.set_on(True)
+    assert not window.right_dock.isVisible() and window.qa.docks["teaching"].isVisible()
+    window.presentation.set_on(False)
+    window.qa.teaching.hide_button.click()
+    assert window.right_dock.isVisible()
+    window.editor.history.mark_discarded()
