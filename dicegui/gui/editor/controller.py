@@ -391,7 +391,14 @@ class Editor(QtCore.QObject):
             return True
         if not self.can_edit():
             return False
+        if self.panel.target() == "gt" and self._reference_hidden():
+            self.report("The reference is hidden (exercise): paint the prediction; reveal to edit the reference")
+            return True
         return self.tool.press(pixel, modifiers)
+
+    def _reference_hidden(self) -> bool:
+        qa = getattr(self.window, "qa", None)
+        return qa is not None and qa.teaching.exercise.hidden
 
     def move(self, pixel) -> None:
         if self.tool is not None:

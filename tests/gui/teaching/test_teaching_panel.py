@@ -318,3 +318,20 @@ def test_logits_and_softmax_tab_compares_raw_and_activated_soft_dice(window, tea
             expected = (2 * np.sum(probs[..., c] * t) + 1e-5) / (probs[..., c].sum() + t.sum() + 1e-5)
             assert float(tab.cell_text(c, col)) == pytest.approx(expected, abs=1e-4)
     assert "Opened with softmax" in tab.text.text() and "exactly one class" in tab.text.text()
+
+
+def test_the_hidden_reference_cannot_be_painted_even_when_it_is_the_only_mask(window, teaching, tmp_path):
+    import nibabel as nib
+
+    gt = np.zeros((40, 40, 6), np.uint8)
+    gt[10:30, 10:30, 1:5] = 1
+    nib.save(nib.Nifti1Image(gt, np.eye(4)), str(tmp_path / "gt.nii.gz"))
+    assert window.open_paths({"gt": tmp_path / "gt.nii.gz"}, remember=False)
+    teaching.hide_button.click()
+    assert window.editor.panel.target() == "gt"  # no prediction yet: the only target
+    window.editor.set_tool("brush")
+    window.editor.panel.radius.setValue(2)
+    before = window.session.case.gt_mask.copy()
+    _drag(window, [(5, 5), (5, 15), (5, 25)])
+    assert np.array_equal(window.session.case.gt_mask, before)
+    assert "reference is hidden" in window.statusBar().currentMessage()
