@@ -302,6 +302,8 @@ class RegionNavigator(QtWidgets.QWidget):
         self._filters_changed()
 
     def _filters_changed(self, *_args) -> None:
+        if self._shown_generation != self.generation:
+            return  # listing, or nothing could be listed: the filters apply when a listing arrives
         self.current = None
         self._show(*self._filtered(), self._summary_text(self._found))
 
