@@ -36,7 +36,11 @@ def test_widgets_in_cycles_are_destroyed_in_the_gui_thread_not_in_the_worker(qap
     pool.start(_Allocating())
     assert pool.waitForDone(30000)
     assert finalized == []  # the worker's allocations started no collection
+    # the worker freed what it made, so the young generation may be under its threshold: live
+    # allocations here make a collection due, which the GUI thread's timer then runs
+    ballast = [[i] for i in range(3 * gc.get_threshold()[0])]
     qtbot.waitUntil(lambda: len(finalized) == 20, timeout=10000)
+    del ballast
     assert set(finalized) == {threading.get_ident()}
 
 
