@@ -25,6 +25,7 @@ from .exercise import HideReference
 from .gradient_view import GradientTab
 from .probability_tab import ProbabilityTab
 from .smooth_table import SmoothTable
+from .toy_grid_tab import ToyGridTab
 
 FORMULA_KEYS = ("dice", "iou", "iou_from_dice", "accuracy")
 _REFRESH_MS = 50
@@ -91,6 +92,8 @@ class TeachingPanel(QtWidgets.QWidget):
         self.tabs.addTab(self.gradient, "Gradient view")
         self.activation = ActivationTab(window)
         self.tabs.addTab(self.activation, "Logits && softmax")
+        self.toy_grid = ToyGridTab()  # needs no case: the lecture's four numbers
+        self.tabs.addTab(self.toy_grid, "Toy grid")
         self.probability.smooth.currentIndexChanged.connect(
             lambda _i: self.smooth_table.highlight(self.probability.smooth.currentData()))
         self.smooth_table.highlight(self.probability.smooth.currentData())

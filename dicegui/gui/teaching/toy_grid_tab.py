@@ -1,0 +1,192 @@
+"""The toy grid tab: type a few probabilities and targets, read every loss formula with its sums.
+
+The arithmetic is :func:`dicegui.core.toy_grid.toy_report`; this tab holds
+the current :class:`~dicegui.core.toy_grid.ToyGrid`, one pair of spin boxes
+per cell (probability p, target t), the size, the smooth term, the λ slider
+of the Dice + BCE combination, and one label per formula line.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ...core.threshold import SMOOTH_VALUES
+from ...core.toy_grid import LINE_KEYS, MAX_SIDE, default_grid, resized, toy_report, with_cell
+
+EXPLANATION = (
+    "The seed example: prediction 0.9, 0.1, 0.8, 0.1 against target 1, 0, 1, 0. Type a probability p "
+    "or a target t in any cell. The Dice loss is 0.128, not 'close to 0': the two background cells at "
+    "0.1 still add 0.2 to Σp below the line, and the foreground cells miss 0.1 and 0.2 above it."
+)
+_SLIDER_STEPS = 100
+
+
+class _Cell(QtWidgets.QFrame):
+    """One cell: probability above, target below."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QtWidgets.QFrame.Shape.Box)
+        self.prob = QtWidgets.QDoubleSpinBox()
+        self.prob.setRange(0.0, 1.0)
+        self.prob.setDecimals(3)
+        self.prob.setSingleStep(0.05)
+        self.prob.setPrefix("p ")
+        self.target = QtWidgets.QDoubleSpinBox()
+        self.target.setRange(0.0, 1.0)
+        self.target.setDecimals(2)
+        self.target.setSingleStep(1.0)  # targets are usually 0 or 1; soft ones can be typed
+        self.target.setPrefix("t ")
+        for box in (self.prob, self.target):
+            box.setKeyboardTracking(False)  # recompute when a value is complete, not per keystroke
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(1)
+        layout.addWidget(self.prob)
+        layout.addWidget(self.target)
+
+    def show_values(self, p: float, t: float) -> None:
+        for box, v in ((self.prob, p), (self.target, t)):
+            blocker = QtCore.QSignalBlocker(box)
+            box.setValue(v)
+            del blocker
+        # a grey level for p: a glance tells confident cells from unsure ones
+        grey = int(255 - 140 * p)
+        self.setStyleSheet(f"_Cell {{ background: rgb({grey}, {grey}, 255); }}")
+
+
+class ToyGridTab(QtWidgets.QWidget):
+    """A small grid of probabilities and targets with soft Dice, Dice loss, BCE and combo written out."""
+
+    changed = QtCore.Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.grid = default_grid()
+        self.cells: list[list[_Cell]] = []
+        text = QtWidgets.QLabel(EXPLANATION)
+        text.setWordWrap(True)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(self._build_controls())
+        self.cell_box = QtWidgets.QWidget()
+        self.cell_layout = QtWidgets.QGridLayout(self.cell_box)
+        self.cell_layout.setSpacing(2)
+        layout.addWidget(self.cell_box)
+        layout.addWidget(self._build_formulas())
+        layout.addStretch(1)
+        self._rebuild_cells()
+        self.refresh()
+
+    # ---------------------------------------------------------------- build
+    def _build_controls(self) -> QtWidgets.QLayout:
+        self.rows = QtWidgets.QSpinBox()
+        self.cols = QtWidgets.QSpinBox()
+        for box in (self.rows, self.cols):
+            box.setRange(1, MAX_SIDE)
+            box.setKeyboardTracking(False)
+        self.rows.setValue(self.grid.shape[0])
+        self.cols.setValue(self.grid.shape[1])
+        self.rows.valueChanged.connect(self._resize)
+        self.cols.valueChanged.connect(self._resize)
+        self.smooth = QtWidgets.QComboBox()
+        for s in (0.0, *SMOOTH_VALUES):
+            self.smooth.addItem(f"s = {s:g}", s)
+        self.smooth.setCurrentIndex(self.smooth.findData(self.grid.smooth))
+        self.smooth.currentIndexChanged.connect(self._smooth_changed)
+        self.reset_button = QtWidgets.QPushButton("Seed example")
+        self.reset_button.setToolTip("Back to 0.9, 0.1, 0.8, 0.1 against 1, 0, 1, 0")
+        self.reset_button.clicked.connect(self.reset)
+        self.lambda_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.lambda_slider.setRange(0, _SLIDER_STEPS)
+        self.lambda_slider.setValue(round(self.grid.lambda_dice * _SLIDER_STEPS))
+        self.lambda_slider.valueChanged.connect(self._lambda_changed)
+        self.lambda_label = QtWidgets.QLabel("")
+        top = QtWidgets.QHBoxLayout()
+        for w in (QtWidgets.QLabel("Rows"), self.rows, QtWidgets.QLabel("Columns"), self.cols,
+                  self.smooth, self.reset_button):
+            top.addWidget(w)
+        top.addStretch(1)
+        low = QtWidgets.QHBoxLayout()
+        low.addWidget(QtWidgets.QLabel("Dice weight λ"))
+        low.addWidget(self.lambda_slider, 1)
+        low.addWidget(self.lambda_label)
+        both = QtWidgets.QVBoxLayout()
+        both.addLayout(top)
+        both.addLayout(low)
+        return both
+
+    def _build_formulas(self) -> QtWidgets.QWidget:
+        box = QtWidgets.QGroupBox("Worked with these cells")
+        fl = QtWidgets.QVBoxLayout(box)
+        mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
+        self.formula_labels: dict[str, QtWidgets.QLabel] = {}
+        for key in LINE_KEYS:
+            lab = QtWidgets.QLabel("")
+            lab.setWordWrap(True)
+            lab.setFont(mono)
+            lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.formula_labels[key] = lab
+            fl.addWidget(lab)
+        return box
+
+    def _rebuild_cells(self) -> None:
+        for row in self.cells:
+            for cell in row:
+                cell.setParent(None)
+                cell.deleteLater()
+        rows, cols = self.grid.shape
+        self.cells = []
+        for r in range(rows):
+            line = []
+            for c in range(cols):
+                cell = _Cell()
+                cell.prob.valueChanged.connect(lambda v, r=r, c=c: self._cell_changed(r, c, prob=v))
+                cell.target.valueChanged.connect(lambda v, r=r, c=c: self._cell_changed(r, c, target=v))
+                self.cell_layout.addWidget(cell, r, c)
+                line.append(cell)
+            self.cells.append(line)
+
+    # -------------------------------------------------------------- changes
+    def _cell_changed(self, r: int, c: int, prob=None, target=None) -> None:
+        self.grid = with_cell(self.grid, r, c, prob=prob, target=target)
+        self.refresh()
+
+    def _resize(self, _value=None) -> None:
+        self.grid = resized(self.grid, self.rows.value(), self.cols.value())
+        self._rebuild_cells()
+        self.refresh()
+
+    def _smooth_changed(self, _index: int) -> None:
+        self.grid = dataclasses.replace(self.grid, smooth=float(self.smooth.currentData()))
+        self.refresh()
+
+    def _lambda_changed(self, value: int) -> None:
+        self.grid = dataclasses.replace(self.grid, lambda_dice=value / _SLIDER_STEPS)
+        self.refresh()
+
+    def reset(self) -> None:
+        """Back to the seed example (2 × 2), keeping the smooth term and λ."""
+        seed = default_grid()
+        self.grid = dataclasses.replace(seed, smooth=self.grid.smooth, lambda_dice=self.grid.lambda_dice)
+        for box, v in ((self.rows, seed.shape[0]), (self.cols, seed.shape[1])):
+            blocker = QtCore.QSignalBlocker(box)
+            box.setValue(v)
+            del blocker
+        self._rebuild_cells()
+        self.refresh()
+
+    # -------------------------------------------------------------- refresh
+    def refresh(self) -> None:
+        """Show the grid's values in the cells and every formula line."""
+        for r, line in enumerate(self.cells):
+            for c, cell in enumerate(line):
+                cell.show_values(float(self.grid.prob[r, c]), float(self.grid.target[r, c]))
+        report = toy_report(self.grid)
+        for key, text in report.lines.items():
+            self.formula_labels[key].setText(text)
+        lam = self.grid.lambda_dice
+        self.lambda_label.setText(f"λ = {lam:.2f}, 1 − λ = {1 - lam:.2f}")
+        self.report = report
+        self.changed.emit()

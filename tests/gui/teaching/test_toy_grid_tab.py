@@ -1,0 +1,93 @@
+"""Toy grid tab: typed cells, resizing and the λ slider, checked against hand arithmetic.
+
+Seed: p = [0.9, 0.1, 0.8, 0.1], t = [1, 0, 1, 0]; Σpt = 1.7, Σp = 1.9, Σt = 2;
+soft Dice (s = 0) = 3.4 / 3.9 = 0.8718, loss 0.1282; BCE = −(3 ln 0.9 + ln 0.8) / 4 = 0.1348.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from dicegui.gui.teaching.toy_grid_tab import ToyGridTab
+
+
+@pytest.fixture
+def tab(qtbot):
+    w = ToyGridTab()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _type(qtbot, box, text: str) -> None:
+    """Select the spin box's text and type a new value, then Enter (as a lecturer would)."""
+    box.setFocus()
+    box.selectAll()
+    QTest.keyClicks(box, text)
+    QTest.keyClick(box, QtCore.Qt.Key.Key_Return)
+
+
+def _set_smooth_zero(tab):
+    tab.smooth.setCurrentIndex(tab.smooth.findData(0.0))
+
+
+def test_opens_on_the_seed_example_with_the_sums_written_out(tab):
+    text = tab.formula_labels
+    assert text["spt"].text().endswith("0.9·1 + 0.1·0 + 0.8·1 + 0.1·0 = 1.7")
+    assert text["sp"].text().endswith("0.9 + 0.1 + 0.8 + 0.1 = 1.9")
+    assert text["st"].text().endswith("= 2")
+    assert "(2·1.7 + 1e-05) / (1.9 + 2 + 1e-05)" in text["soft_dice"].text()
+    _set_smooth_zero(tab)
+    assert f"(2·1.7 + 0) / (1.9 + 2 + 0) = {3.4 / 3.9:.4f}" in text["soft_dice"].text()
+    assert text["dice_loss"].text().endswith(f"= {0.5 / 3.9:.4f}")
+    hand_bce = -(3 * math.log(0.9) + math.log(0.8)) / 4
+    assert text["bce"].text().endswith(f"= {hand_bce:.4f}")
+    assert [[c.prob.value() for c in row] for row in tab.cells] == [[0.9, 0.1], [0.8, 0.1]]
+    assert [[c.target.value() for c in row] for row in tab.cells] == [[1, 0], [1, 0]]
+
+
+def test_typing_a_cell_recomputes_the_formulas(qtbot, tab):
+    _set_smooth_zero(tab)
+    # cell (0, 1): p 0.1 -> 0.5 and t 0 -> 1: Σpt = 0.9 + 0.5 + 0.8 = 2.2, Σp = 2.3, Σt = 3
+    _type(qtbot, tab.cells[0][1].prob, "0.5")
+    _type(qtbot, tab.cells[0][1].target, "1")
+    assert tab.formula_labels["spt"].text().endswith("= 2.2")
+    assert tab.formula_labels["sp"].text().endswith("= 2.3")
+    assert tab.formula_labels["st"].text().endswith("= 3")
+    assert tab.formula_labels["soft_dice"].text().endswith(f"= {4.4 / 5.3:.4f}")
+    hand_bce = -(math.log(0.9) + math.log(0.5) + math.log(0.8) + math.log(0.9)) / 4
+    assert tab.formula_labels["bce"].text().endswith(f"= {hand_bce:.4f}")
+
+
+def test_lambda_slider_weights_the_combo(qtbot, tab):
+    _set_smooth_zero(tab)
+    loss, bce = 0.5 / 3.9, -(3 * math.log(0.9) + math.log(0.8)) / 4
+    tab.lambda_slider.setFocus()
+    QTest.keyClick(tab.lambda_slider, QtCore.Qt.Key.Key_End)  # λ = 1: the Dice loss alone
+    assert tab.formula_labels["combo"].text().endswith(f"= {loss:.4f}")
+    QTest.keyClick(tab.lambda_slider, QtCore.Qt.Key.Key_Home)  # λ = 0: BCE alone
+    assert tab.formula_labels["combo"].text().endswith(f"= {bce:.4f}")
+    for _ in range(3):
+        QTest.keyClick(tab.lambda_slider, QtCore.Qt.Key.Key_Right)  # λ = 0.03
+    assert "λ = 0.03" in tab.lambda_label.text()
+    assert tab.formula_labels["combo"].text().endswith(f"= {0.03 * loss + 0.97 * bce:.4f}")
+
+
+def test_resize_to_eight_by_eight_and_back(qtbot, tab):
+    _type(qtbot, tab.rows, "8")
+    _type(qtbot, tab.cols, "8")
+    assert len(tab.cells) == 8 and all(len(r) == 8 for r in tab.cells)
+    assert tab.formula_labels["sp"].text() == "Σp = 1.9"  # new cells hold p = 0
+    _type(qtbot, tab.cells[7][7].prob, "1")
+    _type(qtbot, tab.cells[7][7].target, "1")
+    _set_smooth_zero(tab)
+    # Σpt = 2.7, Σp = 2.9, Σt = 3
+    assert tab.formula_labels["soft_dice"].text().endswith(f"= {5.4 / 5.9:.4f}")
+    _type(qtbot, tab.rows, "9")  # beyond the limit: the spin box stops at 8
+    assert tab.rows.value() == 8
+    tab.reset_button.click()
+    assert len(tab.cells) == 2 and tab.formula_labels["sp"].text().endswith("= 1.9")
