@@ -17,6 +17,11 @@ Three demos are built from the same three shipped files:
     (:func:`dicegui.core.teaching.illustrative_probability_map`). No network
     produced these probabilities; the map only has the rough shape of one, so
     that thresholds, soft Dice and loss gradients can be shown on a real scan.
+``toy``
+    No scan: the lecture's seed example as a 2 × 2 image, probabilities
+    0.9, 0.1, 0.8, 0.1 against targets 1, 0, 1, 0
+    (:func:`dicegui.core.toy_grid.default_grid`), built in memory; the
+    teaching panel's Toy grid tab works the losses out on it by hand.
 """
 from __future__ import annotations
 
@@ -103,6 +108,13 @@ DEMOS = {
         "show how the threshold moves Dice and IoU, and what soft Dice, Dice loss, BCE and their "
         "gradients look like.",
     ),
+    "toy": Demo(
+        "toy",
+        "Toy grid: soft Dice and losses on four numbers",
+        "No scan: a 2 × 2 grid with prediction probabilities 0.9, 0.1, 0.8, 0.1 against targets 1, 0, 1, 0. "
+        "The teaching panel's Toy grid tab writes Σp·t, Σp, Σt, soft Dice, Dice loss, BCE and their "
+        "combination with the sums filled in; type other values, or grow the grid to 8 × 8.",
+    ),
 }
 
 
@@ -158,6 +170,10 @@ def demo_note(name: str, case: Case | None = None) -> str:
             "(a TotalSegmentator output, not an expert's). The prediction shown is the map thresholded "
             "at 0.5; the teaching panel's slider changes the threshold."
         )
+    if name == "toy":
+        return ("Demo 'toy' — the lecture's seed example, not a scan: probabilities 0.9, 0.1, 0.8, 0.1 "
+                "(shown as the image and the prediction, foreground = p \u2265 0.5) against targets 1, 0, 1, 0. "
+                "The teaching panel's Toy grid tab works the losses out by hand.")
     raise KeyError(name)
 
 
@@ -184,6 +200,10 @@ def build_demo(name: str = DEFAULT_DEMO) -> Case:
     """
     if name not in DEMOS:
         raise ValueError(f"unknown demo {name!r}; choose one of: {', '.join(DEMOS)}")
+    if name == "toy":
+        case = _make_toy()
+        case.warnings.append(demo_note(name, case))
+        return case
     from .io import load_case
 
     paths = demo_paths()
@@ -248,3 +268,25 @@ def _make_probability(case: Case, names: dict[int, str]) -> None:
         warning="illustrative probability map (a blurred mask), thresholded at 0.5",
     )
     case.label_names = {1: structure}
+
+
+def _make_toy() -> Case:
+    """The seed example as a case of its own: a 2 × 2 one-slice image, no files."""
+    from .toy_grid import default_grid
+
+    grid = default_grid()
+    prob = grid.prob.astype(np.float32)[:, :, np.newaxis]
+    gt = grid.target.astype(np.uint8)[:, :, np.newaxis]
+    hard = (prob >= 0.5).view(np.uint8)  # the loader's rule for probability maps
+    meta = {"demo": "toy"}
+    case = Case(
+        image=Volume(prob.copy(), np.eye(4), path=None, source_format="npy", is_2d=True, meta=dict(meta)),
+        gt=Volume(gt, np.eye(4), path=None, source_format="npy", is_2d=True, meta=dict(meta)),
+        pred=Volume(prob, np.eye(4), path=None, source_format="npy", is_2d=True, meta=dict(meta)),
+        image_array=prob.copy(), gt_mask=gt, pred_mask=hard, pred_prob=prob,
+    )
+    case.gt_info = MaskInfo("binary", "toy targets 1, 0, 1, 0 (built in memory)", (1,))
+    case.pred_info = MaskInfo("probability", "toy probabilities 0.9, 0.1, 0.8, 0.1 (foreground = p \u2265 0.5)",
+                              (1,), dtype="float32")
+    case.label_names = {1: "toy foreground"}
+    return case

@@ -459,6 +459,8 @@ class MainWindow(QtWidgets.QMainWindow):
             case = build_demo(name)
             if name == "totalseg":
                 paths = {r: DEMO_DIR / f for r, f in DEMO_FILES.items()}
+            elif name == "toy":
+                paths = {}  # built in memory, no file at all
             else:
                 paths = {"image": DEMO_DIR / DEMO_FILES["image"]}
             session = Session(case, paths=paths, demo=name)

@@ -124,6 +124,7 @@ class TeachingPanel(QtWidgets.QWidget):
         layout.addWidget(self.exercise_box)
 
         window.sessionChanged.connect(self.refresh)
+        window.sessionChanged.connect(self._show_toy_grid_for_toy_demo)
         window.masksEdited.connect(self._timer.start)
         window.overlay_panel.changed.connect(self._timer.start)
         self.refresh()
@@ -151,6 +152,15 @@ class TeachingPanel(QtWidgets.QWidget):
             self.formula_labels[key].setText(line)
         self._update_trap(counts)
         self.probability.refresh()
+
+    def _show_toy_grid_for_toy_demo(self) -> None:
+        s = self.window.session
+        if s is not None and s.demo == "toy":
+            self.toy_grid.reset()
+            self.tabs.setCurrentWidget(self.toy_grid)
+            qa = getattr(self.window, "qa", None)
+            if qa is not None:
+                qa.show_panel("teaching")
 
     def _update_trap(self, counts: dict) -> None:
         trap = accuracy_trap(counts)

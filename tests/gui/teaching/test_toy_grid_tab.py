@@ -91,3 +91,14 @@ def test_resize_to_eight_by_eight_and_back(qtbot, tab):
     assert tab.rows.value() == 8
     tab.reset_button.click()
     assert len(tab.cells) == 2 and tab.formula_labels["sp"].text().endswith("= 1.9")
+
+
+def test_toy_demo_opens_on_the_toy_grid(window):
+    assert window.open_demo("toy")
+    window.qa.wait()
+    teaching = window.qa.teaching
+    assert window.qa.docks["teaching"].isVisible()
+    assert teaching.tabs.currentWidget() is teaching.toy_grid
+    assert teaching.toy_grid.formula_labels["dice_loss"].text().endswith("= 0.1282")
+    assert window.session.gt.shape == (2, 2, 1)
+    window.editor.history.mark_discarded()
