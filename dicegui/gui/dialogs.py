@@ -10,7 +10,7 @@ from .session import ROLE_TITLES
 
 ROLES = ("image", "gt", "pred")
 FILE_FILTER = (
-    "Images and masks (*.nii *.nii.gz *.nrrd *.seg.nrrd *.dcm *.png *.tif *.tiff *.jpg *.jpeg *.bmp *.npy *.npz);;"
+    "Images and masks (*.nii *.nii.gz *.nrrd *.seg.nrrd *.dcm *.png *.tif *.tiff *.jpg *.jpeg *.bmp *.npy *.npz *.txt *.csv);;"
     "All files (*)"
 )
 _PRED = re.compile(r"pred|prediction|infer|output|model|fast|auto", re.I)

@@ -125,11 +125,14 @@ def channels_are_allowed() -> bool:
 
 
 def as_3d(data: np.ndarray, path, what: str = "file"):
-    """Bring 2-D, 3-D or 3-D-plus-singleton arrays to 3-D; return ``(data, is_2d)``.
+    """Bring 1-D, 2-D, 3-D or 3-D-plus-singleton arrays to 3-D; return ``(data, is_2d)``.
 
-    Dropping trailing singleton axes and adding one for 2-D are views, never copies.
+    A 1-D array of N values is a 1 × N image (the lecture's four probabilities).
+    Dropping trailing singleton axes and adding axes for 1-D and 2-D are views, never copies.
     Inside :func:`channels_allowed` a 4-D array is returned as it is.
     """
+    if data.ndim == 1:
+        return data[np.newaxis, :, np.newaxis], True
     if data.ndim == 2:
         return data[:, :, np.newaxis], True
     if data.ndim == 3:
@@ -150,7 +153,7 @@ def as_3d(data: np.ndarray, path, what: str = "file"):
             f"{file_label(path)}: {what} is {data.ndim}-D ({shape}); dicegui shows one 2-D or 3-D "
             "volume: split the time points or channels into separate files first"
         )
-    raise LoadError(f"{file_label(path)}: {what} is {data.ndim}-D ({shape}); expected a 2-D or 3-D array")
+    raise LoadError(f"{file_label(path)}: {what} is {data.ndim}-D ({shape}); expected a 1-D, 2-D or 3-D array")
 
 
 def smallest_int_dtype(lo, hi) -> np.dtype | None:

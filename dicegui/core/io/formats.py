@@ -30,6 +30,8 @@ def format_from_name(path) -> str | None:
         return "npy"
     if name.endswith(".npz"):
         return "npz"
+    if name.endswith((".txt", ".csv")):
+        return "text"
     return None
 
 
@@ -58,7 +60,7 @@ def _sniff(path: Path) -> str | None:
 
 
 _FORMAT_WORDS = {"nifti": "NIfTI", "nrrd": "NRRD", "seg.nrrd": "NRRD segmentation", "raster": "picture",
-                 "npy": ".npy", "npz": ".npz"}
+                 "npy": ".npy", "npz": ".npz", "text": "text"}
 
 
 def _missing(path: Path, exc: OSError) -> str:
@@ -130,7 +132,7 @@ def detect_format(path) -> str:
     if fmt is None:
         raise LoadError(
             f"{file_label(path)}: unknown file type; dicegui reads NIfTI, NRRD, PNG/TIFF/JPEG/BMP, "
-            "DICOM, .npy and .npz"
+            "DICOM, .npy, .npz and numbers in .txt/.csv"
         )
     return fmt
 

@@ -35,6 +35,10 @@ def _reader(fmt: str):
         from .numpy_files import read_numpy
 
         return read_numpy
+    if fmt == "text":
+        from .text_arrays import read_text_array
+
+        return read_text_array
     raise AssertionError(fmt)  # pragma: no cover
 
 
@@ -59,6 +63,10 @@ def _writer(fmt: str):
         from .dicom import dicom_file_writer
 
         return dicom_file_writer
+    if fmt == "text":
+        from .text_arrays import text_writer
+
+        return text_writer
     raise AssertionError(fmt)  # pragma: no cover
 
 

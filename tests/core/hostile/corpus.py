@@ -709,9 +709,10 @@ def _(path):
     np.save(path, np.zeros((3, 4, 5, 2), np.uint8))
 
 
-@hostile("npy_1d.npy", r"1-D|expected a 2-D")
+@hostile("npy_0d.npy", r"0-D|expected a 1-D")
 def _(path):
-    np.save(path, np.zeros(10, np.uint8))
+    # a 1-D array is a 1 × N image (issue 12); a scalar is no image at all
+    np.save(path, np.zeros((), np.uint8))
 
 
 def _npz_with(path: Path, members: dict, compress=zipfile.ZIP_DEFLATED):

@@ -93,3 +93,13 @@ def test_structured_and_truncated_refused(tmp_path):
     (tmp_path / "cut.npy").write_bytes((tmp_path / "ok.npy").read_bytes()[:500])
     with pytest.raises(LoadError, match="cut.npy: cannot read .npy data"):
         load_volume(tmp_path / "cut.npy")
+
+
+def test_1d_npy_is_a_one_by_n_image_and_saves_back_1d(tmp_path):
+    seed = np.array([0.9, 0.1, 0.8, 0.1])
+    np.save(tmp_path / "p.npy", seed)
+    v = load_volume(tmp_path / "p.npy")
+    assert v.data.shape == (1, 4, 1) and v.is_2d
+    assert v.data[0, :, 0].tolist() == seed.tolist()
+    out = save_volume(v, v.data, tmp_path / "back.npy")
+    assert np.load(out, allow_pickle=False).tolist() == seed.tolist()
