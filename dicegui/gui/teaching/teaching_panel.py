@@ -16,6 +16,7 @@ import html
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ...core.dice_forms import dice_sets_formula, label_averaging
 from ...core.edits import record_edit
 from ...core.teaching import accuracy_trap, format_value, formulas, what_if_empty
 from ..qa.edit_step import push_edit, undo_last
@@ -23,11 +24,12 @@ from ..qa.view_tools import focus_title
 from .activation_tab import ActivationTab
 from .exercise import HideReference
 from .gradient_view import GradientTab
+from .overlap_picture import OverlapPicture
 from .probability_tab import ProbabilityTab
 from .smooth_table import SmoothTable
 from .toy_grid_tab import ToyGridTab
 
-FORMULA_KEYS = ("dice", "iou", "iou_from_dice", "accuracy")
+FORMULA_KEYS = ("dice", "dice_sets", "iou", "iou_from_dice", "accuracy")
 _REFRESH_MS = 50
 
 
@@ -64,6 +66,12 @@ class TeachingPanel(QtWidgets.QWidget):
             lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             self.formula_labels[key] = lab
             fl.addWidget(lab)
+            if key == "dice_sets":
+                self.overlap_picture = OverlapPicture()
+                fl.addWidget(self.overlap_picture)
+        self.averaging_text = QtWidgets.QLabel("")
+        self.averaging_text.setWordWrap(True)
+        fl.addWidget(self.averaging_text)
 
         # accuracy trap
         self.trap_box, tl = _group("The accuracy trap")
@@ -140,6 +148,7 @@ class TeachingPanel(QtWidgets.QWidget):
             self.scope.setText("Open a case with a reference and a prediction to see the formulas filled in.")
             for lab in self.formula_labels.values():
                 lab.setText("")
+            self.averaging_text.setText("")
             self.trap_text.setText("")
             self.empty_button.setEnabled(False)
             self.probability.refresh()
@@ -150,8 +159,21 @@ class TeachingPanel(QtWidgets.QWidget):
                            f"TP {counts['tp']:,} · FP {counts['fp']:,} · FN {counts['fn']:,} · TN {counts['tn']:,}")
         for key, line in formulas(counts).items():
             self.formula_labels[key].setText(line)
+        self.formula_labels["dice_sets"].setText(dice_sets_formula(counts))
+        self.overlap_picture.set_counts(counts)
+        self._update_averaging()
         self._update_trap(counts)
         self.probability.refresh()
+
+    def _update_averaging(self) -> None:
+        """Micro vs macro Dice of a label map, in words with its numbers (only for all foreground)."""
+        s = self.window.session
+        per = s.per_label()
+        if per is None or self.window.focus_label is not None:
+            self.averaging_text.setText("")
+            return
+        a = label_averaging(per, s.volume_scores(None), s.case.label_names)
+        self.averaging_text.setText(html.escape(a["text"]))
 
     def _show_toy_grid_for_toy_demo(self) -> None:
         s = self.window.session
