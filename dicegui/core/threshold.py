@@ -255,6 +255,38 @@ def scores_at(curve: dict, i: int) -> dict:
     return out
 
 
+def best_threshold(curve: dict, key: str = "dice") -> int:
+    """Index of the threshold where ``curve[key]`` is highest (the lowest such threshold on a tie).
+
+    Parameters
+    ----------
+    curve : dict
+        From :func:`threshold_curve`.
+    key : str, optional
+        The score to maximise (``dice``, ``iou``, ...).
+
+    Returns
+    -------
+    int
+        Use :func:`scores_at` for the scores there.
+
+    Raises
+    ------
+    ValueError
+        If the score is undefined (nan) at every threshold.
+
+    Examples
+    --------
+    >>> c = threshold_curve([0.9, 0.2, 0.6, 0.4], [1, 0, 1, 1], [0.1, 0.3, 0.5])
+    >>> best_threshold(c), c["dice"].round(4).tolist()
+    (1, [0.8571, 1.0, 0.8])
+    """
+    values = np.asarray(curve[key], dtype=np.float64)
+    if values.size == 0 or np.all(np.isnan(values)):
+        raise ValueError(f"{key} is undefined at every threshold: no best threshold")
+    return int(np.nanargmax(values))  # nanargmax returns the first maximum: the lowest threshold
+
+
 def soft_summary(prob, gt, smooth=1e-5) -> dict:
     """Soft Dice and training losses of a probability map, next to its hard Dice.
 

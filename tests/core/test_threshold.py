@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 from dicegui.core import metrics
 from dicegui.core.threshold import (
+    best_threshold,
     GRID,
     format_smooth_table,
     scores_at,
@@ -192,3 +193,23 @@ def test_smooth_effect_rejects_bad_values():
         smooth_effect((-1.0,))
     with pytest.raises(ValueError, match="tiny"):
         smooth_effect(tiny=0)
+
+
+def test_best_threshold_matches_a_brute_force_sweep():
+    rng = np.random.default_rng(12)
+    gt = rng.random((30, 40)) < 0.2
+    prob = np.clip(0.35 * gt + rng.random(gt.shape) * 0.6, 0, 1)  # overlapping classes: an inner optimum
+    ts = np.linspace(0, 1, 101)
+    brute = []
+    for t in ts:
+        p = prob >= t
+        tp, fp, fn = np.sum(p & gt), np.sum(p & ~gt), np.sum(~p & gt)
+        brute.append(2 * tp / (2 * tp + fp + fn))
+    i = best_threshold(threshold_curve(prob, gt, ts))
+    assert i == int(np.argmax(brute)) and 0 < i < 100
+    assert threshold_curve(prob, gt, ts)["dice"][i] == pytest.approx(max(brute))
+
+
+def test_best_threshold_refuses_an_undefined_curve():
+    with pytest.raises(ValueError, match="undefined"):
+        best_threshold({"dice": np.array([np.nan, np.nan])})

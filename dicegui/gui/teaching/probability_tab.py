@@ -24,7 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.edits import record_edit
 from ...core.teaching import format_value
-from ...core.threshold import SMOOTH_VALUES, scores_at, soft_summary, threshold_curve
+from ...core.threshold import SMOOTH_VALUES, best_threshold, scores_at, soft_summary, threshold_curve
 from ..plots import BLUE, ORANGE, score_plot
 from ..qa.edit_step import push_edit
 
@@ -96,6 +96,13 @@ class ProbabilityTab(QtWidgets.QWidget):
                                       bounds=(0, 1))
         self.t_line.setToolTip("Drag to change the threshold")
         item.addItem(self.t_line)
+        self.best_marker = pg.ScatterPlotItem([], [], symbol="star", size=16, pen=pg.mkPen((30, 30, 30)),
+                                              brush=pg.mkBrush(240, 228, 66))
+        item.addItem(self.best_marker)
+        self.best_index: int | None = None
+        self.best_button = QtWidgets.QPushButton("Go to the best threshold")
+        self.best_button.setToolTip("Move the threshold to where Dice is highest (the star on the curve)")
+        self.best_button.clicked.connect(self.go_to_best)
         # bottom middle: the curves rise from the corners and peak at the top
         legend.anchor(itemPos=(0.5, 1), parentPos=(0.5, 1), offset=(0, -8))
 
@@ -124,6 +131,7 @@ class ProbabilityTab(QtWidgets.QWidget):
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addLayout(row)
         cl.addWidget(self.apply_box)
+        cl.addWidget(self.best_button)
         cl.addWidget(self.hard_label)
         cl.addWidget(self.plot)
         cl.addLayout(soft_form)
@@ -173,8 +181,29 @@ class ProbabilityTab(QtWidgets.QWidget):
             self._curve_key = key
             self.dice_curve.setData(self.curve["threshold"], self.curve["dice"])
             self.iou_curve.setData(self.curve["threshold"], self.curve["iou"])
+            self._mark_best()
             self._update_soft()
         self._show_threshold()
+
+    def _mark_best(self) -> None:
+        try:
+            self.best_index = best_threshold(self.curve)
+        except ValueError:  # Dice undefined everywhere (empty reference and map)
+            self.best_index = None
+            self.best_marker.setData([], [])
+            self.best_button.setEnabled(False)
+            self.best_button.setText("No best threshold (Dice undefined)")
+            return
+        best = scores_at(self.curve, self.best_index)
+        self.best_marker.setData([best["threshold"]], [best["dice"]])
+        self.best_button.setEnabled(True)
+        self.best_button.setText(f"Go to the best threshold: t = {best['threshold']:.2f} "
+                                 f"(Dice {format_value(best['dice'])})")
+
+    def go_to_best(self) -> None:
+        """Move the threshold to the best one (and apply it when applying is on)."""
+        if self.best_index is not None:
+            self.set_threshold_index(self.best_index)
 
     def _update_soft(self) -> None:
         if not self.available():
