@@ -127,3 +127,10 @@ def multiclass_cross_entropy(probs, labels, axis: int = 0, eps: float = 1e-7) ->
         raise ValueError(f"labels must lie in [0, {probs.shape[0]}): one per channel")
     picked = np.take_along_axis(probs, lab[np.newaxis], axis=0)[0]
     return -math.fsum(np.log(np.clip(picked, eps, 1.0)).ravel()) / lab.size
+
+
+def weighted_combo(dice_loss: float, ce: float, lambda_dice: float) -> float:
+    """``λ·Dice loss + (1 − λ)·CE``, λ in [0, 1] (the weights of :func:`dicegui.core.metrics.combo_loss`)."""
+    if not (math.isfinite(lambda_dice) and 0.0 <= lambda_dice <= 1.0):
+        raise ValueError(f"λ must lie in [0, 1], got {lambda_dice!r}")
+    return lambda_dice * dice_loss + (1.0 - lambda_dice) * ce

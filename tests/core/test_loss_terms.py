@@ -50,3 +50,12 @@ def test_bce_dilution_of_a_mostly_easy_background():
     text = bce_dilution_text(d)
     assert f"only {d['mean']:.4f}" in text and "990 of them (99.0 %)" in text
     assert "the other 10 average 0.6931: 100× more" in text
+
+
+def test_weighted_combo_on_the_seed():
+    from dicegui.core.loss_terms import weighted_combo
+
+    loss, bce = 0.5 / 3.9, -(3 * math.log(0.9) + math.log(0.8)) / 4
+    assert weighted_combo(loss, bce, 0.25) == pytest.approx(0.25 * 0.128205128 + 0.75 * 0.134806275, abs=1e-8)
+    with pytest.raises(ValueError, match="λ"):
+        weighted_combo(loss, bce, 1.5)

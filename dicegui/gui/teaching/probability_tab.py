@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core.edits import record_edit
+from ...core.loss_terms import bce_dilution, bce_dilution_text, multiclass_cross_entropy, weighted_combo
 from ...core.teaching import format_value
 from ...core.threshold import SMOOTH_VALUES, best_threshold, scores_at, soft_summary, threshold_curve
 from ..plots import BLUE, ORANGE, score_plot
@@ -115,12 +116,26 @@ class ProbabilityTab(QtWidgets.QWidget):
         fixed = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         for key, title in (("hard_dice", "Hard Dice (t = 0.5)"), ("soft_dice", "Soft Dice"),
                            ("dice_loss", "Dice loss = 1 − soft Dice"), ("bce", "BCE (mean)"),
-                           ("combo_loss", "Combo = Dice loss + BCE")):
+                           ("combo_loss", "Combo = λ·Dice loss + (1 − λ)·BCE")):
             lab = QtWidgets.QLabel("—")
             lab.setFont(fixed)
             self.soft_labels[key] = lab
             soft_form.addRow(title, lab)
         soft_form.addRow("Smooth s", self.smooth)
+        self.lambda_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.lambda_slider.setRange(0, 100)
+        self.lambda_slider.setValue(50)
+        self.lambda_slider.setToolTip("λ: the weight of the Dice loss; BCE gets 1 − λ")
+        self.lambda_label = QtWidgets.QLabel("λ = 0.50")
+        lam_row = QtWidgets.QHBoxLayout()
+        lam_row.addWidget(self.lambda_slider, 1)
+        lam_row.addWidget(self.lambda_label)
+        soft_form.addRow("Dice weight λ", lam_row)
+        self.lambda_slider.valueChanged.connect(lambda _v: self._show_combo())
+        self.ce_label = QtWidgets.QLabel("")
+        self.ce_label.setWordWrap(True)
+        self.dilution_label = QtWidgets.QLabel("")
+        self.dilution_label.setWordWrap(True)
 
         row = QtWidgets.QHBoxLayout()
         row.addWidget(QtWidgets.QLabel("Threshold"))
@@ -135,10 +150,12 @@ class ProbabilityTab(QtWidgets.QWidget):
         cl.addWidget(self.hard_label)
         cl.addWidget(self.plot)
         cl.addLayout(soft_form)
+        cl.addWidget(self.dilution_label)
         cl.addStretch(1)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.note)
+        layout.addWidget(self.ce_label)  # outside the content: a softmax map may have no single probability map
         layout.addWidget(self.content, 1)
 
         self.slider.valueChanged.connect(self._slider_moved)
@@ -157,6 +174,7 @@ class ProbabilityTab(QtWidgets.QWidget):
     def refresh(self, force: bool = False) -> None:
         """Recompute the curve and soft scores when the case, the focus or the reference changed."""
         w = self.window
+        self._show_multiclass_ce()
         if not self.available():
             self.curve = self.summary = self.hard = None
             self._curve_key = None
@@ -213,6 +231,38 @@ class ProbabilityTab(QtWidgets.QWidget):
         for key, lab in self.soft_labels.items():
             lab.setText(format_value(self.summary[key]))
         self.soft_line.setPos(self.summary["soft_dice"])
+        self._show_combo()
+        self.dilution_label.setText(bce_dilution_text(bce_dilution(probability_map(w.session), _target(w))))
+
+    @property
+    def lambda_dice(self) -> float:
+        return self.lambda_slider.value() / 100
+
+    def _show_combo(self) -> None:
+        lam = self.lambda_dice
+        self.lambda_label.setText(f"λ = {lam:.2f}")
+        if self.summary is None:
+            return
+        d, b = self.summary["dice_loss"], self.summary["bce"]
+        self.combo = weighted_combo(d, b, lam)
+        self.soft_labels["combo_loss"].setText(
+            f"{lam:.2f}·{format_value(d)} + {1 - lam:.2f}·{format_value(b)} = {format_value(self.combo)}")
+
+    def _show_multiclass_ce(self) -> None:
+        """Cross-entropy over all classes when the prediction came from a softmax over channels."""
+        s = self.window.session
+        case = None if s is None else s.case
+        channels = getattr(case, "pred_channels", None)
+        if channels is None or channels.activation != "softmax" or case.gt_mask is None:
+            self.ce_label.setText("")
+            return
+        try:
+            ce = multiclass_cross_entropy(channels.probs, case.gt_mask, axis=0)
+        except ValueError as exc:
+            self.ce_label.setText(f"Multi-class cross-entropy: not defined here ({exc}).")
+            return
+        self.ce_label.setText(f"Multi-class cross-entropy over {channels.channels} softmax channels: "
+                              f"−mean(log p[reference label]) = {format_value(ce)}.")
 
     def _show_threshold(self) -> None:
         if self.curve is None:

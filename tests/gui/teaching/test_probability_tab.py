@@ -38,3 +38,58 @@ def test_best_threshold_is_marked_and_the_button_goes_there(window, teaching):
     assert f"Dice <b>{brute[i]:.4f}</b>" in tab.hard_label.text()
     np.testing.assert_array_equal(s.pred != 0, prob >= THRESHOLDS[i])
     assert window.scores.text("dice") == f"{brute[i]:.4f}"
+
+
+def test_lambda_slider_and_the_bce_dilution_sentence(window, teaching):
+    from PySide6 import QtWidgets
+
+    assert window.open_demo("probability")
+    window.qa.wait()
+    tab = teaching.probability
+    teaching.tabs.setCurrentWidget(tab)
+    prob = probability_map(window.session).astype(np.float64)
+    t = (window.session.gt != 0).astype(np.float64)
+    soft = (2 * np.sum(prob * t) + 1e-5) / (prob.sum() + t.sum() + 1e-5)
+    q = np.clip(prob, 1e-7, 1 - 1e-7)
+    per_voxel = -(t * np.log(q) + (1 - t) * np.log(1 - q))
+    bce = per_voxel.mean()
+    act = QtWidgets.QAbstractSlider.SliderAction
+    tab.lambda_slider.triggerAction(act.SliderToMinimum)
+    for _ in range(20):
+        tab.lambda_slider.triggerAction(act.SliderSingleStepAdd)  # λ = 0.20, one step at a time
+    assert tab.lambda_label.text() == "λ = 0.20"
+    combo = 0.2 * (1 - soft) + 0.8 * bce
+    assert tab.soft_labels["combo_loss"].text().endswith(f"= {combo:.4f}")
+    tab.lambda_slider.triggerAction(act.SliderToMaximum)
+    assert tab.soft_labels["combo_loss"].text().endswith(f"= {1 - soft:.4f}")
+    easy = per_voxel < 0.01
+    text = tab.dilution_label.text()
+    assert f"Mean BCE is only {bce:.4f}" in text and f"all {t.size:,} voxels" in text
+    assert f"{int(easy.sum()):,} of them" in text
+    assert f"the other {int((~easy).sum()):,} average {per_voxel[~easy].mean():.4f}" in text
+
+
+def test_multiclass_cross_entropy_of_a_softmax_map(window, teaching, tmp_path, monkeypatch):
+    import nibabel as nib
+
+    from dicegui.gui import activation_dialog
+
+    gt = np.zeros((10, 9, 4), np.uint8)
+    gt[2:6, 2:6, 1:3] = 1
+    gt[7:9, 1:4, 0:2] = 2
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(*gt.shape, 3)).astype(np.float32)
+    for c in range(3):
+        x[..., c] += 2.0 * (gt == c)
+    nib.save(nib.Nifti1Image(gt, np.eye(4)), str(tmp_path / "g.nii.gz"))
+    nib.save(nib.Nifti1Image(x, np.eye(4)), str(tmp_path / "c.nii.gz"))
+    monkeypatch.setattr(activation_dialog, "ask_activation", lambda parent, exc: {"channels": "softmax"})
+    assert window.open_paths({"gt": tmp_path / "g.nii.gz", "pred": tmp_path / "c.nii.gz"}, remember=False)
+    window.qa.wait()
+    tab = teaching.probability
+    xd = x.astype(np.float64)
+    soft = np.exp(xd - xd.max(-1, keepdims=True))
+    soft /= soft.sum(-1, keepdims=True)
+    picked = np.take_along_axis(soft, gt[..., None].astype(np.int64), axis=-1)[..., 0]
+    ce = -np.mean(np.log(picked))
+    assert f"3 softmax channels: −mean(log p[reference label]) = {ce:.4f}" in tab.ce_label.text()
