@@ -287,6 +287,30 @@ def best_threshold(curve: dict, key: str = "dice") -> int:
     return int(np.nanargmax(values))  # nanargmax returns the first maximum: the lowest threshold
 
 
+def label_threshold_curves(probs, labels, thresholds) -> dict:
+    """A :func:`threshold_curve` per class of a multi-class probability map (background left out).
+
+    Parameters
+    ----------
+    probs : array_like
+        ``(channels, *grid)`` class probabilities; channel ``c`` is label ``c``.
+    labels : array_like
+        The reference label map on the grid.
+    thresholds : array_like
+        As in :func:`threshold_counts`.
+
+    Returns
+    -------
+    dict
+        ``{c: curve}`` for ``c = 1 .. channels − 1``: ``probs[c] >= t`` against ``labels == c``.
+    """
+    probs = np.asarray(probs)
+    labels = np.asarray(labels)
+    if probs.shape[1:] != labels.shape:
+        raise ValueError(f"channels {probs.shape[1:]} and reference {labels.shape} differ in shape")
+    return {c: threshold_curve(probs[c], labels == c, thresholds) for c in range(1, probs.shape[0])}
+
+
 def soft_summary(prob, gt, smooth=1e-5) -> dict:
     """Soft Dice and training losses of a probability map, next to its hard Dice.
 

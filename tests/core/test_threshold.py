@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 from dicegui.core import metrics
 from dicegui.core.threshold import (
     best_threshold,
+    label_threshold_curves,
     GRID,
     format_smooth_table,
     scores_at,
@@ -213,3 +214,16 @@ def test_best_threshold_matches_a_brute_force_sweep():
 def test_best_threshold_refuses_an_undefined_curve():
     with pytest.raises(ValueError, match="undefined"):
         best_threshold({"dice": np.array([np.nan, np.nan])})
+
+
+def test_label_curves_are_each_channel_against_its_label():
+    labels = np.array([0, 1, 1, 2, 2, 0])
+    probs = np.array([[0.8, 0.1, 0.2, 0.1, 0.3, 0.9],
+                      [0.1, 0.6, 0.7, 0.2, 0.1, 0.05],
+                      [0.1, 0.3, 0.1, 0.7, 0.6, 0.05]])
+    curves = label_threshold_curves(probs, labels, [0.25, 0.65])
+    assert sorted(curves) == [1, 2]
+    # label 1 at t = 0.25: voxels 1, 2 predicted, both label 1 -> Dice 1; at 0.65 only voxel 2 -> 2/3
+    assert curves[1]["dice"].tolist() == pytest.approx([1.0, 2 / 3])
+    # label 2 at 0.25: voxels 1, 3, 4 -> TP 2, FP 1 -> 0.8; at 0.65: voxel 3 -> 2/3
+    assert curves[2]["dice"].tolist() == pytest.approx([0.8, 2 / 3])

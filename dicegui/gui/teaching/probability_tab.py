@@ -28,6 +28,7 @@ from ...core.teaching import format_value
 from ...core.threshold import SMOOTH_VALUES, best_threshold, scores_at, soft_summary, threshold_curve
 from ..plots import BLUE, ORANGE, score_plot
 from ..qa.edit_step import push_edit
+from .label_curves import LabelCurves
 
 #: Thresholds of the slider and of the plotted curve.
 THRESHOLDS = np.linspace(0.0, 1.0, 101)
@@ -156,6 +157,9 @@ class ProbabilityTab(QtWidgets.QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.note)
         layout.addWidget(self.ce_label)  # outside the content: a softmax map may have no single probability map
+        self.label_curves = LabelCurves(THRESHOLDS)
+        self.label_curves.setVisible(False)
+        layout.addWidget(self.label_curves)
         layout.addWidget(self.content, 1)
 
         self.slider.valueChanged.connect(self._slider_moved)
@@ -175,6 +179,7 @@ class ProbabilityTab(QtWidgets.QWidget):
         """Recompute the curve and soft scores when the case, the focus or the reference changed."""
         w = self.window
         self._show_multiclass_ce()
+        self._show_label_curves()
         if not self.available():
             self.curve = self.summary = self.hard = None
             self._curve_key = None
@@ -247,6 +252,19 @@ class ProbabilityTab(QtWidgets.QWidget):
         self.combo = weighted_combo(d, b, lam)
         self.soft_labels["combo_loss"].setText(
             f"{lam:.2f}·{format_value(d)} + {1 - lam:.2f}·{format_value(b)} = {format_value(self.combo)}")
+
+    def _show_label_curves(self) -> None:
+        s = self.window.session
+        channels = None if s is None else getattr(s.case, "pred_channels", None)
+        if channels is None or s.case.gt_mask is None:
+            self.label_curves.setVisible(False)
+            self._channels_shown = None
+            return
+        if getattr(self, "_channels_shown", None) is channels:
+            return  # the channels do not change with edits: computed once per case
+        self.label_curves.show_channels(channels.probs, s.case.gt_mask, s.case.label_names)
+        self.label_curves.setVisible(True)
+        self._channels_shown = channels
 
     def _show_multiclass_ce(self) -> None:
         """Cross-entropy over all classes when the prediction came from a softmax over channels."""

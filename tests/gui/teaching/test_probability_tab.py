@@ -93,3 +93,17 @@ def test_multiclass_cross_entropy_of_a_softmax_map(window, teaching, tmp_path, m
     picked = np.take_along_axis(soft, gt[..., None].astype(np.int64), axis=-1)[..., 0]
     ce = -np.mean(np.log(picked))
     assert f"3 softmax channels: −mean(log p[reference label]) = {ce:.4f}" in tab.ce_label.text()
+    # one Dice curve per label, best points against a brute-force sweep of each channel
+    curves = tab.label_curves
+    assert curves.isVisibleTo(tab) and sorted(curves.best) == [1, 2]
+    for c in (1, 2):
+        t = gt == c
+        brute = []
+        for th in THRESHOLDS:
+            p = soft[..., c] >= th
+            tp, fp, fn = np.sum(p & t), np.sum(p & ~t), np.sum(~p & t)
+            brute.append(2 * tp / (2 * tp + fp + fn))
+        i = int(np.argmax(brute))
+        assert curves.best[c]["threshold"] == THRESHOLDS[i]
+        assert curves.best[c]["dice"] == pytest.approx(brute[i], abs=1e-6)
+        assert f"best t = {THRESHOLDS[i]:.2f} (Dice {brute[i]:.4f})" in curves.best_text.text()
