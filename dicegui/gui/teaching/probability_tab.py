@@ -220,7 +220,7 @@ class ProbabilityTab(QtWidgets.QWidget):
         best = scores_at(self.curve, self.best_index)
         self.best_marker.setData([best["threshold"]], [best["dice"]])
         self.best_button.setEnabled(True)
-        self.best_button.setText(f"Go to the best threshold: t = {best['threshold']:.2f} "
+        self.best_button.setText(f"Go to the best: t = {best['threshold']:.2f} "
                                  f"(Dice {format_value(best['dice'])})")
 
     def go_to_best(self) -> None:

@@ -183,6 +183,15 @@ class TeachingPanel(QtWidgets.QWidget):
             qa = getattr(self.window, "qa", None)
             if qa is not None:
                 qa.show_panel("teaching")
+            # the worked formulas are the point of this demo: scroll them into view once laid out
+            QtCore.QTimer.singleShot(0, self._scroll_to_toy_formulas)
+
+    def _scroll_to_toy_formulas(self) -> None:
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QtWidgets.QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.ensureWidgetVisible(self.toy_grid.formula_box, 0, 0)
 
     def _update_trap(self, counts: dict) -> None:
         trap = accuracy_trap(counts)

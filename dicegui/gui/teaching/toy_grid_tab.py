@@ -103,22 +103,28 @@ class ToyGridTab(QtWidgets.QWidget):
         self.lambda_slider.setValue(round(self.grid.lambda_dice * _SLIDER_STEPS))
         self.lambda_slider.valueChanged.connect(self._lambda_changed)
         self.lambda_label = QtWidgets.QLabel("")
+        # three short rows rather than one long one: the teaching dock is narrow
         top = QtWidgets.QHBoxLayout()
-        for w in (QtWidgets.QLabel("Rows"), self.rows, QtWidgets.QLabel("Columns"), self.cols,
-                  self.smooth, self.reset_button):
+        for w in (QtWidgets.QLabel("Rows"), self.rows, QtWidgets.QLabel("Columns"), self.cols):
             top.addWidget(w)
         top.addStretch(1)
+        mid = QtWidgets.QHBoxLayout()
+        mid.addWidget(QtWidgets.QLabel("Smooth"))
+        mid.addWidget(self.smooth)
+        mid.addWidget(self.reset_button)
+        mid.addStretch(1)
         low = QtWidgets.QHBoxLayout()
         low.addWidget(QtWidgets.QLabel("Dice weight λ"))
         low.addWidget(self.lambda_slider, 1)
         low.addWidget(self.lambda_label)
-        both = QtWidgets.QVBoxLayout()
-        both.addLayout(top)
-        both.addLayout(low)
-        return both
+        rows = QtWidgets.QVBoxLayout()
+        for row in (top, mid, low):
+            rows.addLayout(row)
+        return rows
 
     def _build_formulas(self) -> QtWidgets.QWidget:
         box = QtWidgets.QGroupBox("Worked with these cells")
+        self.formula_box = box
         fl = QtWidgets.QVBoxLayout(box)
         mono = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.formula_labels: dict[str, QtWidgets.QLabel] = {}
