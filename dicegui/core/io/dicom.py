@@ -63,7 +63,8 @@ def _read_headers(path: Path):
             continue
         if "Rows" not in ds or "Columns" not in ds:
             if path.is_file():
-                raise LoadError(f"{file_label(path)}: DICOM object without an image ({ds.get('Modality', 'no modality')})")
+                modality = one_line(str(ds.get("Modality", "no modality")))[:32]  # a damaged value may hold anything
+                raise LoadError(f"{file_label(path)}: DICOM object without an image ({modality!r})")
             skipped += 1  # DICOMDIR, structured reports, RT structures
             continue
         headers.append((f, ds))
