@@ -93,3 +93,27 @@ def write_nifti():
         nib.save(img, str(path))
         return path
     return write
+
+
+@pytest.fixture
+def click_in_next_box(qtbot):
+    """``click_in_next_box(text)``: the next modal message box gets a click on its button ``text``, as a user does.
+
+    Returns the list that receives ``(title, text)`` of the box once it has been answered.
+    """
+    from PySide6 import QtCore, QtWidgets
+
+    def arm(text):
+        seen = []
+
+        def click():
+            box = QtWidgets.QApplication.activeModalWidget()
+            if not isinstance(box, QtWidgets.QMessageBox):
+                QtCore.QTimer.singleShot(20, click)
+                return
+            seen.append((box.windowTitle(), box.text()))
+            button = next(b for b in box.buttons() if b.text() == text)
+            qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+        QtCore.QTimer.singleShot(0, click)
+        return seen
+    return arm

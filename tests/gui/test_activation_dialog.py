@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import nibabel as nib
 import numpy as np
-from PySide6 import QtCore, QtWidgets
 
 from dicegui.gui import activation_dialog
 
@@ -24,24 +23,11 @@ def _files(tmp_path):
     return gt, logits
 
 
-def _click_in_next_box(qtbot, text):
-    seen = []
-
-    def click():
-        box = QtWidgets.QApplication.activeModalWidget()
-        if not isinstance(box, QtWidgets.QMessageBox):
-            QtCore.QTimer.singleShot(20, click)
-            return
-        seen.append((box.windowTitle(), box.text()))
-        qtbot.mouseClick(next(b for b in box.buttons() if b.text() == text), QtCore.Qt.MouseButton.LeftButton)
-    QtCore.QTimer.singleShot(0, click)
-    return seen
-
-
-def test_channels_are_asked_about_and_read_with_the_softmax_chosen(window, qtbot, tmp_path, monkeypatch):
+def test_channels_are_asked_about_and_read_with_the_softmax_chosen(window, tmp_path, monkeypatch,
+                                                                   click_in_next_box):
     gt, logits = _files(tmp_path)
     monkeypatch.setattr(activation_dialog, "ask_activation", REAL_ASK)  # the real box, answered by a click
-    seen = _click_in_next_box(qtbot, activation_dialog.SOFTMAX)
+    seen = click_in_next_box(activation_dialog.SOFTMAX)
     assert window.open_paths({"gt": tmp_path / "gt.nii.gz", "pred": tmp_path / "channels.nii.gz"}, remember=False)
     assert seen and seen[0][0] == "3 channels in the prediction" and "channels.nii.gz" in seen[0][1]
     case = window.session.case

@@ -31,22 +31,6 @@ def _warnings(monkeypatch, answer):
     return asked
 
 
-def _click_in_next_box(qtbot, text):
-    """Click the button labelled ``text`` of the next modal message box, as a user does."""
-    clicked = []
-
-    def click():
-        box = QtWidgets.QApplication.activeModalWidget()
-        if not isinstance(box, QtWidgets.QMessageBox):
-            QtCore.QTimer.singleShot(20, click)
-            return
-        clicked.append(box.text())
-        button = next(b for b in box.buttons() if b.text() == text)
-        qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
-    QtCore.QTimer.singleShot(0, click)
-    return clicked
-
-
 def test_a_file_changed_by_another_window_is_not_overwritten_unasked(edit_window, ui, case_files, qtbot,
                                                                        tmp_path, monkeypatch):
     a = edit_window
@@ -88,7 +72,8 @@ def test_a_file_changed_by_another_window_is_not_overwritten_unasked(edit_window
     a.editor.history.mark_discarded()
 
 
-def test_save_as_from_the_conflict_box_keeps_both_files(edit_window, ui, tmp_path, qtbot, monkeypatch):
+def test_save_as_from_the_conflict_box_keeps_both_files(edit_window, ui, tmp_path, qtbot, monkeypatch,
+                                                        click_in_next_box):
     a = edit_window
     target = tmp_path / "case_corrected.nii.gz"
     _paint(a, ui, 4)
@@ -104,9 +89,9 @@ def test_save_as_from_the_conflict_box_keeps_both_files(edit_window, ui, tmp_pat
         return start, ""  # the user accepts the name offered
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(save_dialog))
     _paint(a, ui, 14)
-    seen = _click_in_next_box(qtbot, "Save As…")
+    seen = click_in_next_box("Save As…")
     out = a.editor.saver.save("pred")
-    assert seen and "changed on disk" in seen[0] and target.name in seen[0]
+    assert seen and "changed on disk" in seen[0][1] and target.name in seen[0][1]
     assert offered == [str(tmp_path / "case_corrected_3.nii.gz")] and out == tmp_path / "case_corrected_3.nii.gz"
     np.testing.assert_array_equal(np.asanyarray(nib.load(str(out)).dataobj), a.session.case.pred_mask)
     np.testing.assert_array_equal(np.asanyarray(nib.load(str(target)).dataobj), theirs)  # theirs kept

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6 import QtGui
 
 from dicegui.gui.teaching.overlap_picture import OVERLAP_COLOR, PREDICTION_COLOR, REFERENCE_COLOR, OverlapPicture
@@ -23,13 +22,6 @@ def test_picture_draws_the_overlap_inside_both_discs(qtbot):
     assert QtGui.QColor(img.pixel(lens_x, y)) == OVERLAP_COLOR
     assert QtGui.QColor(img.pixel(int(a.left() + 0.2 * a.width()), y)) == REFERENCE_COLOR
     assert QtGui.QColor(img.pixel(int(b.right() - 0.2 * b.width()), y)) == PREDICTION_COLOR
-
-
-@pytest.fixture
-def teaching(window):
-    window.qa.show_panel("teaching")
-    yield window.qa.teaching
-    window.editor.history.mark_discarded()
 
 
 def test_panel_shows_both_forms_and_micro_macro_with_the_case_numbers(window, teaching):

@@ -7,13 +7,6 @@ import pytest
 from dicegui.gui.teaching.probability_tab import THRESHOLDS, probability_map
 
 
-@pytest.fixture
-def teaching(window):
-    window.qa.show_panel("teaching")
-    yield window.qa.teaching
-    window.editor.history.mark_discarded()
-
-
 def test_best_threshold_is_marked_and_the_button_goes_there(window, teaching):
     assert window.open_demo("probability")
     window.qa.wait()

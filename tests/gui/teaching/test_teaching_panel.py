@@ -17,13 +17,6 @@ def _counts(g, p):
             "tn": int(np.sum(~g & ~p))}
 
 
-@pytest.fixture
-def teaching(window):
-    window.qa.show_panel("teaching")
-    yield window.qa.teaching
-    window.editor.history.mark_discarded()
-
-
 def test_formulas_show_the_live_counts(window, teaching):
     assert window.open_demo("totalseg")
     window.qa.wait()
