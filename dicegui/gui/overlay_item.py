@@ -6,8 +6,17 @@ The item keeps three things for the slice on screen: the code image
 brush dab (next issue) replaces the codes of one rectangle, recolours only
 that rectangle in the same buffer and asks Qt to repaint only that rectangle.
 Changing colours or opacity recolours from the cached codes.
+
+Outlines are one voxel wide: about one screen pixel when a whole slice fits
+the view, too thin for a projector. :meth:`OverlayItem.set_outline_width`
+paints each drawn pixel also a few *screen* pixels around itself (the image
+drawn again at small device-pixel offsets), so the line is that wide at any
+zoom. The codes, the buffer and a dab's work stay the same; only the paint
+of what is exposed draws more than once.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -29,6 +38,8 @@ class OverlayItem(QtWidgets.QGraphicsObject):
         self._rgba: np.ndarray | None = None
         self._words: np.ndarray | None = None
         self._qimage: QtGui.QImage | None = None
+        self._outline_px = 1  # screen pixels each drawn pixel covers (set_outline_width)
+        self._pad = 0  # voxels a drawn pixel can reach beyond itself at the last paint's zoom
         # Paint only the exposed part of the image (dirty-rectangle redraws).
         self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
@@ -47,6 +58,26 @@ class OverlayItem(QtWidgets.QGraphicsObject):
 
     def set_pixel_size(self, row_mm: float, col_mm: float) -> None:
         self.setTransform(QtGui.QTransform.fromScale(float(col_mm), float(row_mm)))
+
+    @property
+    def outline_width(self) -> int:
+        return self._outline_px
+
+    def set_outline_width(self, px: int) -> None:
+        """Draw every painted pixel ``px`` screen pixels wide at least (1: as the codes are).
+
+        Meant for outline colour tables, whose drawn pixels are the one-voxel
+        boundaries: they then read ``px`` screen pixels wide however far the
+        view is zoomed out. Under a fill table the regions would grow by the
+        same amount and their translucent rims darken, so callers set it for
+        outlines only.
+        """
+        px = max(1, int(px))
+        if px != self._outline_px:
+            self._outline_px = px
+            if px == 1:
+                self._pad = 0
+            self.update()
 
     def clear(self) -> None:
         self.prepareGeometryChange()
@@ -100,7 +131,8 @@ class OverlayItem(QtWidgets.QGraphicsObject):
         self._codes[window] = codes
         if self._lut is not None:
             apply_lut(codes, self._lut, out=self._words[window])
-        self.update(QtCore.QRectF(col0, row0, cols, rows))
+        pad = self._pad  # a widened outline reaches past the rectangle
+        self.update(QtCore.QRectF(col0 - pad, row0 - pad, cols + 2 * pad, rows + 2 * pad))
 
     # --------------------------------------------------------------- painting
     def boundingRect(self) -> QtCore.QRectF:
@@ -118,4 +150,27 @@ class OverlayItem(QtWidgets.QGraphicsObject):
         # Whole pixels around the exposed area; nearest-neighbour scaling shows voxels as voxels.
         src = exposed.toAlignedRect().intersected(self.boundingRect().toRect())
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
-        painter.drawImage(QtCore.QRectF(src), self._qimage, QtCore.QRectF(src))
+        if self._outline_px == 1:
+            painter.drawImage(QtCore.QRectF(src), self._qimage, QtCore.QRectF(src))
+            return
+        self._paint_widened(painter, exposed)
+
+    def _paint_widened(self, painter: QtGui.QPainter, exposed: QtCore.QRectF) -> None:
+        """The image drawn at every device-pixel offset of a ``px``-wide square (see the module notes)."""
+        base = painter.worldTransform()
+        low = -((self._outline_px - 1) // 2)
+        offsets = range(low, low + self._outline_px)
+        # Voxels a shift of the widest offset covers at this zoom: the source must
+        # reach that far past the exposed area, and a dab's repaint as well.
+        voxel_px = min(math.hypot(base.m11(), base.m12()), math.hypot(base.m21(), base.m22())) or 1.0
+        self._pad = int(math.ceil(max(-low, low + self._outline_px - 1) / voxel_px))
+        bounds = self.boundingRect()
+        src = exposed.adjusted(-self._pad, -self._pad, self._pad, self._pad)
+        src = QtCore.QRectF(src.toAlignedRect().intersected(bounds.toRect()))
+        painter.save()
+        painter.setClipRect(bounds, QtCore.Qt.ClipOperation.IntersectClip)  # nothing drawn past the slice
+        for dy in offsets:
+            for dx in offsets:
+                painter.setWorldTransform(base * QtGui.QTransform.fromTranslate(dx, dy))
+                painter.drawImage(src, self._qimage, src)
+        painter.restore()

@@ -4,7 +4,8 @@ The scores and the teaching panel stay and their text grows to
 :data:`PRESENTATION_PT` points, formulas and numbers included (a style sheet
 sets the size, so labels that chose a monospace font keep it and grow too);
 the docks that do not teach (editing, display, errors, history, per-slice
-Dice) are put away. Toolbar, menus and the views' captions keep their size,
+Dice) are put away; overlay outlines (O) are drawn :data:`PRESENTATION_OUTLINE_PX`
+screen pixels wide instead of one voxel. Toolbar, menus and the views' captions keep their size,
 so the window still fits a projector's 1920 × 1080. Leaving the mode puts every dock back as
 it was. The choice is remembered for the next windows.
 """
@@ -13,9 +14,13 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import settings as app_settings
+from .slice_view import SliceView
 
 #: Point size of all text in presentation mode: formulas readable from the back of a lecture hall.
 PRESENTATION_PT = 20
+#: Screen pixels of an overlay outline in presentation mode: a one-voxel line
+#: is about one pixel with a whole slice in view, lost on a projector.
+PRESENTATION_OUTLINE_PX = 3
 
 
 class PresentationMode(QtCore.QObject):
@@ -64,7 +69,9 @@ class PresentationMode(QtCore.QObject):
                 dock.setStyleSheet(dock.styleSheet() + f"\nQWidget {{ font-size: {PRESENTATION_PT}pt; }}")
             for dock in docks:
                 dock.setVisible(dock in keep)
+            self._follow_overlay_mode(True)
         else:
+            self._follow_overlay_mode(False)
             sheets, docks = self._saved
             self._saved = None
             for dock, sheet in sheets:
@@ -72,6 +79,29 @@ class PresentationMode(QtCore.QObject):
             for dock, visible in docks:
                 dock.setVisible(visible)
         app_settings.set_presentation_mode(on)
+        self.apply_outline_width()
+
+    def outline_width(self) -> int:
+        """Screen pixels of an overlay outline now: wide in presentation mode with outlines on, else 1."""
+        panel = getattr(self.window, "overlay_panel", None)
+        outlines = panel is not None and panel.current_mode() == "outline"
+        return PRESENTATION_OUTLINE_PX if self.on and outlines else 1
+
+    def apply_outline_width(self) -> None:
+        """Give every slice view of the window the current outline width (fills always stay as they are)."""
+        width = self.outline_width()
+        for view in self.window.findChildren(SliceView):
+            view.overlay_item.set_outline_width(width)
+
+    def _follow_overlay_mode(self, on: bool) -> None:
+        # fill <-> outline (O) may change while presenting
+        panel = getattr(self.window, "overlay_panel", None)
+        if panel is None:
+            return
+        if on:
+            panel.changed.connect(self.apply_outline_width)
+        else:
+            panel.changed.disconnect(self.apply_outline_width)
 
 
 def install_presentation_mode(window, teaching_docks, view_menu=None) -> PresentationMode:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from dicegui.core import overlay as ov
 from dicegui.gui.overlay_item import OverlayItem
@@ -53,4 +53,66 @@ def test_painted_pixels_use_the_lut_colours(qtbot):
     right = QtGui.QColor(target.pixel(5, 1))
     assert (left.red(), left.green(), left.blue()) == ov.DEFAULT_CLASS_COLORS["fp"]
     assert QtGui.qAlpha(target.pixel(5, 1)) == 0 and right.red() == 0
+    scene.removeItem(item)
+
+
+def _drawn(item, scene, scale: int) -> np.ndarray:
+    """Alpha of the item rendered at ``scale`` screen pixels per voxel (a transparent background)."""
+    rect = item.boundingRect()
+    w, h = int(rect.width() * scale), int(rect.height() * scale)
+    target = QtGui.QImage(w, h, QtGui.QImage.Format.Format_ARGB32)
+    target.fill(0)
+    painter = QtGui.QPainter(target)
+    scene.render(painter, QtCore.QRectF(0, 0, w, h), rect)
+    painter.end()
+    ptr = target.constBits()
+    return np.frombuffer(ptr, np.uint8).reshape(h, w, 4)[..., 3].copy()  # BGRA in memory: alpha last
+
+
+def test_outline_width_widens_outlines_by_screen_pixels_at_any_zoom(qtbot):
+    # one 10 × 10 true-positive square (rows and columns 20..29) on a 64 × 64 slice
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:30, 20:30] = 1
+    item = OverlayItem()
+    scene = _scene_with(item)
+    item.set_codes(ov.confusion_codes(mask, mask), ov.confusion_lut(0.5, "outline"))
+    # 1 screen pixel per voxel: the ring of the square, 10² − 8² = 36 pixels;
+    # 3 px wide: the ring grown by one pixel each way, 12² − 6² = 108 pixels
+    assert np.count_nonzero(_drawn(item, scene, 1)) == 36
+    item.set_outline_width(3)
+    assert item.outline_width == 3
+    assert np.count_nonzero(_drawn(item, scene, 1)) == 108
+    # 2 screen pixels per voxel: the ring is 20² − 16² = 144 pixels, widened by one
+    # screen pixel (not one voxel) each way 22² − 14² = 288
+    item.set_outline_width(1)
+    assert np.count_nonzero(_drawn(item, scene, 2)) == 144
+    item.set_outline_width(3)
+    assert np.count_nonzero(_drawn(item, scene, 2)) == 288
+    # the codes and the buffer are untouched: only painting differs
+    np.testing.assert_array_equal(item.codes, ov.confusion_codes(mask, mask))
+    item.set_outline_width(1)
+    assert np.count_nonzero(_drawn(item, scene, 1)) == 36
+    scene.removeItem(item)
+
+
+def test_widened_outline_at_the_slice_edge_stays_inside_the_slice(qtbot):
+    # a square touching the top-left corner: its ring may not spread outside the item
+    mask = np.zeros((16, 16), np.uint8)
+    mask[0:4, 0:4] = 1
+    item = OverlayItem()
+    scene = _scene_with(item)
+    item.set_codes(ov.confusion_codes(mask, mask), ov.confusion_lut(0.5, "outline"))
+    item.set_outline_width(3)
+    rect = item.boundingRect()
+    target = QtGui.QImage(24, 24, QtGui.QImage.Format.Format_ARGB32)
+    target.fill(0)
+    painter = QtGui.QPainter(target)
+    # the scene from (-4, -4): four pixels of room above and left of the slice
+    scene.render(painter, QtCore.QRectF(0, 0, 24, 24), QtCore.QRectF(-4, -4, 24, 24))
+    painter.end()
+    alpha = np.frombuffer(target.constBits(), np.uint8).reshape(24, 24, 4)[..., 3]
+    assert not alpha[:4].any() and not alpha[:, :4].any()
+    # inside: the 4 × 4 ring (12 px) grown by one fills rows and columns 0..4, 5² = 25 pixels
+    assert np.count_nonzero(alpha[4:, 4:]) == 25
+    assert rect.width() == 16
     scene.removeItem(item)

@@ -1,11 +1,14 @@
 """Presentation mode: text grows for a projector, non-teaching docks go away and come back, the choice is kept."""
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+from scipy import ndimage
 from PySide6.QtCore import Qt
 
+from dicegui.core import overlay as ov
 from dicegui.gui import settings
-from dicegui.gui.presentation import PRESENTATION_PT
+from dicegui.gui.presentation import PRESENTATION_OUTLINE_PX, PRESENTATION_PT
 
 
 def _visible_docks(window):
@@ -55,4 +58,65 @@ def test_presentation_mode_keeps_the_scores_hidden_during_the_exercise(window):
     window.presentation.set_on(False)
     window.qa.teaching.hide_button.click()
     assert window.right_dock.isVisible()
+    window.editor.history.mark_discarded()
+
+
+def _rendered_overlay(view, scale=2):
+    """The view's scene over its slice rendered at ``scale`` screen pixels per voxel, as (h, w, 3) RGB."""
+    item = view.overlay_item
+    source = item.mapRectToScene(item.boundingRect())
+    rows, cols = item.codes.shape
+    w, h = cols * scale, rows * scale
+    image = QtGui.QImage(w, h, QtGui.QImage.Format.Format_RGB32)
+    image.fill(0)
+    # only the slice and its overlay: the scale bar, cursor lines and frame come and go with the view's size
+    keep = (item, view.image_item)
+    others = [it for it in view.scene().items() if it.isVisible() and it not in keep
+              and not any(it.isAncestorOf(k) for k in keep)]
+    for it in others:
+        it.setVisible(False)
+    painter = QtGui.QPainter(image)
+    view.scene().render(painter, QtCore.QRectF(0, 0, w, h), source,
+                        QtCore.Qt.AspectRatioMode.IgnoreAspectRatio)
+    painter.end()
+    for it in others:
+        it.setVisible(True)
+    return np.frombuffer(image.constBits(), np.uint8).reshape(h, w, 4)[..., 2::-1].copy()  # BGRX -> RGB
+
+
+def _outline_pixels(rgb) -> np.ndarray:
+    """Where exactly an opaque TP, FP or FN colour is painted (the anatomy underneath is grey)."""
+    hit = np.zeros(rgb.shape[:2], bool)
+    for name in ("tp", "fp", "fn"):
+        hit |= (rgb == ov.DEFAULT_CLASS_COLORS[name]).all(axis=-1)
+    return hit
+
+
+def test_presentation_mode_draws_overlay_outlines_three_screen_pixels_wide(window, qtbot):
+    assert window.open_demo("accuracy-trap")
+    view = window.view
+    qtbot.keyClick(view, Qt.Key.Key_O)  # outline mode
+    assert window.overlay_panel.current_mode() == "outline"
+    edge = (view.overlay_item.codes & ov.EDGE) != 0
+    assert edge.any()
+    # at 2 screen pixels per voxel each one-voxel outline pixel is a 2 × 2 block ...
+    thin_expected = np.kron(edge, np.ones((2, 2), bool))
+    thin = _outline_pixels(_rendered_overlay(view))
+    np.testing.assert_array_equal(thin, thin_expected)
+    qtbot.keyClick(view, Qt.Key.Key_F5)
+    assert all(v.overlay_item.outline_width == PRESENTATION_OUTLINE_PX
+               for v in window.findChildren(type(view)))
+    # ... and 3 px wide means that block grown by one screen pixel all round
+    thick_expected = ndimage.binary_dilation(thin_expected, np.ones((3, 3), bool))
+    thick = _outline_pixels(_rendered_overlay(view))
+    np.testing.assert_array_equal(thick, thick_expected)
+    assert thick.sum() > 1.5 * thin.sum()
+    # fill mode while presenting: fills are drawn as they are, and outlines widen again with O
+    qtbot.keyClick(view, Qt.Key.Key_O)
+    assert view.overlay_item.outline_width == 1
+    qtbot.keyClick(view, Qt.Key.Key_O)
+    assert view.overlay_item.outline_width == PRESENTATION_OUTLINE_PX
+    qtbot.keyClick(view, Qt.Key.Key_F5)
+    assert not window.presentation.on and view.overlay_item.outline_width == 1
+    np.testing.assert_array_equal(_outline_pixels(_rendered_overlay(view)), thin_expected)
     window.editor.history.mark_discarded()
