@@ -4,6 +4,12 @@ The arithmetic is :func:`dicegui.core.toy_grid.toy_report`; this tab holds
 the current :class:`~dicegui.core.toy_grid.ToyGrid`, one pair of spin boxes
 per cell (probability p, target t), the size, the smooth term, the λ slider
 of the Dice + BCE combination, and one label per formula line.
+
+Values can also be dragged, as a lecturer does in front of a class: a
+vertical drag on a probability moves it :data:`PROB_PER_PIXEL` per screen
+pixel (up raises it, clamped to 0..1), on a target sets 1 (up) or 0 (down),
+and the formulas follow every step. A drag starts only past Qt's drag
+distance, so a click still places the text cursor for typing.
 """
 from __future__ import annotations
 
@@ -20,6 +26,61 @@ EXPLANATION = (
     "0.1 still add 0.2 to Σp below the line, and the foreground cells miss 0.1 and 0.2 above it."
 )
 _SLIDER_STEPS = 100
+#: Change of a dragged probability per screen pixel of vertical mouse travel.
+PROB_PER_PIXEL = 0.01
+
+
+class _DragValue(QtCore.QObject):
+    """Vertical mouse drags on a spin box's text change its value (see the module notes).
+
+    Parameters
+    ----------
+    box : QDoubleSpinBox
+        The probability or target box; the filter watches its line edit,
+        which receives the mouse events.
+    binary : bool
+        Targets: up sets the maximum, down the minimum. Otherwise the value
+        moves :data:`PROB_PER_PIXEL` per pixel from where the drag began.
+    """
+
+    def __init__(self, box: QtWidgets.QDoubleSpinBox, binary: bool):
+        super().__init__(box)
+        self.box = box
+        self.binary = binary
+        self._press = None  # (y, value) at the press
+        self.dragging = False
+        box.lineEdit().installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        Type = QtCore.QEvent.Type
+        if kind == Type.MouseButtonPress and event.button() == QtCore.Qt.MouseButton.LeftButton:
+            self._press = (event.position().y(), self.box.value())
+            self.dragging = False
+        elif kind == Type.MouseMove and self._press is not None:
+            rise = self._press[0] - event.position().y()  # screen y grows downwards
+            if not self.dragging and abs(rise) < QtWidgets.QApplication.startDragDistance():
+                return False  # still a click, or a horizontal text selection
+            if not self.dragging:
+                self.dragging = True
+                obj.setCursor(QtCore.Qt.CursorShape.SizeVerCursor)
+            self.box.setValue(self._dragged(rise))
+            return True
+        elif kind == Type.MouseButtonRelease and self._press is not None:
+            was_dragging, self._press, self.dragging = self.dragging, None, False
+            if was_dragging:
+                obj.unsetCursor()
+                self.box.lineEdit().deselect()
+                return True
+        return False
+
+    def _dragged(self, rise: float) -> float:
+        lo, hi = self.box.minimum(), self.box.maximum()
+        if self.binary:
+            return hi if rise > 0 else lo
+        # whole pixels from the start value, rounded to the box's decimals
+        value = round(self._press[1] + PROB_PER_PIXEL * round(rise), self.box.decimals())
+        return min(hi, max(lo, value))
 
 
 class _Cell(QtWidgets.QFrame):
@@ -40,6 +101,11 @@ class _Cell(QtWidgets.QFrame):
         self.target.setPrefix("t ")
         for box in (self.prob, self.target):
             box.setKeyboardTracking(False)  # recompute when a value is complete, not per keystroke
+        self.prob.setToolTip("Type a probability, or drag up / down (0.01 per pixel)")
+        self.target.setToolTip("Type a target, or drag up for 1, down for 0")
+        self.prob_drag = _DragValue(self.prob, binary=False)
+        self.target_drag = _DragValue(self.target, binary=True)
+        self._grey = None
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(1)
@@ -53,7 +119,9 @@ class _Cell(QtWidgets.QFrame):
             del blocker
         # a grey level for p: a glance tells confident cells from unsure ones
         grey = int(255 - 140 * p)
-        self.setStyleSheet(f"_Cell {{ background: rgb({grey}, {grey}, 255); }}")
+        if grey != self._grey:  # a drag refreshes every cell per pixel: restyle only what changed
+            self._grey = grey
+            self.setStyleSheet(f"_Cell {{ background: rgb({grey}, {grey}, 255); }}")
 
 
 class ToyGridTab(QtWidgets.QWidget):

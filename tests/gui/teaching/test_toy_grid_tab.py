@@ -102,3 +102,63 @@ def test_toy_demo_opens_on_the_toy_grid(window):
     assert teaching.toy_grid.formula_labels["dice_loss"].text().endswith("= 0.1282")
     assert window.session.gt.shape == (2, 2, 1)
     window.editor.history.mark_discarded()
+
+
+def _drag(box, rises, release=True):
+    """Press the spin box's text, move the mouse up by each of ``rises`` pixels (from the press), release."""
+    edit = box.lineEdit()
+    start = edit.rect().center()
+    QTest.mousePress(edit, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier, start)
+    for rise in rises:
+        QTest.mouseMove(edit, start - QtCore.QPoint(0, rise))
+    if release:
+        end = start - QtCore.QPoint(0, rises[-1] if rises else 0)
+        QTest.mouseRelease(edit, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier, end)
+
+
+def test_dragging_a_probability_changes_it_by_a_hundredth_per_pixel_with_live_formulas(tab):
+    _set_smooth_zero(tab)
+    prob = tab.cells[0][1].prob  # the background cell at 0.1
+    # up 10 px, still pressed: p = 0.2, Σp = 2.0, soft Dice = 3.4 / 4.0 = 0.85 already shown
+    _drag(prob, [4, 10], release=False)
+    assert prob.value() == pytest.approx(0.2)
+    assert tab.formula_labels["sp"].text().endswith("= 2")
+    assert tab.formula_labels["soft_dice"].text().endswith(f"= {3.4 / 4.0:.4f}")
+    # on to 30 px and let go: p = 0.4, Σp = 2.2, soft Dice = 3.4 / 4.2
+    QTest.mouseMove(prob.lineEdit(), prob.lineEdit().rect().center() - QtCore.QPoint(0, 30))
+    QTest.mouseRelease(prob.lineEdit(), QtCore.Qt.MouseButton.LeftButton)
+    assert prob.value() == pytest.approx(0.4)
+    assert tab.grid.prob[0, 1] == pytest.approx(0.4)
+    assert tab.formula_labels["soft_dice"].text().endswith(f"= {3.4 / 4.2:.4f}")
+    # a long drag down is clamped at 0: cell (0, 0) 0.9 -> 0; Σpt = 0.8, Σp = 1.3, Σt = 2
+    _drag(tab.cells[0][0].prob, [-50, -200])
+    assert tab.cells[0][0].prob.value() == 0.0
+    assert tab.formula_labels["soft_dice"].text().endswith(f"= {1.6 / 3.3:.4f}")
+    # and up past 1 is clamped at 1: Σpt = 1.8, Σp = 2.3 -> 3.6 / 4.3
+    _drag(tab.cells[0][0].prob, [150])
+    assert tab.cells[0][0].prob.value() == 1.0
+    assert tab.formula_labels["soft_dice"].text().endswith(f"= {3.6 / 4.3:.4f}")
+
+
+def test_dragging_a_target_sets_one_up_and_zero_down(tab):
+    _set_smooth_zero(tab)
+    _drag(tab.cells[0][1].prob, [30])  # p(0, 1) = 0.4 as above
+    target = tab.cells[0][1].target
+    _drag(target, [15])
+    # t(0, 1) = 1: Σpt = 0.9 + 0.4 + 0.8 = 2.1, Σp = 2.2, Σt = 3: 4.2 / 5.2
+    assert target.value() == 1.0
+    assert tab.formula_labels["st"].text().endswith("= 3")
+    assert tab.formula_labels["soft_dice"].text().endswith(f"= {4.2 / 5.2:.4f}")
+    hand_bce = -(math.log(0.9) + math.log(0.4) + math.log(0.8) + math.log(0.9)) / 4
+    assert tab.formula_labels["bce"].text().endswith(f"= {hand_bce:.4f}")
+    _drag(target, [-15])
+    assert target.value() == 0.0
+    assert tab.formula_labels["soft_dice"].text().endswith(f"= {3.4 / 4.2:.4f}")
+
+
+def test_a_click_without_travel_changes_nothing_and_leaves_typing_to_the_keyboard(qtbot, tab):
+    prob = tab.cells[1][0].prob
+    _drag(prob, [2])  # under Qt's drag distance: a click
+    assert prob.value() == pytest.approx(0.8)
+    _type(qtbot, prob, "0.3")
+    assert prob.value() == pytest.approx(0.3)
