@@ -4,7 +4,8 @@ The scores and the teaching panel stay and their text grows to
 :data:`PRESENTATION_PT` points, formulas and numbers included (a style sheet
 sets the size, so labels that chose a monospace font keep it and grow too);
 the docks that do not teach (editing, display, errors, history, per-slice
-Dice) are put away; overlay outlines (O) are drawn :data:`PRESENTATION_OUTLINE_PX`
+Dice) are put away and the ones that stay widen until their large text
+fits (up to :data:`MAX_DOCK_SHARE` of the window); overlay outlines (O) are drawn :data:`PRESENTATION_OUTLINE_PX`
 screen pixels wide instead of one voxel. Toolbar, menus and the views' captions keep their size,
 so the window still fits a projector's 1920 × 1080. Leaving the mode puts every dock back as
 it was. The choice is remembered for the next windows.
@@ -21,6 +22,8 @@ PRESENTATION_PT = 20
 #: Screen pixels of an overlay outline in presentation mode: a one-voxel line
 #: is about one pixel with a whole slice in view, lost on a projector.
 PRESENTATION_OUTLINE_PX = 3
+#: Largest share of the window's width the teaching docks take to fit their large text.
+MAX_DOCK_SHARE = 0.65
 
 
 class PresentationMode(QtCore.QObject):
@@ -37,7 +40,7 @@ class PresentationMode(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self._teaching_docks = teaching_docks
-        self._saved = None  # (style sheet, [(dock, visible)]) while on
+        self._saved = None  # ([(dock, style sheet)], [(dock, visible)], window state) while on
         self.action = QtGui.QAction("&Presentation mode", window)
         self.action.setCheckable(True)
         self.action.setShortcut(QtGui.QKeySequence("F5"))
@@ -64,22 +67,36 @@ class PresentationMode(QtCore.QObject):
             keep.discard(w.right_dock)  # the scores would give the hidden reference away
         if on:
             docks = [d for d in w.findChildren(QtWidgets.QDockWidget) if d.parent() is w]
-            self._saved = ([(d, d.styleSheet()) for d in keep], [(d, d.isVisible()) for d in docks])
+            self._saved = ([(d, d.styleSheet()) for d in keep], [(d, d.isVisible()) for d in docks], w.saveState())
             for dock in keep:  # the panels that teach, not the toolbar, menus or view captions
                 dock.setStyleSheet(dock.styleSheet() + f"\nQWidget {{ font-size: {PRESENTATION_PT}pt; }}")
             for dock in docks:
                 dock.setVisible(dock in keep)
+            self._widen([d for d in keep if d.isVisible()])
             self._follow_overlay_mode(True)
         else:
             self._follow_overlay_mode(False)
-            sheets, docks = self._saved
+            sheets, docks, state = self._saved
             self._saved = None
             for dock, sheet in sheets:
                 dock.setStyleSheet(sheet)
             for dock, visible in docks:
                 dock.setVisible(visible)
+            w.restoreState(state)  # the docks' widths as they were
         app_settings.set_presentation_mode(on)
         self.apply_outline_width()
+
+    def _widen(self, docks) -> None:
+        """Widen side docks until their widest content fits (20-point formulas do not wrap everywhere)."""
+        w = self.window
+        side = (QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        docks = [d for d in docks if w.dockWidgetArea(d) in side]
+        if not docks:
+            return
+        need = max(_content_width(d) for d in docks)
+        width = min(need, int(MAX_DOCK_SHARE * w.width()))
+        if width > min(d.width() for d in docks):
+            w.resizeDocks(docks, [width] * len(docks), QtCore.Qt.Orientation.Horizontal)
 
     def outline_width(self) -> int:
         """Screen pixels of an overlay outline now: wide in presentation mode with outlines on, else 1."""
@@ -102,6 +119,19 @@ class PresentationMode(QtCore.QObject):
             panel.changed.connect(self.apply_outline_width)
         else:
             panel.changed.disconnect(self.apply_outline_width)
+
+
+def _content_width(dock) -> int:
+    """Screen pixels ``dock`` needs so its content shows without a horizontal scroll bar."""
+    widget = dock.widget()
+    need = widget.minimumSizeHint().width() if widget is not None else 0
+    for area in dock.findChildren(QtWidgets.QScrollArea):
+        inner = area.widget()
+        if inner is not None:  # a scroll area asks for little itself: what it holds counts
+            inner.ensurePolished()
+            bar = area.verticalScrollBar().sizeHint().width()
+            need = max(need, inner.minimumSizeHint().width() + bar + 2 * area.frameWidth())
+    return need + 8  # the dock's own frame
 
 
 def install_presentation_mode(window, teaching_docks, view_menu=None) -> PresentationMode:

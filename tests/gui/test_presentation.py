@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from dicegui.core import overlay as ov
 from dicegui.gui import settings
-from dicegui.gui.presentation import PRESENTATION_OUTLINE_PX, PRESENTATION_PT
+from dicegui.gui.presentation import MAX_DOCK_SHARE, PRESENTATION_OUTLINE_PX, PRESENTATION_PT
 
 
 def _visible_docks(window):
@@ -26,8 +26,13 @@ def test_f5_makes_formulas_and_numbers_large_and_keeps_only_the_teaching_docks(w
     before = formula.fontMetrics().height(), score_table.fontMetrics().height()
     docks_before = _visible_docks(window)
     assert len(docks_before) > 2
+    dock = window.qa.docks["teaching"]
+    width_before = dock.width()
     qtbot.keyClick(window.view, Qt.Key.Key_F5)
     assert window.presentation.on and window.presentation.action.isChecked()
+    # the teaching dock widens for its large text, at most to MAX_DOCK_SHARE of the window
+    qtbot.waitUntil(lambda: dock.width() > width_before + 100)
+    assert dock.width() <= MAX_DOCK_SHARE * window.width() + 1
     for widget, old in zip((formula, score_table), before):
         widget.ensurePolished()
         assert widget.font().pointSize() == PRESENTATION_PT
@@ -44,6 +49,7 @@ def test_f5_makes_formulas_and_numbers_large_and_keeps_only_the_teaching_docks(w
     qtbot.keyClick(window.view, Qt.Key.Key_F5)
     assert not window.presentation.on and not settings.presentation_mode()
     assert _visible_docks(window) == docks_before
+    qtbot.waitUntil(lambda: dock.width() == width_before)
     formula.ensurePolished()
     assert formula.fontMetrics().height() == before[0]
 
