@@ -47,6 +47,25 @@ class PresentationMode(QtCore.QObject):
         self.action.setToolTip("Large text for a projector; only the scores and the teaching panel stay (F5)")
         self.action.toggled.connect(self.set_on)
         window.addAction(self.action)
+        window.installEventFilter(self)
+        if hasattr(window, "sessionChanged"):
+            window.sessionChanged.connect(self._case_changed)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.window and event.type() == QtCore.QEvent.Type.Show and self.on:
+            # entered before the window had its size (a remembered start): widths mean something now
+            QtCore.QTimer.singleShot(0, self, self.fit_docks)
+        return False
+
+    def _case_changed(self) -> None:
+        self.apply_outline_width()  # views made since entering
+        if self.on:  # a new case writes longer formulas; the panels refresh first
+            QtCore.QTimer.singleShot(0, self, self.fit_docks)
+
+    def fit_docks(self) -> None:
+        """Widen the teaching docks until their text fits (presentation mode on, window shown)."""
+        if self.on and self.window.isVisible():
+            self._widen([d for d in self._teaching_docks() if d.isVisible()])
 
     @property
     def on(self) -> bool:
@@ -72,7 +91,6 @@ class PresentationMode(QtCore.QObject):
                 dock.setStyleSheet(dock.styleSheet() + f"\nQWidget {{ font-size: {PRESENTATION_PT}pt; }}")
             for dock in docks:
                 dock.setVisible(dock in keep)
-            self._widen([d for d in keep if d.isVisible()])
             self._follow_overlay_mode(True)
         else:
             self._follow_overlay_mode(False)
@@ -85,6 +103,8 @@ class PresentationMode(QtCore.QObject):
             w.restoreState(state)  # the docks' widths as they were
         app_settings.set_presentation_mode(on)
         self.apply_outline_width()
+        if on:
+            self.fit_docks()
 
     def _widen(self, docks) -> None:
         """Widen side docks until their widest content fits (20-point formulas do not wrap everywhere)."""

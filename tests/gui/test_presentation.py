@@ -126,3 +126,29 @@ def test_presentation_mode_draws_overlay_outlines_three_screen_pixels_wide(windo
     assert not window.presentation.on and view.overlay_item.outline_width == 1
     np.testing.assert_array_equal(_outline_pixels(_rendered_overlay(view)), thin_expected)
     window.editor.history.mark_discarded()
+
+
+def test_a_remembered_start_fits_the_teaching_dock_once_shown_and_widens_every_view(qtbot):
+    from dicegui.gui.main_window import MainWindow
+    from dicegui.gui.slice_view import SliceView
+
+    settings.set_presentation_mode(True)
+    w = MainWindow()  # presentation mode before the window has a size or a case
+    qtbot.addWidget(w)
+    assert w.presentation.on
+    w.overlay_panel.mode_outline.setChecked(True)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.open_demo("probability")
+    w.qa.show_panel("teaching")
+    dock = w.qa.docks["teaching"]
+    # the case's formulas at 20 pt need more than half of the window; the dock follows once shown
+    qtbot.waitUntil(lambda: dock.width() > 0.5 * w.width())
+    views = w.findChildren(SliceView)
+    assert len(views) >= 3 and all(v.overlay_item.outline_width == PRESENTATION_OUTLINE_PX for v in views)
+    w.presentation.set_on(False)
+    assert all(v.overlay_item.outline_width == 1 for v in views)
+    w.editor.history.mark_discarded()
+    w.runner.cancel()
+    w.runner.wait(10000)
