@@ -22,7 +22,7 @@ from ...core.toy_grid import LINE_KEYS, MAX_SIDE, default_grid, resized, toy_rep
 
 EXPLANATION = (
     "The seed example: prediction 0.9, 0.1, 0.8, 0.1 against target 1, 0, 1, 0. Type a probability p "
-    "or a target t in any cell. The Dice loss is 0.128, not 'close to 0': the two background cells at "
+    "or a target t in any cell, or drag it up or down. The Dice loss is 0.128, not 'close to 0': the two background cells at "
     "0.1 still add 0.2 to Σp below the line, and the foreground cells miss 0.1 and 0.2 above it."
 )
 _SLIDER_STEPS = 100
