@@ -33,6 +33,8 @@ import colorsys
 
 import numpy as np
 
+from .display import gather_slice
+
 TN, FP, FN, TP = 0, 1, 2, 3
 MISMATCH = 4
 EDGE = 8
@@ -154,7 +156,7 @@ def confusion_codes(gt, pred, label=None, *, label_maps=False, region=None) -> n
     big, crop = _expanded(region, gt.shape)
     # One gather per input: a slice across the last axis of a C-order volume
     # is strided, and the comparisons below would each pay for the gather.
-    g_vals, p_vals = np.ascontiguousarray(gt[big]), np.ascontiguousarray(pred[big])
+    g_vals, p_vals = gather_slice(gt[big]), gather_slice(pred[big])
     if label is None:
         g, p = g_vals != 0, p_vals != 0
     else:
@@ -191,7 +193,7 @@ def label_codes(labels, *, region=None) -> np.ndarray:
     if labels.ndim != 2:
         raise ValueError(f"need a 2-D slice, got shape {labels.shape}")
     big, crop = _expanded(region, labels.shape)
-    vals = np.ascontiguousarray(labels[big])
+    vals = gather_slice(labels[big])
     top = int(vals.max()) if vals.size else 0
     if vals.size and int(vals.min()) < 0:
         raise ValueError("label maps must not hold negative values")

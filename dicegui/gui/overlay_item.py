@@ -40,6 +40,7 @@ class OverlayItem(QtWidgets.QGraphicsObject):
         self._qimage: QtGui.QImage | None = None
         self._outline_px = 1  # screen pixels each drawn pixel covers (set_outline_width)
         self._pad = 0  # voxels a drawn pixel can reach beyond itself at the last paint's zoom
+        self._content: QtCore.QRect | None = None  # outside it every code is background (None: unknown)
         # Paint only the exposed part of the image (dirty-rectangle redraws).
         self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
@@ -81,7 +82,7 @@ class OverlayItem(QtWidgets.QGraphicsObject):
 
     def clear(self) -> None:
         self.prepareGeometryChange()
-        self._codes = self._rgba = self._words = self._qimage = None
+        self._codes = self._rgba = self._words = self._qimage = self._content = None
         self.update()
 
     def set_lut(self, lut: np.ndarray) -> None:
@@ -91,8 +92,13 @@ class OverlayItem(QtWidgets.QGraphicsObject):
             apply_lut(self._codes, self._lut, out=self._words)
             self.update()
 
-    def set_codes(self, codes: np.ndarray, lut: np.ndarray | None = None) -> None:
-        """Show a new code image (full redraw)."""
+    def set_codes(self, codes: np.ndarray, lut: np.ndarray | None = None, content=None) -> None:
+        """Show a new code image (full redraw).
+
+        ``content`` ``(r0, r1, c0, c1)``: every code outside this rectangle
+        is background, so only the rectangle is looked up in the table (a
+        first visit of a slice colours a quarter of it or less); None: all.
+        """
         if lut is not None:
             self._lut = np.ascontiguousarray(lut, dtype=np.uint8)
         codes = np.asarray(codes)
@@ -107,8 +113,16 @@ class OverlayItem(QtWidgets.QGraphicsObject):
                 self._rgba.data, cols, rows, cols * 4, QtGui.QImage.Format.Format_RGBA8888_Premultiplied
             )
         self._codes = codes.copy() if not codes.flags.c_contiguous else codes
+        self._content = None if content is None else QtCore.QRect(
+            int(content[2]), int(content[0]), int(content[3] - content[2]), int(content[1] - content[0])
+        )
         if self._lut is not None:
-            apply_lut(self._codes, self._lut, out=self._words)
+            if content is None:
+                apply_lut(self._codes, self._lut, out=self._words)
+            else:
+                self._words.fill(self._lut.view(np.uint32)[0, 0])
+                window = (slice(content[0], content[1]), slice(content[2], content[3]))
+                apply_lut(self._codes[window], self._lut, out=self._words[window])
         self.update()
 
     def update_region(self, row0: int, col0: int, codes: np.ndarray) -> None:
@@ -129,6 +143,8 @@ class OverlayItem(QtWidgets.QGraphicsObject):
         if not self._codes.flags.writeable:
             self._codes = self._codes.copy()
         self._codes[window] = codes
+        if self._content is not None:
+            self._content = self._content.united(QtCore.QRect(col0, row0, cols, rows))
         if self._lut is not None:
             apply_lut(codes, self._lut, out=self._words[window])
         pad = self._pad  # a widened outline reaches past the rectangle
@@ -149,6 +165,11 @@ class OverlayItem(QtWidgets.QGraphicsObject):
             return
         # Whole pixels around the exposed area; nearest-neighbour scaling shows voxels as voxels.
         src = exposed.toAlignedRect().intersected(self.boundingRect().toRect())
+        if self._content is not None and self._lut.view(np.uint32)[0, 0] == 0:
+            # background is transparent: drawing it would blend nothing onto the scan
+            src = src.intersected(self._content)
+            if src.isEmpty():
+                return
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
         if self._outline_px == 1:
             painter.drawImage(QtCore.QRectF(src), self._qimage, QtCore.QRectF(src))

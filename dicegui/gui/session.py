@@ -99,6 +99,10 @@ class Session:
         """Whether a mask is open to edit (either one is enough)."""
         return self.edits is not None
 
+    def foreground_box(self) -> tuple[slice, ...] | None:
+        """View-order box holding every nonzero voxel of both masks (from the live counts); None without scores."""
+        return None if self.live is None else self.live.foreground_box()
+
     def label_volumes(self) -> dict | None:
         """``{label: (voxels, size in size_unit)}`` of the one open mask; None when both or none are open.
 

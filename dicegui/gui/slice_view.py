@@ -30,6 +30,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import overlay as ov
+from ..core.display import gather_slice
 from .overlay_item import OverlayItem
 
 PAGE_STEP = 10
@@ -257,15 +258,16 @@ class SliceView(pg.GraphicsView):
             image = np.zeros(self._shape, dtype=np.uint8)
             levels = (0, 1)
         # pyqtgraph's level mapping iterates element by element over strided
-        # input; one contiguous gather first is cheaper on CT-sized slices.
-        self.image_item.setImage(np.ascontiguousarray(image), autoLevels=False, levels=levels)
+        # input; one gather in memory order first is cheaper on CT-sized slices.
+        self.image_item.setImage(gather_slice(image), autoLevels=False, levels=levels)
 
-    def set_overlay(self, codes: np.ndarray | None, lut: np.ndarray | None = None) -> None:
+    def set_overlay(self, codes: np.ndarray | None, lut: np.ndarray | None = None, content=None) -> None:
+        """Show a slice's overlay codes; ``content`` (r0, r1, c0, c1): no code outside is drawn (see OverlayItem)."""
         self._mismatch = None  # counted when first asked for
         if codes is None:
             self.overlay_item.clear()
         else:
-            self.overlay_item.set_codes(codes, lut)
+            self.overlay_item.set_codes(codes, lut, content=content)
 
     def update_overlay_region(self, row0: int, col0: int, codes: np.ndarray) -> None:
         """Replace the overlay codes of one rectangle (a brush dab) and repaint only it.

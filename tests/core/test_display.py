@@ -216,3 +216,16 @@ def test_window_text_stays_short_for_huge_values():
     huge = d.window_text(-3e38, 3e38, bounds=True)
     assert huge == "W 6e+38  L 0  (-3e+38 … 3e+38)" and len(huge) < 40
     assert d.window_text(0, float("inf")) == "W inf  L inf"
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("plane", sorted(d.PLANES))
+def test_gather_slice_copies_any_view_into_c_order(order, plane):
+    volume = np.asarray(np.arange(7 * 5 * 6, dtype=np.int16).reshape(7, 5, 6), order=order)
+    for index in (0, 2):
+        view = d.plane_image(volume, d.PLANES[plane], index)
+        got = d.gather_slice(view)
+        assert got.flags.c_contiguous
+        np.testing.assert_array_equal(got, np.array(view.tolist(), dtype=np.int16))
+    contiguous = np.ascontiguousarray(view)
+    assert d.gather_slice(contiguous) is contiguous  # nothing to gather

@@ -533,3 +533,33 @@ def test_per_label_results_are_fresh_dicts_after_unchanged_and_changed_counts():
     third = live.per_label()
     assert third["labels"][1]["dice"] == pytest.approx(2 * 2 / (2 + 3))
     assert third["labels"][2] == second["labels"][2] and third["labels"][2] is not second["labels"][2]
+
+
+# ------------------------------------------------------------ foreground box
+def _box_by_numpy(gt, pred):
+    """The bounding box of nonzero voxels of either mask, from np.nonzero."""
+    where = np.nonzero((gt != 0) | (pred != 0))
+    if where[0].size == 0:
+        return tuple(slice(0, 0) for _ in gt.shape)
+    return tuple(slice(int(w.min()), int(w.max()) + 1) for w in where)
+
+
+def test_foreground_box_follows_edits():
+    rng = np.random.default_rng(5)
+    gt = np.zeros((20, 30, 12), np.uint8)
+    pred = np.zeros_like(gt)
+    live = LiveScore(gt, pred)
+    assert live.foreground_box() == (slice(0, 0),) * 3  # both empty
+    gt[4:9, 10:14, 3:5] = 2
+    pred[6:12, 2:5, 7:8] = 1
+    live = LiveScore(gt, pred)
+    assert live.foreground_box() == (slice(4, 12), slice(2, 14), slice(3, 8))
+    for _ in range(30):  # dabs that add and erase, in either mask
+        which = ("gt", "pred")[rng.integers(2)]
+        lo = rng.integers(0, [18, 28, 10])
+        index = tuple(slice(int(a), int(a) + 2) for a in lo)
+        live.apply(which, index, int(rng.integers(0, 3)))
+        assert live.foreground_box() == _box_by_numpy(gt, pred)
+    live.apply("gt", (slice(None),) * 3, 0)
+    live.apply("pred", (slice(None),) * 3, 0)
+    assert live.foreground_box() == (slice(0, 0),) * 3

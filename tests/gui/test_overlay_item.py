@@ -116,3 +116,32 @@ def test_widened_outline_at_the_slice_edge_stays_inside_the_slice(qtbot):
     assert np.count_nonzero(alpha[4:, 4:]) == 25
     assert rect.width() == 16
     scene.removeItem(item)
+
+
+def test_codes_with_a_content_rectangle_colour_and_paint_as_the_whole_image(qtbot):
+    # A first visit colours only the rectangle that can hold foreground; what
+    # is on screen must be what colouring every pixel gives.
+    rng = np.random.default_rng(8)
+    gt = np.zeros((30, 40), np.uint8)
+    pred = np.zeros((30, 40), np.uint8)
+    gt[5:20, 8:30] = rng.integers(0, 2, (15, 22))
+    pred[5:20, 8:30] = rng.integers(0, 2, (15, 22))
+    codes = ov.confusion_codes(gt, pred)
+    lut = ov.confusion_lut(0.7)
+    whole, part = OverlayItem(), OverlayItem()
+    scenes = [_scene_with(whole), _scene_with(part)]
+    whole.set_codes(codes, lut)
+    part.set_codes(np.zeros_like(codes), lut)  # old colours that must not survive
+    part.update_region(0, 0, np.full((30, 40), ov.TP, np.uint8))
+    part.set_codes(codes, lut, content=(5, 20, 8, 30))
+    np.testing.assert_array_equal(part.rgba(), lut[codes])
+    np.testing.assert_array_equal(_drawn(part, scenes[1], 2), _drawn(whole, scenes[0], 2))
+    # a dab outside the rectangle grows what is painted
+    pred[25:28, 33:37] = 1
+    region = (24, 29, 32, 38)
+    part.update_region(24, 32, ov.confusion_codes(gt, pred, region=region))
+    whole.set_codes(ov.confusion_codes(gt, pred), lut)
+    assert _drawn(part, scenes[1], 1)[25:28, 33:37].all()
+    np.testing.assert_array_equal(_drawn(part, scenes[1], 2), _drawn(whole, scenes[0], 2))
+    for scene, item in zip(scenes, (whole, part)):
+        scene.removeItem(item)

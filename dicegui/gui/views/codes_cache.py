@@ -48,26 +48,33 @@ class CodesCache:
 
     def get(self, key):
         """The codes stored under ``key`` (now the most recently used), or None."""
-        codes = self._items.get(key)
-        if codes is not None:
-            self._items.move_to_end(key)
-        return codes
+        return self.entry(key)[0]
 
-    def put(self, key, codes: np.ndarray | None) -> None:
+    def entry(self, key) -> tuple:
+        """``(codes, content)`` stored under ``key`` (now the most recently used), or ``(None, None)``."""
+        item = self._items.get(key)
+        if item is None:
+            return None, None
+        self._items.move_to_end(key)
+        return item
+
+    def put(self, key, codes: np.ndarray | None, content=None) -> None:
         """Keep ``codes`` under ``key``; the least recently used go while over budget.
 
-        None (no overlay) and arrays larger than the budget are not kept.
+        ``content`` is kept beside them (the rectangle outside which every
+        code is background, or None). None (no overlay) and arrays larger
+        than the budget are not kept.
         """
         if codes is None or codes.nbytes > self.budget:
             return
         old = self._items.pop(key, None)
         if old is not None:
-            self._bytes -= old.nbytes
-        self._items[key] = codes
+            self._bytes -= old[0].nbytes
+        self._items[key] = (codes, content)
         self._bytes += codes.nbytes
         while self._bytes > self.budget:
             _, dropped = self._items.popitem(last=False)
-            self._bytes -= dropped.nbytes
+            self._bytes -= dropped[0].nbytes
 
     def clear(self) -> None:
         """Forget every slice (the masks changed)."""

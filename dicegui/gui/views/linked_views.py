@@ -31,14 +31,13 @@ while the window is idle (:meth:`LinkedViews._prefetch`).
 """
 from __future__ import annotations
 
-import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from ...core import overlay as ov
-from ...core.display import PLANES, SLICE_AXIS_LETTER, plane_shape, plane_spacing, plane_to_voxel, voxel_to_plane
-from ..overlay_panel import KIND_CONFUSION, KIND_GT_LABELS, KIND_PRED_LABELS
-from ..region_focus import RegionFocus, focus_masks
+from ...core.display import (
+    PLANES, SLICE_AXIS_LETTER, gather_slice, plane_shape, plane_spacing, plane_to_voxel, voxel_to_plane,
+)
 from ..slice_view import SliceView
+from . import image_gather, slice_codes
 from .codes_cache import CodesCache
 from .crosshair import Crosshair
 from .state import ViewState
@@ -339,10 +338,14 @@ class LinkedViews(QtCore.QObject):
         for name in self._plane_of:
             if self._plane_of[name].axis in change.axes:
                 self._stale.add(name)
-        self._draw_visible()
-        if change.focus or change.layout:
-            self._highlight()
-        self.window._views_changed(change)
+        # the slices' images are gathered on a worker while the window updates its panels
+        pending = self._draw_visible(finish=False)
+        try:
+            if change.focus or change.layout:
+                self._highlight()
+            self.window._views_changed(change)
+        finally:
+            self._finish_images(pending)
         if change.focus:
             self.focusChanged.emit(st.focus)
         if change.layout:
@@ -350,23 +353,40 @@ class LinkedViews(QtCore.QObject):
         if change.axes:
             self.cursorMoved.emit(st.cursor)
 
-    def _draw_visible(self) -> None:
+    def _draw_visible(self, finish: bool = True) -> list:
+        """Redraw the stale views on screen; with ``finish`` False, return their images still being gathered."""
         if self.state is None:
-            return
-        for name in self.state.visible_planes():
-            if name in self._stale:
-                self.redraw(name)
+            return []
+        pending = [self._begin_redraw(name) for name in self.state.visible_planes() if name in self._stale]
         self._update_crosshairs()
+        if finish:
+            self._finish_images(pending)
+            return []
+        return pending
 
     def redraw(self, plane_name: str) -> None:
         """Image, overlay and caption of one view's current slice."""
+        self._finish_images([self._begin_redraw(plane_name)])
+
+    def _finish_images(self, pending) -> None:
+        """Hand each view its gathered image (:meth:`_begin_redraw`), keeping copies for revisits."""
+        for plane_name, index, gather in pending:
+            image = gather.result()
+            if gather.copied:
+                self.image_cache.put((plane_name, int(index)), image)
+            if self.state is not None and self.state.slice_of(plane_name) == index:  # not moved on meanwhile
+                self.view_of(plane_name).set_image(image, self.window.levels)
+
+    def _begin_redraw(self, plane_name: str):
+        """Overlay and caption of a view's current slice; its image is begun (see :mod:`.image_gather`)."""
         s = self.window.session
         plane = self._plane_of[plane_name]
         view = self.view_of(plane_name)
         index = self.state.slice_of(plane_name)
         image, g, p = s.planes_of(plane, index)
-        view.set_image(self._contiguous_image(plane_name, index, image), self.window.levels)
-        self._draw_overlay(view, g, p, self._cache_key(plane_name, index))
+        cached = None if image is None else self.image_cache.get((plane_name, int(index)))
+        gather = image_gather.Gather(cached) if cached is not None else image_gather.start(image)
+        self._draw_overlay(plane_name, index, g, p, self._cache_key(plane_name, index))
         view.set_caption(self.caption(plane, index))
         self._stale.discard(plane_name)
         previous = self._shown_index.get(plane_name)
@@ -375,6 +395,7 @@ class LinkedViews(QtCore.QObject):
             step = 1 if index > previous else -1
             # with self as context: dropped if the views go before the timer fires
             QtCore.QTimer.singleShot(0, self, lambda: self._prefetch(s, plane_name, index + step))
+        return plane_name, index, gather
 
     def _prefetch(self, session, plane_name: str, index: int) -> None:
         """Gather and code the slice a scroll reaches next while the window is idle, into the caches."""
@@ -387,7 +408,7 @@ class LinkedViews(QtCore.QObject):
         image, g, p = session.planes_of(plane, index)
         self._contiguous_image(plane_name, index, image)
         if self.codes_cache.get(key) is None:
-            self.codes_cache.put(key, self.overlay_codes(g, p))
+            self.codes_cache.put(key, *self.slice_codes(plane_name, index, g, p))
 
     def redraw_all(self) -> None:
         """Every view (overlay settings, levels or the masks changed everywhere)."""
@@ -409,17 +430,36 @@ class LinkedViews(QtCore.QObject):
                 continue
             index = self.state.slice_of(name)
             _, g, p = s.planes_of(plane, index)
-            self._draw_overlay(self.view_of(name), g, p, self._cache_key(name, index))
+            self._draw_overlay(name, index, g, p, self._cache_key(name, index))
 
-    def _draw_overlay(self, view: SliceView, g, p, key=None) -> None:
+    def _draw_overlay(self, plane_name: str, index: int, g, p, key=None) -> None:
         """Show a slice's overlay; ``key`` (:meth:`_cache_key`): take its codes from, or keep them in, the cache."""
-        view.overlay_item.setVisible(self.window.overlay_panel.is_shown())
-        codes = None if key is None else self.codes_cache.get(key)
+        codes, content = (None, None) if key is None else self.codes_cache.entry(key)
         if codes is None:
-            codes = self.overlay_codes(g, p)
+            codes, content = self.slice_codes(plane_name, index, g, p)
             if key is not None:
-                self.codes_cache.put(key, codes)
-        view.set_overlay(codes, self.window._lut() if codes is not None else None)
+                self.codes_cache.put(key, codes, content)
+        self._show_overlay(self.view_of(plane_name), codes, content)
+
+    def _show_overlay(self, view: SliceView, codes, content) -> None:
+        view.overlay_item.setVisible(self.window.overlay_panel.is_shown())
+        view.set_overlay(codes, self.window._lut() if codes is not None else None, content=content)
+
+    def slice_codes(self, plane_name: str, index: int, g, p):
+        """``(codes, content)``: a whole slice's overlay codes, reading the masks only where either is nonzero.
+
+        See :mod:`.slice_codes`; ``content`` is the rectangle ``(r0, r1, c0,
+        c1)`` outside which every code is background (None: anywhere), so the
+        overlay recolours and paints only it.
+        """
+        return slice_codes.whole_slice_codes(self._codes_maker(), g, p, self._content(plane_name, index))
+
+    def _content(self, plane_name: str, index: int):
+        """The rectangle of a slice that the masks' foreground box covers (None: unknown, the whole slice)."""
+        box = self.window.session.foreground_box()
+        if box is None:
+            return None
+        return screen_region(self._plane_of[plane_name], index, box, self.state.shape) or (0, 0, 0, 0)
 
     def _contiguous_image(self, plane_name: str, index: int, image):
         """The slice's image in C order, its strided gather (3 ms at 512², C-order CT) kept for revisits.
@@ -432,7 +472,7 @@ class LinkedViews(QtCore.QObject):
         key = (plane_name, int(index))
         copy = self.image_cache.get(key)
         if copy is None:
-            copy = np.ascontiguousarray(image)
+            copy = gather_slice(image)
             self.image_cache.put(key, copy)
         return copy
 
@@ -443,17 +483,12 @@ class LinkedViews(QtCore.QObject):
 
     def overlay_codes(self, g, p, region=None):
         """Overlay codes of one slice's masks as the overlay panel asks (TP/FP/FN or labels)."""
+        return self._codes_maker()(g, p, region)
+
+    def _codes_maker(self):
         panel = self.window.overlay_panel
-        kind = panel.current_kind()
-        if kind == KIND_CONFUSION and g is not None and p is not None:
-            focus = panel.current_focus()
-            if isinstance(focus, RegionFocus):  # a region group: TP/FP/FN of the union of its labels
-                g, p = focus_masks(g, p, focus)
-                return ov.confusion_codes(g, p, region=region)
-            return ov.confusion_codes(g, p, label=panel.current_label(), label_maps=self.window.session.is_label_map,
-                                      region=region)
-        mask = g if kind == KIND_GT_LABELS else p if kind == KIND_PRED_LABELS else None
-        return None if mask is None else ov.label_codes(mask, region=region)
+        return slice_codes.codes_maker(panel.current_kind(), panel.current_focus(), panel.current_label(),
+                                       self.window.session.is_label_map)
 
     def masks_changed(self, box=None, skip: str | None = None) -> None:
         """Repaint what an edit inside ``box`` (view-order slices) changed, in every view but ``skip``.
@@ -470,7 +505,6 @@ class LinkedViews(QtCore.QObject):
             if name not in visible:
                 self._stale.add(name)
                 continue
-            view = self.view_of(name)
             index = self.state.slice_of(name)
             region = None if box is None else screen_region(plane, index, box, self.state.shape)
             if box is not None and region is None:
@@ -484,9 +518,10 @@ class LinkedViews(QtCore.QObject):
         view = self.view_of(plane_name)
         # The masks changed; the view's codes are changed in place below.
         self.codes_cache.clear()
-        _, g, p = s.planes_of(plane, self.state.slice_of(plane_name))
+        index = self.state.slice_of(plane_name)
+        _, g, p = s.planes_of(plane, index)
         if region is None or view.overlay_item.codes is None:
-            self._draw_overlay(view, g, p)
+            self._draw_overlay(plane_name, index, g, p)
             return view.overlay_item.codes
         # Pixels next to a changed one can gain or lose their outline bit:
         # the rectangle to redraw is the changed one grown by a pixel.
