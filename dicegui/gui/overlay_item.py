@@ -49,6 +49,13 @@ class OverlayItem(QtWidgets.QGraphicsObject):
     def codes(self) -> np.ndarray | None:
         return self._codes
 
+    def content_codes(self) -> np.ndarray | None:
+        """The codes inside the rectangle that can hold anything but background (all codes when unknown)."""
+        if self._codes is None or self._content is None:
+            return self._codes
+        c = self._content
+        return self._codes[c.top():c.top() + c.height(), c.left():c.left() + c.width()]
+
     @property
     def lut(self) -> np.ndarray | None:
         return self._lut

@@ -292,7 +292,7 @@ class SliceView(pg.GraphicsView):
         if codes is None:
             return None
         if self._mismatch is None:
-            self._mismatch = ov.mismatch_count(codes)
+            self._mismatch = ov.mismatch_count(self.overlay_item.content_codes())
         return self._mismatch
 
     def set_caption(self, text: str) -> None:

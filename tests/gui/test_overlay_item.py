@@ -145,3 +145,19 @@ def test_codes_with_a_content_rectangle_colour_and_paint_as_the_whole_image(qtbo
     np.testing.assert_array_equal(_drawn(part, scenes[1], 2), _drawn(whole, scenes[0], 2))
     for scene, item in zip(scenes, (whole, part)):
         scene.removeItem(item)
+
+
+def test_content_codes_hold_every_foreground_code(qtbot):
+    item = OverlayItem()
+    scene = _scene_with(item)
+    codes = np.zeros((30, 40), np.uint8)
+    codes[6:9, 10:13] = ov.TP | ov.MISMATCH
+    item.set_codes(codes, ov.confusion_lut(0.5), content=(5, 20, 8, 30))
+    part = item.content_codes()
+    assert part.shape == (15, 22)
+    assert ov.mismatch_count(part) == ov.mismatch_count(codes) == 9
+    item.update_region(25, 35, np.full((2, 2), ov.TP | ov.MISMATCH, np.uint8))  # a dab outside
+    assert ov.mismatch_count(item.content_codes()) == 13
+    item.set_codes(codes)  # no rectangle given: all codes
+    assert item.content_codes() is item.codes
+    scene.removeItem(item)
