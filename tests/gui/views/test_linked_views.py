@@ -307,3 +307,32 @@ def test_a_scroll_prepares_the_next_slice_while_idle(views_window, qtbot):
     p = plane_image(w.session.pred, PLANES[name], here - 2) != 0
     np.testing.assert_array_equal(np.asarray(view.overlay_item.codes) & 3, 2 * g + p)
     np.testing.assert_array_equal(view.image_item.image, _shown_slice(w, name))
+
+
+def test_a_slice_change_made_while_the_panels_update_shows_the_last_slice(views_window):
+    # The image of a new slice is gathered while the window updates its
+    # panels; a listener that moves the slice again meanwhile must leave the
+    # view on the slice it moved to, with that slice's pixels.
+    w = views_window
+    name = w.views.state.focus
+    start = w.views.state.slice_of(name)
+    target, detour = start - 3, start - 5
+    moved = []
+
+    def move_once(_plane, index):
+        if index == target and not moved:
+            moved.append(index)
+            w.set_slice(detour)
+
+    w.sliceChanged.connect(move_once)
+    try:
+        w.views.image_cache.clear()
+        w.set_slice(target)
+    finally:
+        w.sliceChanged.disconnect(move_once)
+    assert moved and w.views.state.slice_of(name) == detour
+    view = w.views.views[name]
+    np.testing.assert_array_equal(view.image_item.image, _shown_slice(w, name))
+    g = plane_image(w.session.gt, PLANES[name], detour) != 0
+    p = plane_image(w.session.pred, PLANES[name], detour) != 0
+    np.testing.assert_array_equal(np.asarray(view.overlay_item.codes) & 3, 2 * g + p)
