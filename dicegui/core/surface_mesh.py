@@ -294,6 +294,35 @@ def _select(mask, label):
     return mask != 0 if label is None else mask == label
 
 
+def _hull(boxes) -> tuple[slice, ...] | None:
+    """Smallest box holding every box of ``boxes`` (None entries skipped; None if none is left)."""
+    boxes = [b for b in boxes if b is not None]
+    if not boxes:
+        return None
+    return tuple(slice(min(b[i].start for b in boxes), max(b[i].stop for b in boxes)) for i in range(len(boxes[0])))
+
+
+def _selected_in_box(masks, label):
+    """The shown binary masks cropped to the bounding box of their union, and that box.
+
+    The selection (``!= 0`` / ``== label``) is made on the crop to the masks'
+    raw foreground box (found without temporaries, see
+    :func:`~dicegui.core.surface._box`), which holds every label's voxels: on
+    a CT-sized case whole-volume bool copies of both masks and of their union
+    were the window's peak memory. The box is the same tight box of the union.
+    """
+    outer = _hull([None if m is None else _box(m) for m in masks])
+    if outer is None:
+        return None, None, None
+    picked = [_select(None if m is None else m[outer], label) for m in masks]
+    present = [m for m in picked if m is not None]
+    inner = _hull([_box(m) for m in present])
+    if inner is None:
+        return None, None, None
+    box = tuple(slice(o.start + i.start, o.start + i.stop) for o, i in zip(outer, inner))
+    return (*(None if m is None else m[inner] for m in picked), box)
+
+
 def error_surface(reference, prediction, spacing, label=None, max_voxels: int = MAX_VOXELS) -> ErrorSurface:
     """Meshes and signed distances of one label (or any foreground) for the 3-D error view.
 
@@ -320,19 +349,19 @@ def error_surface(reference, prediction, spacing, label=None, max_voxels: int = 
     ValueError
         Both masks None, or a 2-D image (an axis shorter than 2 voxels).
     """
-    ref, pred = _select(reference, label), _select(prediction, label)
-    present = [m for m in (ref, pred) if m is not None]
+    masks = [None if m is None else np.asarray(m) for m in (reference, prediction)]
+    present = [m for m in masks if m is not None]
     if not present:
         raise ValueError("the 3-D view needs a reference or a prediction mask")
     if present[0].ndim != 3 or min(present[0].shape) < 2:
         raise ValueError(f"the 3-D view needs a volume, not a {present[0].shape} image")
     spacing = np.asarray(spacing, float)
-    box = _box(present[0] if len(present) == 1 else present[0] | present[1])
+    ref, pred, box = _selected_in_box(masks, label)
     if box is None:
         nothing = _empty_mesh()
         return ErrorSurface(*nothing, np.zeros(0), *nothing, tuple(float(s) for s in spacing), 1, label)
     step = mesh_step([s.stop - s.start for s in box], max_voxels)
-    ref, pred = (None if m is None else block_any(m[box], step) for m in (ref, pred))
+    ref, pred = (None if m is None else block_any(m, step) for m in (ref, pred))
     coarse = spacing * step
     origin = _origin_mm([s.start for s in box], step, spacing)
     ref_mesh = _march(ref, coarse) if ref is not None else _empty_mesh()

@@ -101,6 +101,43 @@ def test_labels_and_downsampling():
     assert len(coarse.pred_vertices) < len(error_surface(lab, lab, spacing).pred_vertices)
 
 
+def test_one_label_of_label_maps_is_the_surface_of_its_binary_masks():
+    # the label's box (the second balls) is smaller than the maps' foreground box;
+    # the answer must be that of the binary masks == 2, meshed and measured as they are
+    spacing = (1.0, 0.8, 1.5)
+    shape = (44, 40, 30)
+    ref, pred = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
+    ref[_ball(shape, (10, 20, 15), 6, spacing)] = 1
+    ref[_ball(shape, (30, 18, 15), 7, spacing)] = 2
+    pred[_ball(shape, (12, 21, 15), 6, spacing)] = 1
+    pred[_ball(shape, (32, 16, 14), 6, spacing)] = 2
+    for max_voxels in (8_000_000, 1_500):  # full resolution and pooled
+        got = error_surface(ref, pred, spacing, label=2, max_voxels=max_voxels)
+        want = error_surface(ref == 2, pred == 2, spacing, max_voxels=max_voxels)
+        assert got.step == want.step and len(got.pred_vertices) > 0
+        for name in ("pred_vertices", "pred_faces", "ref_vertices", "ref_faces", "pred_distance_mm"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+    only_ref = error_surface(ref, None, spacing, label=1)
+    np.testing.assert_array_equal(only_ref.ref_vertices, mask_mesh(ref == 1, spacing)[0])
+
+
+def test_error_surface_makes_no_volume_sized_temporaries():
+    # a small ball in a large label map: the selection is made on its box, not the volume
+    import tracemalloc
+
+    shape = (160, 256, 256)
+    ref = np.zeros(shape, np.uint8)
+    ref[_ball(shape, (80, 128, 128), 10, (1, 1, 1))] = 3
+    pred = np.roll(ref, 2, axis=1)
+    tracemalloc.start()
+    try:
+        error_surface(ref, pred, (1, 1, 1))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < ref.nbytes / 4  # whole-volume bool copies of both masks and their union: 3 volumes
+
+
 def test_colours_limit_and_picking():
     rgba = diverging_colors(np.array([-10.0, -1.0, 0.0, 2.0, 50.0, np.nan]), 4.0)
     assert rgba.shape == (6, 4) and np.all(rgba[:, 3] == 1)
