@@ -28,6 +28,13 @@ boundary). Two small objects far apart therefore cost two small boxes, not
 the volume between them. Distances are then measured in the bounding box of
 both masks, which holds every border voxel, source or target.
 
+Memory: a border is found slab by slab along the first axis (each slab with
+one neighbouring plane either side), and only its voxels' coordinates are
+kept. On a CT-sized organ, bool copies of the box (foreground, erosion,
+border) were the surface worker's peak; now no temporary is larger than a
+slab, and the EDT method rebuilds the border image it needs from the
+coordinates.
+
 The nearest border voxel is then found by one of two exact methods, chosen
 by estimated cost:
 
@@ -64,6 +71,8 @@ SURFACE_KEYS = ("hd", "hd95", "assd", "nsd", "hd95_pooled")
 # (measured: k-d tree ~1.4 us per border voxel, feature transform ~0.25 us
 # per box voxel for both directions; break-even near 6).
 _KDTREE_COST = 8
+# Elements of a box whose border is found at once (bounds the temporaries).
+_BORDER_SLAB = 1 << 22
 
 
 class HausdorffPair(NamedTuple):
@@ -252,14 +261,13 @@ class _Borders(NamedTuple):
     """Border voxels of both masks, indexed in the bounding box of both.
 
     ``coords[i]`` is the ``(ndim, n)`` int32 array of mask ``i``'s border
-    voxels in row-major order (``None`` for an empty mask), ``boxes[i]`` the
-    mask's own box and ``images[i]`` its border on that box; ``start`` and
-    ``shape`` place the common box in the full array.
+    voxels in row-major order (``None`` for an empty mask), indexed in the
+    common box, and ``boxes[i]`` the mask's own box; ``start`` and ``shape``
+    place the common box in the full array.
     """
 
     coords: tuple
     boxes: tuple
-    images: tuple
     start: np.ndarray
     shape: tuple
     kdtree: bool
@@ -267,8 +275,7 @@ class _Borders(NamedTuple):
     def image(self, i: int) -> np.ndarray:
         """Border of mask ``i`` as a bool array of the common box (for the EDT)."""
         full = np.zeros(self.shape, dtype=bool)
-        local = tuple(slice(s.start - o, s.stop - o) for s, o in zip(self.boxes[i], self.start))
-        full[local] = self.images[i]
+        full[tuple(self.coords[i])] = True
         return full
 
 
@@ -280,20 +287,41 @@ def _borders(a, b) -> _Borders | None:
         return None
     start = np.array([min(box[i].start for box in found) for i in range(a.ndim)], dtype=np.int64)
     stop = np.array([max(box[i].stop for box in found) for i in range(a.ndim)], dtype=np.int64)
-    coords, images = [], []
+    coords = []
     for x, box in zip((a, b), boxes):
         if box is None:
             coords.append(None)
-            images.append(None)
             continue
-        border = _border(_foreground(x[box]))
         shift = np.array([s.start for s in box], dtype=np.int64) - start
-        coords.append(_coordinates(border) + shift[:, None].astype(np.int32))
-        images.append(border)
+        coords.append(_border_coordinates(x[box]) + shift[:, None].astype(np.int32))
     shape = tuple(int(v) for v in stop - start)
     n_a, n_b = (0 if c is None else c.shape[1] for c in coords)
     kdtree = _use_kdtree(n_a, n_b, int(np.prod(shape, dtype=np.int64)))
-    return _Borders(tuple(coords), boxes, tuple(images), start, shape, kdtree)
+    return _Borders(tuple(coords), boxes, start, shape, kdtree)
+
+
+def _border_coordinates(x: np.ndarray) -> np.ndarray:
+    """``(ndim, n)`` int32 indices of the border voxels of ``x != 0``, row-major order.
+
+    The same voxels as ``_coordinates(_border(_foreground(x)))``, found slab
+    by slab along the first axis: each slab is taken with the plane before
+    and after it (the neighbours its erosion needs), so only slab-sized
+    temporaries exist (see the module notes).
+    """
+    n = x.shape[0]
+    rows = max(1, _BORDER_SLAB // max(1, x[0].size))
+    if rows >= n:
+        return _coordinates(_border(_foreground(x)))
+    parts = []
+    for r0 in range(0, n, rows):
+        r1 = min(n, r0 + rows)
+        lo, hi = max(0, r0 - 1), min(n, r1 + 1)
+        # a plane added only as a neighbour is dropped; its false "edge" border with it
+        border = _border(_foreground(x[lo:hi]))[r0 - lo:r1 - lo]
+        c = _coordinates(border)
+        c[0] += r0
+        parts.append(c)
+    return np.concatenate(parts, axis=1)
 
 
 def _directed(borders: _Borders, source: int, spacing):

@@ -150,6 +150,19 @@ def test_matches_medpy_on_generated_cases(seed, method):
     np.testing.assert_allclose(directed_distances(pred, gt, spacing), p, **exact)
 
 
+
+@pytest.mark.parametrize("slab", [1, 37])
+@pytest.mark.parametrize("seed", range(0, 80, 7))
+def test_borders_found_slab_by_slab_match_medpy(seed, slab, method, monkeypatch):
+    # one plane (or a few) at a time: a slab's border must see the planes next to it
+    monkeypatch.setattr(surface, "_BORDER_SLAB", slab)
+    gt, pred, spacing = generated_case(seed)
+    exact = dict(rtol=1e-12, atol=0)
+    np.testing.assert_allclose(directed_distances(gt, pred, spacing), medpy_directed(gt, pred, spacing, 1), **exact)
+    np.testing.assert_allclose(directed_distances(pred, gt, spacing), medpy_directed(pred, gt, spacing, 1), **exact)
+    np.testing.assert_allclose(surface_distances(gt, pred, spacing)["hd"], mb.hd(pred, gt, spacing, 1), **exact)
+
+
 @pytest.mark.parametrize("seed", range(0, 80, 8))
 def test_hd_pair_realises_hd_and_hd95(seed, method):
     gt, pred, spacing = generated_case(seed)
