@@ -3,9 +3,11 @@
 ``surface_distances(gt == k, pred == k)`` for each of 41 labels would compare
 both whole volumes 82 times before measuring anything. Here the bounding box
 of every label in each map comes from one :func:`scipy.ndimage.find_objects`
-pass per map; each structure is then cut out of its box (the union of its
-boxes in the two maps) and measured there, so the cost follows the size of
-the structures, not the number of labels times the volume.
+pass per map; each structure's border is then found in its own box in each
+map, its mask made one slab at a time
+(:func:`dicegui.core.surface._border_coordinates`), and measured in the
+union of the two boxes, so the cost follows the size of the structures, not
+the number of labels times the volume, and no box-sized mask is made.
 
 A region group (a union of labels, :mod:`dicegui.core.region_groups`) is
 measured the same way over the union of its labels' boxes.
@@ -16,7 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from .region_groups import region_mask
-from .surface import surface_distances
+from .surface import _as_spacing, _borders, _distances_of, surface_distances
 from .tolerances import Tolerances, nsd_key, parse_tolerances
 
 # find_objects makes one list entry per value up to the largest; beyond this
@@ -50,18 +52,32 @@ def _union(boxes) -> tuple[slice, ...] | None:
                  for i in range(len(boxes[0])))
 
 
-def _measure(gt_crop, pred_crop, members, spacing, tolerance: float, flat: bool) -> dict:
+def _selector(members):
+    """Slab → bool foreground of one structure (a label, or a region's labels)."""
     if len(members) == 1:
-        g, p = gt_crop == members[0], pred_crop == members[0]
-    else:
-        g, p = region_mask(gt_crop, members), region_mask(pred_crop, members)
+        return lambda x: x == members[0]
+    return lambda x: region_mask(x, members)
+
+
+def _measure(gt, pred, boxes, members, spacing, tolerance: float, flat: bool) -> dict:
+    """``surface_distances`` of one structure of the two whole maps.
+
+    Its masks are never made for a whole box: the borders are found slab by
+    slab on the structure's own box in each map (the union of its labels'
+    ``find_objects`` boxes, which is the tight box of the structure), the
+    selection made per slab (on a CT, two box-sized bool masks per structure
+    were the worker's peak memory).
+    """
+    own = [_union([b.get(m) for m in members]) for b in boxes]
     if flat:
         # a 2-D image stored as one slice: measure its 2-D contours. Decided
-        # on the whole image, not the crop: a structure one slice thick in a
-        # 3-D volume has a crop of depth 1 too, and is a 3-D surface there.
-        g, p = g[:, :, 0], p[:, :, 0]
+        # on the whole image, not the box: a structure one slice thick in a
+        # 3-D volume has a box of depth 1 too, and is a 3-D surface there.
+        gt, pred = gt[:, :, 0], pred[:, :, 0]
+        own = [None if b is None else b[:2] for b in own]
         spacing = None if spacing is None else tuple(spacing)[:2]
-    d = surface_distances(g, p, spacing=spacing, tolerance=tolerance)
+    spacing = _as_spacing(spacing, gt.ndim)
+    d = _distances_of(_borders(gt, pred, _selector(members), own), spacing, float(tolerance))
     d["nsd_tolerance_mm"] = float(tolerance)
     return d
 
@@ -122,7 +138,7 @@ def structure_surfaces(gt, pred, structures: dict, spacing=None, tolerances=1.0)
             d["nsd_tolerance_mm"] = float(tolerance)
             out[key] = d
             continue
-        out[key] = _measure(gt[box], pred[box], members, spacing, tolerance, flat)
+        out[key] = _measure(gt, pred, boxes, members, spacing, tolerance, flat)
     return out
 
 

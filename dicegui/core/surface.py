@@ -279,9 +279,15 @@ class _Borders(NamedTuple):
         return full
 
 
-def _borders(a, b) -> _Borders | None:
-    """Borders of ``a`` and ``b``, each found on its own box; ``None`` if both are empty."""
-    boxes = (_box(a), _box(b))
+def _borders(a, b, select=None, boxes=None) -> _Borders | None:
+    """Borders of ``a`` and ``b``, each found on its own box; ``None`` if both are empty.
+
+    ``select`` turns a slab of a mask into its bool foreground (default
+    ``!= 0``); with it, ``boxes`` must be the tight boxes of the selected
+    foregrounds (None for an empty one), e.g. one label of a label map, so
+    the selection exists one slab at a time and never for a whole box.
+    """
+    boxes = (_box(a), _box(b)) if boxes is None else tuple(boxes)
     found = [box for box in boxes if box is not None]
     if not found:
         return None
@@ -293,17 +299,17 @@ def _borders(a, b) -> _Borders | None:
             coords.append(None)
             continue
         shift = np.array([s.start for s in box], dtype=np.int64) - start
-        coords.append(_border_coordinates(x[box]) + shift[:, None].astype(np.int32))
+        coords.append(_border_coordinates(x[box], select or _foreground) + shift[:, None].astype(np.int32))
     shape = tuple(int(v) for v in stop - start)
     n_a, n_b = (0 if c is None else c.shape[1] for c in coords)
     kdtree = _use_kdtree(n_a, n_b, int(np.prod(shape, dtype=np.int64)))
     return _Borders(tuple(coords), boxes, start, shape, kdtree)
 
 
-def _border_coordinates(x: np.ndarray) -> np.ndarray:
-    """``(ndim, n)`` int32 indices of the border voxels of ``x != 0``, row-major order.
+def _border_coordinates(x: np.ndarray, select=_foreground) -> np.ndarray:
+    """``(ndim, n)`` int32 indices of the border voxels of ``select(x)``, row-major order.
 
-    The same voxels as ``_coordinates(_border(_foreground(x)))``, found slab
+    The same voxels as ``_coordinates(_border(select(x)))``, found slab
     by slab along the first axis: each slab is taken with the plane before
     and after it (the neighbours its erosion needs), so only slab-sized
     temporaries exist (see the module notes).
@@ -311,13 +317,13 @@ def _border_coordinates(x: np.ndarray) -> np.ndarray:
     n = x.shape[0]
     rows = max(1, _BORDER_SLAB // max(1, x[0].size))
     if rows >= n:
-        return _coordinates(_border(_foreground(x)))
+        return _coordinates(_border(select(x)))
     parts = []
     for r0 in range(0, n, rows):
         r1 = min(n, r0 + rows)
         lo, hi = max(0, r0 - 1), min(n, r1 + 1)
         # a plane added only as a neighbour is dropped; its false "edge" border with it
-        border = _border(_foreground(x[lo:hi]))[r0 - lo:r1 - lo]
+        border = _border(select(x[lo:hi]))[r0 - lo:r1 - lo]
         c = _coordinates(border)
         c[0] += r0
         parts.append(c)
@@ -462,7 +468,11 @@ def surface_distances(gt, pred, spacing=None, tolerance=1.0) -> dict:
     if not tolerance >= 0:
         raise ValueError(f"tolerance must be a non-negative distance, got {tolerance!r}")
 
-    borders = _borders(gt, pred)
+    return _distances_of(_borders(gt, pred), spacing, tolerance)
+
+
+def _distances_of(borders: _Borders | None, spacing, tolerance: float) -> dict:
+    """:func:`surface_distances`' dict from the borders of both masks (checked inputs)."""
     if borders is None:
         return {"hd": 0.0, "hd95": 0.0, "assd": 0.0, "nsd": 1.0, "hd95_pooled": 0.0}
     if borders.coords[0] is None or borders.coords[1] is None:
