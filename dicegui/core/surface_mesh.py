@@ -49,6 +49,8 @@ from .surface import _box, directed_distances
 MAX_VOXELS = 8_000_000
 #: Voxels per marching-cubes call (about 7 ms holding the GIL; see :func:`_march`).
 SLAB_VOXELS = 250_000
+# Elements of a mask selected (``!= 0`` / ``== label``) at once: bounds the temporaries.
+_SELECT_SLAB = 1 << 22
 # Okabe–Ito blue (inside, under-segmentation) and vermillion (outside,
 # over-segmentation) either side of a light grey: a diverging map that
 # colour-blind viewers read the same way.
@@ -302,25 +304,50 @@ def _hull(boxes) -> tuple[slice, ...] | None:
     return tuple(slice(min(b[i].start for b in boxes), max(b[i].stop for b in boxes)) for i in range(len(boxes[0])))
 
 
-def _selected_in_box(masks, label):
-    """The shown binary masks cropped to the bounding box of their union, and that box.
+def _shown_box(mask, label) -> tuple[slice, ...] | None:
+    """Tight box of the shown binary mask (``!= 0`` or ``== label``), with slab-sized temporaries only.
 
-    The selection (``!= 0`` / ``== label``) is made on the crop to the masks'
-    raw foreground box (found without temporaries, see
-    :func:`~dicegui.core.surface._box`), which holds every label's voxels: on
-    a CT-sized case whole-volume bool copies of both masks and of their union
-    were the window's peak memory. The box is the same tight box of the union.
+    Any foreground: the raw mask's box (found without temporaries, see
+    :func:`~dicegui.core.surface._box`). One label: that box holds it; it is
+    searched one slab at a time.
     """
-    outer = _hull([None if m is None else _box(m) for m in masks])
-    if outer is None:
-        return None, None, None
-    picked = [_select(None if m is None else m[outer], label) for m in masks]
-    present = [m for m in picked if m is not None]
-    inner = _hull([_box(m) for m in present])
-    if inner is None:
-        return None, None, None
-    box = tuple(slice(o.start + i.start, o.start + i.stop) for o, i in zip(outer, inner))
-    return (*(None if m is None else m[inner] for m in picked), box)
+    if mask is None:
+        return None
+    outer = _box(mask)
+    if outer is None or label is None:
+        return outer
+    crop = mask[outer]
+    hits = [np.zeros(n, bool) for n in crop.shape]
+    rows = max(1, _SELECT_SLAB // max(1, crop[0].size))
+    for r in range(0, crop.shape[0], rows):
+        shown = crop[r:r + rows] == label
+        for axis in range(crop.ndim):
+            seen = shown.any(axis=tuple(a for a in range(crop.ndim) if a != axis))
+            if axis == 0:
+                hits[0][r:r + rows] = seen
+            else:
+                hits[axis] |= seen
+    if not hits[0].any():
+        return None
+    return tuple(slice(o.start + int(h[0]), o.start + int(h[-1]) + 1)
+                 for o, h in zip(outer, (np.flatnonzero(x) for x in hits)))
+
+
+def _pooled(mask, box, label, step: int):
+    """``block_any(_select(mask[box], label), step)``, selected and pooled a slab at a time.
+
+    On a CT-sized case whole-volume (or box-sized) bool copies of both masks
+    and of their union were the window's peak memory; here the temporaries
+    are a slab's, and the result holds at most ``max_voxels``. Slabs are
+    whole blocks thick, so the blocks are those of one call on the box.
+    """
+    if mask is None:
+        return None
+    crop = mask[box]
+    rows = max(1, _SELECT_SLAB // max(1, crop[0].size))
+    rows = max(step, rows - rows % step)
+    parts = [block_any(_select(crop[r:r + rows], label), step) for r in range(0, crop.shape[0], rows)]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def error_surface(reference, prediction, spacing, label=None, max_voxels: int = MAX_VOXELS) -> ErrorSurface:
@@ -356,12 +383,12 @@ def error_surface(reference, prediction, spacing, label=None, max_voxels: int = 
     if present[0].ndim != 3 or min(present[0].shape) < 2:
         raise ValueError(f"the 3-D view needs a volume, not a {present[0].shape} image")
     spacing = np.asarray(spacing, float)
-    ref, pred, box = _selected_in_box(masks, label)
+    box = _hull([_shown_box(m, label) for m in masks])
     if box is None:
         nothing = _empty_mesh()
         return ErrorSurface(*nothing, np.zeros(0), *nothing, tuple(float(s) for s in spacing), 1, label)
     step = mesh_step([s.stop - s.start for s in box], max_voxels)
-    ref, pred = (None if m is None else block_any(m, step) for m in (ref, pred))
+    ref, pred = (_pooled(m, box, label, step) for m in masks)
     coarse = spacing * step
     origin = _origin_mm([s.start for s in box], step, spacing)
     ref_mesh = _march(ref, coarse) if ref is not None else _empty_mesh()

@@ -101,9 +101,14 @@ def test_labels_and_downsampling():
     assert len(coarse.pred_vertices) < len(error_surface(lab, lab, spacing).pred_vertices)
 
 
-def test_one_label_of_label_maps_is_the_surface_of_its_binary_masks():
+@pytest.mark.parametrize("slab", [1, 700, 1 << 22])
+def test_one_label_of_label_maps_is_the_surface_of_its_binary_masks(slab, monkeypatch):
     # the label's box (the second balls) is smaller than the maps' foreground box;
-    # the answer must be that of the binary masks == 2, meshed and measured as they are
+    # the answer must be that of the binary masks == 2, meshed and measured as they
+    # are, whether the selection is made one plane, a few planes or all at once
+    import dicegui.core.surface_mesh as surface_mesh
+
+    monkeypatch.setattr(surface_mesh, "_SELECT_SLAB", slab)
     spacing = (1.0, 0.8, 1.5)
     shape = (44, 40, 30)
     ref, pred = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
@@ -113,7 +118,9 @@ def test_one_label_of_label_maps_is_the_surface_of_its_binary_masks():
     pred[_ball(shape, (32, 16, 14), 6, spacing)] = 2
     for max_voxels in (8_000_000, 1_500):  # full resolution and pooled
         got = error_surface(ref, pred, spacing, label=2, max_voxels=max_voxels)
+        monkeypatch.setattr(surface_mesh, "_SELECT_SLAB", 1 << 30)
         want = error_surface(ref == 2, pred == 2, spacing, max_voxels=max_voxels)
+        monkeypatch.setattr(surface_mesh, "_SELECT_SLAB", slab)
         assert got.step == want.step and len(got.pred_vertices) > 0
         for name in ("pred_vertices", "pred_faces", "ref_vertices", "ref_faces", "pred_distance_mm"):
             np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
