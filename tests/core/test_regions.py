@@ -576,3 +576,26 @@ def test_regions_measured_slab_by_slab_equal_skimage_regionprops(monkeypatch):
     for (ea, eb, ec), (ga, gb, gc) in zip(expected, got):
         assert (ea, eb) == (ga, gb)
         assert gc == pytest.approx(ec, abs=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.uint64, np.float32])
+def test_label_swap_pairs_are_counted_per_region(dtype):
+    # Two swap regions on label maps; their (reference, prediction) pairs and
+    # voxel counts are counted here with a Counter over the voxels.
+    rng = np.random.default_rng(4)
+    gt = np.zeros((6, 20, 20), dtype)
+    pred = np.zeros_like(gt)
+    gt[1:4, 2:8, 2:8] = rng.choice([3, 7], size=(3, 6, 6))
+    pred[1:4, 2:8, 2:8] = 5
+    gt[2:5, 12:18, 12:18] = 250
+    pred[2:5, 12:18, 12:18] = rng.choice([1, 2, 250], size=(3, 6, 6))
+    swaps = [r for r in error_regions(gt, pred, swaps=True) if r.kind == "swap"]
+    assert swaps
+    assert len(swaps) == 2
+    for region in swaps:  # the two islands lie apart: a region's box holds only its own voxels
+        inside = np.zeros(gt.shape, bool)
+        inside[region.box] = True
+        both = (gt != 0) & (pred != 0) & (gt != pred) & inside
+        want = Counter(zip(gt[both].astype(int).tolist(), pred[both].astype(int).tolist()))
+        got = {(a, b): n for a, b, n in region.pairs}
+        assert got == dict(want) and sum(got.values()) == region.voxels

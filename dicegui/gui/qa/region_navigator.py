@@ -18,6 +18,12 @@ Small volumes are listed in the GUI thread (a few milliseconds); above
 thread and a newer request (an edit, another label) supersedes an older one,
 whose result is dropped. An edit made while the list is shown marks it out
 of date and lists again shortly after.
+
+Such a volume is listed only while the panel is on screen, or once N /
+Shift+N asks for a region (the step is taken when the list arrives): the
+listing of a CT's errors holds their label images (about 100 MB on a
+600×512×512 case) and briefly twice that, which nobody needs who never
+looks at the list.
 """
 from __future__ import annotations
 
@@ -96,6 +102,9 @@ class RegionNavigator(QtWidgets.QWidget):
         self._label = None
         self._axis = None  # slice axis of the table's "Slices" column
         self._found: list = []  # every region of the last listing; ``regions`` is the kind shown
+        self.deferred = False  # a listing waits for the panel to be shown (or for N)
+        self._wanted = False  # N / Shift+N asked for the list while the panel was hidden
+        self._pending_step: str | None = None  # "next" / "previous", taken when the list arrives
 
         self.summary = QtWidgets.QLabel("")
         self.summary.setWordWrap(True)
@@ -206,6 +215,12 @@ class RegionNavigator(QtWidgets.QWidget):
         connectivity = int(self.connectivity.currentData())
         request = _Request(self.generation, label, connectivity)
         swaps = label is None and s.is_label_map
+        if s.gt.size > self.sync_limit and not (self._wanted or self.on_screen()):
+            self.deferred = True
+            self._found = []
+            self._show([], None, "Error regions are listed when this panel is shown (or with N).")
+            return
+        self.deferred = False
         if s.gt.size <= self.sync_limit:
             try:
                 regions = error_regions(s.gt, s.pred, s.grid.spacing, connectivity, label=label, swaps=swaps)
@@ -247,6 +262,32 @@ class RegionNavigator(QtWidgets.QWidget):
         self._show(*self._filtered(), self._summary_text(regions))
         if keep is not None and self.regions:
             self.select(min(keep, len(self.regions) - 1), move=False)
+        step, self._pending_step = self._pending_step, None
+        if step is not None:
+            self.next() if step == "next" else self.previous()
+
+    def on_screen(self) -> bool:
+        """Whether the list can be seen (a dock behind another tab is "visible" to Qt but not on screen)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def panel_shown(self, shown: bool = True) -> None:
+        """The panel came to the front (its dock's ``visibilityChanged``): a deferred list is begun."""
+        if shown and self.deferred:
+            self._wanted = True  # the panel may not have its on-screen region yet
+            self.refresh()
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        self.panel_shown()
+
+    def _ask_for_list(self, step: str) -> bool:
+        """A deferred list is begun for N / Shift+N, which then steps once it arrives (True: begun)."""
+        if not self.deferred:
+            return False
+        self._pending_step = step
+        self._wanted = True
+        self.refresh()
+        return True
 
     def _summary_text(self, regions) -> str:
         if not regions:
@@ -370,12 +411,16 @@ class RegionNavigator(QtWidgets.QWidget):
     # ----------------------------------------------------------- stepping
     def next(self) -> None:
         """Go to the next region (the first when none is selected)."""
+        if self._ask_for_list("next"):
+            return
         if self.regions:
             i = 0 if self.current is None else (self.current + 1) % min(len(self.regions), MAX_ROWS)
             self.go_to(i)
 
     def previous(self) -> None:
         """Go to the previous region (the last when none is selected)."""
+        if self._ask_for_list("previous"):
+            return
         if self.regions:
             n = min(len(self.regions), MAX_ROWS)
             i = n - 1 if self.current is None else (self.current - 1) % n
@@ -486,6 +531,8 @@ class RegionNavigator(QtWidgets.QWidget):
 
     def _session_changed(self) -> None:
         self.current = None
+        self._wanted = False  # a new case: listed again only when looked at
+        self._pending_step = None
         self.refresh()
 
     def _masks_edited(self) -> None:

@@ -204,6 +204,7 @@ def install_qa_panels(window) -> QaPanels:
     el.addWidget(nav_box, 1)
     el.addWidget(hd_box)
     errors_dock = _dock(window, "Errors", "errors_dock", errors, area.RightDockWidgetArea)
+    errors_dock.visibilityChanged.connect(navigator.panel_shown)  # big volumes are listed once looked at
 
     docks = {"slice_dice": slice_dock, "errors": errors_dock}
     teaching = TeachingPanel(window, docks_to_hide=lambda: (docks["slice_dice"], docks["errors"]))

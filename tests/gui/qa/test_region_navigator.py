@@ -312,3 +312,35 @@ def test_size_kind_and_connectivity_filters_say_what_they_hide(demo, qtbot):
     qtbot.keyClick(demo.view, Qt.Key.Key_N)
     qtbot.keyClick(demo.view, Qt.Key.Key_N)
     assert nav.current == 1 and nav.regions[1].voxels >= 50
+
+
+def test_a_big_volume_is_listed_only_once_looked_at(window, qtbot):
+    # Above sync_limit the listing holds the regions' label images; it waits
+    # until the Errors panel comes to the front or N asks for a region.
+    nav = window.qa.navigator
+    nav.sync_limit = 1000  # the demo counts as big here
+    assert window.open_demo("totalseg")
+    qtbot.wait(50)
+    assert nav.deferred and nav.regions == [] and nav.pool.activeThreadCount() == 0
+    assert "listed when this panel is shown" in nav.summary.text()
+    s = window.session
+    face = ndimage.generate_binary_structure(3, 1)
+    n_fn = ndimage.label((s.gt != 0) & (s.pred == 0), structure=face)[1]
+    n_fp = ndimage.label((s.pred != 0) & (s.gt == 0), structure=face)[1]
+    # N lists in the worker, then takes its step
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: nav.current == 0, timeout=30000)
+    kinds = [r.kind for r in nav.regions]
+    assert kinds.count("FN") == n_fn and kinds.count("FP") == n_fp and not nav.deferred
+    ijk = nav.regions[0].focus_voxel()
+    assert window.index == voxel_to_plane(window.plane, ijk, s.shape)[0]
+    # another case: deferred again until the panel comes to the front
+    window.qa.docks["errors"].hide()
+    assert window.open_demo("totalseg")
+    qtbot.wait(50)
+    assert nav.deferred and nav.regions == []
+    window.qa.show_panel("navigator")
+    qtbot.waitUntil(lambda: len(nav.regions) == len(kinds), timeout=30000)
+    assert nav.current is None  # shown, not stepped
+    window.editor.history.mark_discarded()
