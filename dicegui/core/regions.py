@@ -288,6 +288,35 @@ def _difference_cells(gt: np.ndarray, pred: np.ndarray):
     return order, coarse, cells
 
 
+class _ClusterCells(NamedTuple):
+    """The cells of one cluster in its box, expanded to voxels one row of cells at a time.
+
+    ``coarse`` (bool, one element per cell of the box) and ``cells`` are in
+    memory order ``order``. Expanded for the whole box at once they were a
+    box-sized bool held through the listing (about 50 MB on a CT).
+    """
+
+    coarse: np.ndarray
+    cells: tuple
+    order: list
+
+    def keep_inside(self, mask: np.ndarray) -> None:
+        """``mask &=`` this cluster's voxels, in place (``mask``: the box, caller's axis order)."""
+        m = mask.transpose(self.order)
+        step = self.cells[0]
+        for k in range(self.coarse.shape[0]):
+            part = m[k * step:(k + 1) * step]
+            row = self.coarse[k:k + 1]
+            if row.all():
+                continue
+            if not row.any():
+                part[...] = False
+                continue
+            for axis, c in enumerate(self.cells):
+                row = np.repeat(row, c, axis=axis)
+            part &= row[tuple(slice(0, n) for n in part.shape)]
+
+
 def _difference_boxes(gt: np.ndarray, pred: np.ndarray) -> list:
     """Boxes holding every element where ``gt`` and ``pred`` differ, one per cluster.
 
@@ -295,8 +324,8 @@ def _difference_boxes(gt: np.ndarray, pred: np.ndarray) -> list:
     with a difference: two voxels that touch in any way lie in the same or in
     neighbouring cells, so no error region spans two clusters. Each item is
     ``(box, only)``: ``box`` a tuple of slices in the caller's axis order and
-    ``only`` None, or a bool array of the box's shape marking the cells of
-    this cluster when another cluster's cells reach into its box.
+    ``only`` None, or the :class:`_ClusterCells` of this cluster when another
+    cluster's cells reach into its box.
     """
     order, coarse, cells = _difference_cells(gt, pred)
     if not coarse.any():
@@ -312,11 +341,7 @@ def _difference_boxes(gt: np.ndarray, pred: np.ndarray) -> list:
         sub = clusters[cell_box]
         only = None
         if n > 1 and np.any(sub[sub != 0] != i):
-            m = sub == i
-            for axis, c in enumerate(cells):
-                m = np.repeat(m, c, axis=axis)
-            m = m[tuple(slice(0, b.stop - b.start) for b in box_t)]
-            only = m.transpose(inverse)
+            only = _ClusterCells(sub == i, cells, list(order))
         box = tuple(box_t[int(j)] for j in inverse)
         out.append((box, only))
     return out
@@ -422,7 +447,15 @@ class _Found:
 
 
 def _bool_box(mask: np.ndarray) -> tuple | None:
-    """Tight box of the True elements as a tuple of slices (None when there is none)."""
+    """Tight box of the True elements as a tuple of slices (None when there is none).
+
+    Found on the memory-order view: the reshape below would copy an F-ordered
+    mask (a box of a NIfTI volume), a box-sized temporary on a CT.
+    """
+    order = _memory_order(mask)
+    if order != list(range(mask.ndim)):
+        box = _bool_box(mask.transpose(order))
+        return None if box is None else tuple(box[order.index(a)] for a in range(mask.ndim))
     if mask.ndim == 1:
         hit = np.flatnonzero(mask)
         return (slice(int(hit[0]), int(hit[-1]) + 1),) if hit.size else None
@@ -654,7 +687,7 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
         for kind in kinds:
             errors = _kind_mask(kind, g, p, label)
             if only is not None:
-                errors &= only
+                only.keep_inside(errors)
             f = _measure(kind, errors, structure, offset)
             del errors
             if f is not None:

@@ -599,3 +599,19 @@ def test_label_swap_pairs_are_counted_per_region(dtype):
         want = Counter(zip(gt[both].astype(int).tolist(), pred[both].astype(int).tolist()))
         got = {(a, b): n for a, b, n in region.pairs}
         assert got == dict(want) and sum(got.values()) == region.voxels
+
+
+def test_fortran_ordered_masks_list_the_same_regions():
+    # NIfTI volumes arrive F-ordered; the boxes are then found on the memory-order view
+    rng = np.random.default_rng(11)
+    gt = (rng.random((12, 30, 26)) < 0.2).astype(np.uint8)
+    pred = (rng.random((12, 30, 26)) < 0.2).astype(np.uint8)
+    want = error_regions(gt, pred)
+    got = error_regions(np.asfortranarray(gt), np.asfortranarray(pred))
+    assert [(r.kind, r.voxels, r.box) for r in got] == [(r.kind, r.voxels, r.box) for r in want]
+    for r in got[:20]:  # and each region's voxels are the connected errors scipy labels there
+        errors = (gt > pred) if r.kind == "FN" else (pred > gt)
+        labels, _ = ndimage.label(errors)
+        mask = np.zeros(gt.shape, bool)
+        mask[r.index()] = True
+        assert np.array_equal(mask, labels == labels[tuple(np.argwhere(mask)[0])])
