@@ -172,13 +172,14 @@ class OverlayItem(QtWidgets.QGraphicsObject):
             return
         # Whole pixels around the exposed area; nearest-neighbour scaling shows voxels as voxels.
         src = exposed.toAlignedRect().intersected(self.boundingRect().toRect())
-        if self._content is not None and self._lut.view(np.uint32)[0, 0] == 0:
-            # background is transparent: drawing it would blend nothing onto the scan
-            src = src.intersected(self._content)
-            if src.isEmpty():
-                return
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
         if self._outline_px == 1:
+            if self._content is not None and self._lut.view(np.uint32)[0, 0] == 0:
+                # background is transparent: drawing it would blend nothing onto the scan
+                # (a widened outline reaches past the rectangle: drawn whole below)
+                src = src.intersected(self._content)
+                if src.isEmpty():
+                    return
             painter.drawImage(QtCore.QRectF(src), self._qimage, QtCore.QRectF(src))
             return
         self._paint_widened(painter, exposed)

@@ -161,3 +161,35 @@ def test_content_codes_hold_every_foreground_code(qtbot):
     item.set_codes(codes)  # no rectangle given: all codes
     assert item.content_codes() is item.codes
     scene.removeItem(item)
+
+
+def _painted_exposing(item, exposed: QtCore.QRectF, size) -> np.ndarray:
+    """Alpha the item paints at one screen pixel per voxel when Qt exposes only ``exposed`` (a partial repaint)."""
+    target = QtGui.QImage(size[1], size[0], QtGui.QImage.Format.Format_ARGB32)
+    target.fill(0)
+    painter = QtGui.QPainter(target)
+    painter.setClipRect(exposed)  # as the view clips a partial repaint
+    option = QtWidgets.QStyleOptionGraphicsItem()
+    option.exposedRect = exposed
+    item.paint(painter, option)
+    painter.end()
+    return np.frombuffer(target.constBits(), np.uint8).reshape(size[0], size[1], 4)[..., 3].copy()
+
+
+def test_widened_outline_past_the_content_rectangle_survives_a_partial_repaint(qtbot):
+    # Presentation mode widens outlines past the content rectangle (the masks'
+    # box); a repaint of the strip above it (the crosshair or the brush moving
+    # there) must draw the widened row again, as without a rectangle.
+    mask = np.zeros((40, 40), np.uint8)
+    mask[10:30, 10:30] = 1
+    codes = ov.confusion_codes(mask, mask)
+    item = OverlayItem()
+    scene = _scene_with(item)
+    item.set_codes(codes, ov.confusion_lut(0.5, "outline"), content=(10, 30, 10, 30))
+    item.set_outline_width(3)
+    strip = _painted_exposing(item, QtCore.QRectF(0, 0, 40, 10), (40, 40))
+    # the 3-px-wide ring spreads one pixel out of the square: row 9, columns 9..30
+    expected = np.zeros((40, 40), bool)
+    expected[9, 9:31] = True
+    np.testing.assert_array_equal(strip != 0, expected)
+    scene.removeItem(item)
