@@ -554,6 +554,8 @@ class LinkedViews(QtCore.QObject):
     def _update_crosshairs(self) -> None:
         st = self.state
         for slot, hair in self.crosshairs.items():
+            if self.frames[slot].isHidden():
+                continue  # set when a layout shows it: a slice change in 1×1 moves one crosshair, not three
             plane = self._plane_in(slot) if st is not None else None
             if plane is None or len(self._plane_of) == 1 or not self.show_crosshair:
                 hair.set_visible(False)

@@ -145,6 +145,27 @@ def test_layout_keys_and_double_click(views_window, qtbot):
     assert w.views.state.layout == "1x1" and w.plane.name == "axial"
 
 
+def test_crosshairs_of_hidden_views_are_placed_when_a_layout_shows_them(views_window, qtbot):
+    """In 1×1 only the shown view's crosshair follows the cursor; the others catch up when shown."""
+    w = views_window
+    w.set_layout("1x1")
+    w.views.focus("axial")
+    st = w.views.state
+    target = tuple(n // 3 for n in st.shape)
+    assert target != st.cursor
+    w.views.set_cursor(target)
+    _, row, col = voxel_to_plane(PLANES["axial"], target, st.shape)
+    assert w.views.crosshairs["axial"].pixel == (row, col)
+    qtbot.keyClick(w.view, Qt.Key.Key_3)  # 1×1 now shows the sagittal view
+    _, row, col = voxel_to_plane(PLANES["sagittal"], target, st.shape)
+    assert w.views.crosshairs["sagittal"].pixel == (row, col)
+    w.set_layout("2x2")
+    for name in ("axial", "coronal", "sagittal"):
+        _, row, col = voxel_to_plane(PLANES[name], target, st.shape)
+        assert w.views.crosshairs[name].pixel == (row, col), name
+        assert w.views.crosshairs[name].lines[0].isVisible(), name
+
+
 def test_slice_keys_work_after_a_combo_box_had_focus(views_window, qtbot):
     w = views_window
     combo = w.window_level.preset
