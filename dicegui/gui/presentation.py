@@ -87,10 +87,12 @@ class PresentationMode(QtCore.QObject):
         if on:
             docks = [d for d in w.findChildren(QtWidgets.QDockWidget) if d.parent() is w]
             self._saved = ([(d, d.styleSheet()) for d in keep], [(d, d.isVisible()) for d in docks], w.saveState())
-            for dock in keep:  # the panels that teach, not the toolbar, menus or view captions
-                dock.setStyleSheet(dock.styleSheet() + f"\nQWidget {{ font-size: {PRESENTATION_PT}pt; }}")
+            # the others go first: large text beside the editing panel would need more than a
+            # 1280-pixel window, which then grows (and stays grown) past the screen
             for dock in docks:
                 dock.setVisible(dock in keep)
+            for dock in keep:  # the panels that teach, not the toolbar, menus or view captions
+                dock.setStyleSheet(dock.styleSheet() + f"\nQWidget {{ font-size: {PRESENTATION_PT}pt; }}")
             self._follow_overlay_mode(True)
         else:
             self._follow_overlay_mode(False)

@@ -199,6 +199,7 @@ class ScoresPanel(QtWidgets.QWidget):
         # per-label
         self.labels_box = QtWidgets.QGroupBox("Per label (volume)")
         self.mean = QtWidgets.QLabel("")
+        self.mean.setWordWrap(True)  # one line at 20 pt (presentation mode) was 880 px wide
         self.per_label = _table(0, 6, ("Label", "Name", "Dice", "IoU", "Ref mL", "Pred mL"))
         self.per_label.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
         self.per_label.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)

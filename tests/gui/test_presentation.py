@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 from scipy import ndimage
 from PySide6.QtCore import Qt
@@ -143,8 +144,10 @@ def test_a_remembered_start_fits_the_teaching_dock_once_shown_and_widens_every_v
     assert w.open_demo("probability")
     w.qa.show_panel("teaching")
     dock = w.qa.docks["teaching"]
-    # the case's formulas at 20 pt need more than half of the window; the dock follows once shown
-    qtbot.waitUntil(lambda: dock.width() > 0.5 * w.width())
+    # the case's 20-point panels need more than the dock's width before it was shown; it follows once shown
+    scroll = dock.widget()
+    qtbot.waitUntil(lambda: dock.width() > w.qa.teaching.minimumSizeHint().width()
+                    and scroll.horizontalScrollBar().maximum() == 0)
     views = w.findChildren(SliceView)
     assert len(views) >= 3 and all(v.overlay_item.outline_width == PRESENTATION_OUTLINE_PX for v in views)
     w.presentation.set_on(False)
@@ -152,3 +155,45 @@ def test_a_remembered_start_fits_the_teaching_dock_once_shown_and_widens_every_v
     w.editor.history.mark_discarded()
     w.runner.cancel()
     w.runner.wait(10000)
+
+
+def _sticking_out(tab, viewport) -> list:
+    """The visible widgets of ``tab`` whose right edge lies past the right of ``viewport`` (clipped)."""
+    out = []
+    for child in tab.findChildren(QtWidgets.QWidget):
+        if child.isVisible():
+            right = child.mapTo(viewport, QtCore.QPoint(child.width(), 0)).x()
+            if right > viewport.width():
+                out.append((type(child).__name__, child.text() if isinstance(child, QtWidgets.QLabel) else "", right))
+    return out
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
+def test_every_teaching_tab_fits_the_widened_dock_at_20_points(window, qtbot, size):
+    # at 1600 px the combo-loss row (its title and its worked value side by side) was 1034 px wide,
+    # more than the widest dock (65 % of the window): the tabs scrolled sideways, their right edge clipped
+    window.resize(*size)
+    assert window.open_demo("probability")
+    window.qa.wait()
+    window.qa.show_panel("teaching")
+    teaching = window.qa.teaching
+    dock = window.qa.docks["teaching"]
+    scroll = dock.widget()
+    window.presentation.set_on(True)
+    # entering never grows the window past the screen it was made for
+    assert window.width() == size[0]
+    qtbot.waitUntil(lambda: teaching.probability.soft_labels["combo_loss"].font().pointSize() == PRESENTATION_PT)
+    assert dock.width() <= MAX_DOCK_SHARE * window.width() + 1
+    combo = teaching.probability.soft_labels["combo_loss"]
+    assert combo.text().count("·") == 2 and combo.isVisible()  # the worked combo, shown
+    viewport = scroll.viewport()
+    for i in range(teaching.tabs.count()):
+        teaching.tabs.setCurrentIndex(i)
+        teaching.flush()
+        qtbot.waitUntil(lambda: teaching.tabs.currentWidget().isVisible())
+        QtWidgets.QApplication.processEvents()
+        tab = teaching.tabs.currentWidget()
+        assert scroll.horizontalScrollBar().maximum() == 0, teaching.tabs.tabText(i)
+        assert _sticking_out(tab, viewport) == [], teaching.tabs.tabText(i)
+    window.presentation.set_on(False)
+    window.editor.history.mark_discarded()

@@ -114,6 +114,8 @@ class ProbabilityTab(QtWidgets.QWidget):
         self.smooth.setToolTip("Smooth term s of soft Dice: (2·Σp·t + s) / (Σp + Σt + s)")
         self.soft_labels = {}
         soft_form = QtWidgets.QFormLayout()
+        # a row too wide for the panel (the combo at 20 pt in presentation mode) puts its value under its title
+        soft_form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         fixed = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         for key, title in (("hard_dice", "Hard Dice (t = 0.5)"), ("soft_dice", "Soft Dice"),
                            ("dice_loss", "Dice loss = 1 − soft Dice"), ("bce", "BCE (mean)"),
