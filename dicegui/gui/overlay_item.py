@@ -9,10 +9,13 @@ Changing colours or opacity recolours from the cached codes.
 
 Outlines are one voxel wide: about one screen pixel when a whole slice fits
 the view, too thin for a projector. :meth:`OverlayItem.set_outline_width`
-paints each drawn pixel also a few *screen* pixels around itself (the image
-drawn again at small device-pixel offsets), so the line is that wide at any
-zoom. The codes, the buffer and a dab's work stay the same; only the paint
-of what is exposed draws more than once.
+paints each drawn pixel also a few *screen* pixels around itself, so the line
+is that wide at any zoom. The exposed part of the image is drawn into a
+transparent layer of device pixels, each drawn pixel's colour is copied (not
+blended) to its neighbours there, and the layer is drawn once: a translucent
+outline keeps its colour however wide it is (the image drawn at each offset
+straight onto the scan stacked alpha and darkened it). The codes, the buffer
+and a dab's work stay the same; only the paint of what is exposed does more.
 """
 from __future__ import annotations
 
@@ -185,21 +188,72 @@ class OverlayItem(QtWidgets.QGraphicsObject):
         self._paint_widened(painter, exposed)
 
     def _paint_widened(self, painter: QtGui.QPainter, exposed: QtCore.QRectF) -> None:
-        """The image drawn at every device-pixel offset of a ``px``-wide square (see the module notes)."""
+        """The image spread over a ``px``-wide square of device pixels, then drawn once (see the module notes)."""
         base = painter.worldTransform()
         low = -((self._outline_px - 1) // 2)
-        offsets = range(low, low + self._outline_px)
+        high = low + self._outline_px - 1
         # Voxels a shift of the widest offset covers at this zoom: the source must
         # reach that far past the exposed area, and a dab's repaint as well.
         voxel_px = min(math.hypot(base.m11(), base.m12()), math.hypot(base.m21(), base.m22())) or 1.0
-        self._pad = int(math.ceil(max(-low, low + self._outline_px - 1) / voxel_px))
+        self._pad = int(math.ceil(max(-low, high) / voxel_px))
         bounds = self.boundingRect()
         src = exposed.adjusted(-self._pad, -self._pad, self._pad, self._pad)
-        src = QtCore.QRectF(src.toAlignedRect().intersected(bounds.toRect()))
+        src = src.toAlignedRect().intersected(bounds.toRect())
+        if self._content is not None and self._lut.view(np.uint32)[0, 0] == 0:
+            src = src.intersected(self._content)  # transparent outside it: nothing to spread
+        if src.isEmpty():
+            return
+        # device pixels the source covers grown by the offsets, no more than the repaint
+        # needs (zoomed far in, the whole source would be a layer of many megapixels)
+        reach = max(-low, high)
+        area = base.mapRect(QtCore.QRectF(src)).toAlignedRect().adjusted(low, low, high, high)
+        area = area.intersected(base.mapRect(exposed).toAlignedRect().adjusted(-reach, -reach, reach, reach))
+        if area.isEmpty():
+            return
+        words = np.zeros((area.height(), area.width()), np.uint32)  # transparent, premultiplied ARGB32
+        layer = QtGui.QImage(words.data, area.width(), area.height(), area.width() * 4,
+                             QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        shifted = base * QtGui.QTransform.fromTranslate(-area.left(), -area.top())  # device pixels of the layer
+        self._draw_source(layer, shifted, QtCore.QRectF(src))
+        _spread(words, low, high)
         painter.save()
         painter.setClipRect(bounds, QtCore.Qt.ClipOperation.IntersectClip)  # nothing drawn past the slice
-        for dy in offsets:
-            for dx in offsets:
-                painter.setWorldTransform(base * QtGui.QTransform.fromTranslate(dx, dy))
-                painter.drawImage(src, self._qimage, src)
+        painter.setWorldTransform(QtGui.QTransform())
+        painter.drawImage(area.topLeft(), layer)  # once: the item's opacity applies once
         painter.restore()
+
+    def _draw_source(self, layer: QtGui.QImage, transform: QtGui.QTransform, src: QtCore.QRectF) -> None:
+        """Draw the pixels ``src`` of the image into ``layer`` through ``transform``, voxels as squares."""
+        p = QtGui.QPainter(layer)
+        try:
+            p.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
+            p.setWorldTransform(transform)
+            p.drawImage(src, self._qimage, src)
+        finally:
+            p.end()
+
+
+#: A premultiplied ARGB32 word is drawn (alpha > 0) from this value up: alpha is its top byte.
+_DRAWN = np.uint32(1 << 24)
+
+
+def _spread(words: np.ndarray, low: int, high: int) -> None:
+    """Give every pixel within offsets ``low..high`` (rows and columns) of a drawn pixel that pixel's colour.
+
+    Each pixel is replaced, never blended: a pixel several shifted copies cover
+    keeps one outline colour and alpha (blending them made translucent outlines
+    darker the wider they were). Pixels drawn before keep their own colour;
+    a square spread is a row spread, then a column spread.
+    """
+    for axis in (1, 0):
+        before = words.copy()
+        n = words.shape[axis]
+        for d in [d for d in range(low, high + 1) if d] + [0]:  # the pixel's own colour last: it wins
+            if abs(d) >= n:
+                continue
+            to = [slice(None), slice(None)]
+            frm = [slice(None), slice(None)]
+            to[axis] = slice(max(d, 0), n + min(d, 0))
+            frm[axis] = slice(max(-d, 0), n + min(-d, 0))
+            source = before[tuple(frm)]
+            np.copyto(words[tuple(to)], source, where=source >= _DRAWN)

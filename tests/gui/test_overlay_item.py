@@ -193,3 +193,89 @@ def test_widened_outline_past_the_content_rectangle_survives_a_partial_repaint(q
     expected[9, 9:31] = True
     np.testing.assert_array_equal(strip != 0, expected)
     scene.removeItem(item)
+
+
+def _drawn_over_grey(item, scene, scale: int, grey: int = 128) -> np.ndarray:
+    """RGB of the item rendered at ``scale`` screen pixels per voxel over an opaque grey background."""
+    rect = item.boundingRect()
+    w, h = int(rect.width() * scale), int(rect.height() * scale)
+    target = QtGui.QImage(w, h, QtGui.QImage.Format.Format_RGB32)
+    target.fill(QtGui.QColor(grey, grey, grey))
+    painter = QtGui.QPainter(target)
+    scene.render(painter, QtCore.QRectF(0, 0, w, h), rect)
+    painter.end()
+    return np.frombuffer(target.constBits(), np.uint8).reshape(h, w, 4)[..., 2::-1].astype(int)  # BGRX -> RGB
+
+
+def test_a_translucent_widened_outline_keeps_the_colour_of_the_thin_one(qtbot):
+    # Overlay opacity 0.3: outlines are drawn at alpha 2 × 0.3 = 0.6 (OUTLINE_ALPHA_GAIN). Each
+    # screen pixel of the widened ring must be that colour over the background, 0.6·TP + 0.4·grey,
+    # however many of the shifted copies of the one-voxel ring cover it (blended copies darkened it).
+    mask = np.zeros((64, 64), np.uint8)
+    mask[20:30, 20:30] = 1
+    item = OverlayItem()
+    scene = _scene_with(item)
+    item.set_codes(ov.confusion_codes(mask, mask), ov.confusion_lut(0.3, "outline"))
+    expected = 0.6 * np.array(ov.DEFAULT_CLASS_COLORS["tp"]) + 0.4 * 128
+    for width, ring in ((1, 20 ** 2 - 16 ** 2), (3, 22 ** 2 - 14 ** 2)):  # at 2 screen px per voxel
+        item.set_outline_width(width)
+        rgb = _drawn_over_grey(item, scene, 2)
+        drawn = (rgb != 128).any(axis=-1)
+        assert drawn.sum() == ring
+        assert np.abs(rgb[drawn] - expected).max() <= 2, (width, np.unique(rgb[drawn], axis=0))
+    scene.removeItem(item)
+
+
+def test_where_two_widened_outlines_meet_each_pixel_has_one_of_their_colours(qtbot):
+    # a true-positive square beside a false-negative one, one voxel apart: their widened
+    # rings overlap in the gap, where a pixel shows one outline's colour, not a mixture
+    gt = np.zeros((32, 32), np.uint8)
+    pred = np.zeros((32, 32), np.uint8)
+    gt[8:16, 6:14] = pred[8:16, 6:14] = 1  # TP
+    gt[8:16, 15:23] = 1  # FN
+    item = OverlayItem()
+    scene = _scene_with(item)
+    item.set_codes(ov.confusion_codes(gt, pred), ov.confusion_lut(0.3, "outline"))
+    item.set_outline_width(3)
+    rgb = _drawn_over_grey(item, scene, 1)
+    colours = [0.6 * np.array(ov.DEFAULT_CLASS_COLORS[k]) + 0.4 * 128 for k in ("tp", "fn")]
+    drawn = (rgb != 128).any(axis=-1)
+    near = np.min([np.abs(rgb[drawn] - c).max(axis=-1) for c in colours], axis=0)
+    assert near.max() <= 2
+    # the gap (column 14) is covered by both rings: rows 7..16 drawn there
+    assert drawn[7:17, 14].all()
+    scene.removeItem(item)
+
+
+def test_a_zoomed_in_partial_repaint_draws_what_the_full_repaint_does(qtbot):
+    # 6 screen px per voxel, only a strip across the ring's corner exposed: the widened
+    # outline there must be the one a full repaint draws, its neighbours outside the strip included
+    mask = np.zeros((20, 20), np.uint8)
+    mask[5:15, 5:15] = 1
+    item = OverlayItem()
+    scene = _scene_with(item)
+    item.set_codes(ov.confusion_codes(mask, mask), ov.confusion_lut(0.3, "outline"), content=(5, 15, 5, 15))
+    item.set_outline_width(3)
+    scale, size = 6, (120, 120)
+
+    def paint(exposed):
+        target = QtGui.QImage(size[1], size[0], QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        target.fill(0)
+        painter = QtGui.QPainter(target)
+        painter.scale(scale, scale)
+        painter.setClipRect(exposed)
+        option = QtWidgets.QStyleOptionGraphicsItem()
+        option.exposedRect = exposed
+        item.paint(painter, option)
+        painter.end()
+        return np.frombuffer(target.constBits(), np.uint32).reshape(size).copy()
+
+    whole = paint(QtCore.QRectF(0, 0, 20, 20))
+    strip = paint(QtCore.QRectF(3.5, 4.5, 4, 1.5))  # device pixels 21..44 × 27..36: the top-left corner
+    inside = np.zeros(size, bool)
+    inside[27:36, 21:45] = True
+    np.testing.assert_array_equal(strip[inside], whole[inside])
+    assert not strip[~inside].any() and (strip[inside] != 0).sum() > 20
+    # the ring at 6 px per voxel, 1 screen pixel more all round: the row above the square is device row 29
+    assert (whole[29, 29:91] != 0).all() and not whole[28].any()
+    scene.removeItem(item)

@@ -129,6 +129,34 @@ def test_presentation_mode_draws_overlay_outlines_three_screen_pixels_wide(windo
     window.editor.history.mark_discarded()
 
 
+def test_translucent_outlines_keep_their_colour_when_widened(window, qtbot):
+    # opacity 30 %: outlines at alpha 2 × 0.3 = 0.6; every pixel of the widened ring must be
+    # 0.6·FN colour + 0.4·(the scan under it), as a one-voxel outline pixel is
+    assert window.open_demo("accuracy-trap")  # an empty prediction: every outline is a missed (FN) one
+    view = window.view
+    qtbot.keyClick(view, Qt.Key.Key_O)
+    window.overlay_panel.opacity.setValue(30)
+    item = view.overlay_item
+    item.setVisible(False)
+    scan = _rendered_overlay(view).astype(int)
+    item.setVisible(True)
+    fn = np.array(ov.DEFAULT_CLASS_COLORS["fn"])
+    edge = np.kron((item.codes & ov.EDGE) != 0, np.ones((2, 2), bool))
+    thin = _rendered_overlay(view).astype(int)
+    qtbot.keyClick(view, Qt.Key.Key_F5)
+    assert item.outline_width == PRESENTATION_OUTLINE_PX
+    thick = _rendered_overlay(view).astype(int)
+    wide = ndimage.binary_dilation(edge, np.ones((3, 3), bool))
+    for shown, ring in ((thin, edge), (thick, wide)):
+        expected = 0.6 * fn + 0.4 * scan
+        assert np.abs(shown[ring] - expected[ring]).max() <= 2
+        np.testing.assert_array_equal(shown[~ring], scan[~ring])
+    # a pixel of the thin outline looks the same in both
+    assert np.abs(thick[edge] - thin[edge]).max() <= 2
+    qtbot.keyClick(view, Qt.Key.Key_F5)
+    window.editor.history.mark_discarded()
+
+
 def test_a_remembered_start_fits_the_teaching_dock_once_shown_and_widens_every_view(qtbot):
     from dicegui.gui.main_window import MainWindow
     from dicegui.gui.slice_view import SliceView
