@@ -54,11 +54,13 @@ class PresentationMode(QtCore.QObject):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if obj is self.window and event.type() == QtCore.QEvent.Type.Show and self.on:
             # entered before the window had its size (a remembered start): widths mean something now
+            self._put_away_later_docks()
             QtCore.QTimer.singleShot(0, self, self.fit_docks)
         return False
 
     def _case_changed(self) -> None:
         self.apply_outline_width()  # views made since entering
+        self._put_away_later_docks()
         if self.on:  # a new case writes longer formulas; the panels refresh first
             QtCore.QTimer.singleShot(0, self, self.fit_docks)
 
@@ -80,13 +82,12 @@ class PresentationMode(QtCore.QObject):
         if on == self.on:
             return
         w = self.window
-        keep = set(self._teaching_docks())
-        qa = getattr(w, "qa", None)
-        if qa is not None and qa.teaching.exercise.hidden:
-            keep.discard(w.right_dock)  # the scores would give the hidden reference away
+        keep = self._kept()
         if on:
-            docks = [d for d in w.findChildren(QtWidgets.QDockWidget) if d.parent() is w]
-            self._saved = ([(d, d.styleSheet()) for d in keep], [(d, d.isVisible()) for d in docks], w.saveState())
+            docks = self._window_docks()
+            # isHidden, not isVisible: on a remembered start the window is not shown yet
+            self._saved = ([(d, d.styleSheet()) for d in keep], [(d, not d.isHidden()) for d in docks],
+                           w.saveState())
             # the others go first: large text beside the editing panel would need more than a
             # 1280-pixel window, which then grows (and stays grown) past the screen
             for dock in docks:
@@ -107,6 +108,28 @@ class PresentationMode(QtCore.QObject):
         self.apply_outline_width()
         if on:
             self.fit_docks()
+
+    def _kept(self) -> set:
+        keep = set(self._teaching_docks())
+        qa = getattr(self.window, "qa", None)
+        if qa is not None and qa.teaching.exercise.hidden:
+            keep.discard(self.window.right_dock)  # the scores would give the hidden reference away
+        return keep
+
+    def _window_docks(self) -> list:
+        return [d for d in self.window.findChildren(QtWidgets.QDockWidget) if d.parent() is self.window]
+
+    def _put_away_later_docks(self) -> None:
+        """Hide docks made since entering (a remembered start enters before the editor adds its docks)."""
+        if not self.on:
+            return
+        _sheets, docks, _state = self._saved
+        known = {d for d, _ in docks}
+        keep = self._kept()
+        for dock in self._window_docks():
+            if dock not in known and dock not in keep:
+                docks.append((dock, not dock.isHidden()))  # shown again on leaving
+                dock.setVisible(False)
 
     def _widen(self, docks) -> None:
         """Widen side docks until their widest content fits (20-point formulas do not wrap everywhere)."""

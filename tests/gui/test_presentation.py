@@ -178,8 +178,18 @@ def test_a_remembered_start_fits_the_teaching_dock_once_shown_and_widens_every_v
                     and scroll.horizontalScrollBar().maximum() == 0)
     views = w.findChildren(SliceView)
     assert len(views) >= 3 and all(v.overlay_item.outline_width == PRESENTATION_OUTLINE_PX for v in views)
+    # the editor's docks are made after the mode was entered: put away too, and back on leaving
+    assert _visible_docks(w) == {w.right_dock.objectName(), "teaching_dock"}
     w.presentation.set_on(False)
     assert all(v.overlay_item.outline_width == 1 for v in views)
+    plain = MainWindow()
+    qtbot.addWidget(plain)
+    plain.resize(1600, 1000)
+    plain.show()
+    qtbot.waitExposed(plain)
+    plain.qa.show_panel("teaching")
+    assert not plain.presentation.on and _visible_docks(w) == _visible_docks(plain)
+    assert {"edit_dock", "history_dock"} <= _visible_docks(w)
     w.editor.history.mark_discarded()
     w.runner.cancel()
     w.runner.wait(10000)
