@@ -21,6 +21,34 @@ class OverlapPicture(QtWidgets.QWidget):
         super().__init__(parent)
         self.sizes = {"reference": 0, "prediction": 0, "overlap": 0}
         self.setMinimumHeight(150)
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)  # the captions wrap: large text (presentation mode) needs more lines
+        self.setSizePolicy(policy)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        """Tall enough for the discs and every caption line at this width."""
+        return max(150, sum(r.height() for r in self._caption_rects(width, 0)) + 12)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
+            self.updateGeometry()  # a new text size: a new height for the captions
+        super().changeEvent(event)
+
+    def _caption_rects(self, width: int, top: float) -> list[QtCore.QRectF]:
+        """Where each caption goes, wrapped in the room right of the discs, one under the other from ``top``."""
+        d = min(self.minimumHeight() - 12, width * 0.3)  # the discs' diameter at the least height
+        x = 6 + d * 1.55 + 12
+        room = max(10, int(width - x - 4))
+        rects, y = [], top
+        for text in self.captions():
+            r = self.fontMetrics().boundingRect(QtCore.QRect(0, 0, room, 100000), QtCore.Qt.TextFlag.TextWordWrap,
+                                                text)
+            rects.append(QtCore.QRectF(x, y, room, r.height()))
+            y += r.height()
+        return rects
 
     def set_counts(self, counts) -> None:
         """Show the sizes of these counts (a mapping with tp, fp, fn, tn)."""
@@ -36,8 +64,7 @@ class OverlapPicture(QtWidgets.QWidget):
 
     def disc_rects(self) -> tuple[QtCore.QRectF, QtCore.QRectF]:
         """Where A and B are drawn (the overlap is their intersection)."""
-        h = self.height() - 12
-        d = min(h, self.width() * 0.3)
+        d = min(self.minimumHeight() - 12, self.width() * 0.3)  # a taller picture has room for captions, not discs
         top = (self.height() - d) / 2
         a = QtCore.QRectF(6, top, d, d)
         b = QtCore.QRectF(6 + d * 0.55, top, d, d)
@@ -62,12 +89,8 @@ class OverlapPicture(QtWidgets.QWidget):
         p.drawText(a.adjusted(8, 0, 0, 0), QtCore.Qt.AlignmentFlag.AlignVCenter, "A")
         p.drawText(b.adjusted(0, 0, -8, 0), QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignRight,
                    "B")
-        x = b.right() + 12
-        line = p.fontMetrics().lineSpacing()
-        text_rect = QtCore.QRectF(x, 0, max(10.0, self.width() - x - 4), self.height())
-        y = self.height() / 2 - 1.5 * line
-        for text in self.captions():
-            r = QtCore.QRectF(text_rect.left(), y, text_rect.width(), 3 * line)
-            p.drawText(r, QtCore.Qt.TextFlag.TextWordWrap, text)
-            y += line * (1 + p.fontMetrics().horizontalAdvance(text) // max(1, int(text_rect.width())))
+        rects = self._caption_rects(self.width(), 0)
+        top = max(0.0, (self.height() - sum(r.height() for r in rects)) / 2)  # centred beside the discs
+        for text, r in zip(self.captions(), rects):
+            p.drawText(r.translated(0, top), QtCore.Qt.TextFlag.TextWordWrap, text)
         p.end()

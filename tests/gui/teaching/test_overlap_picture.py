@@ -24,6 +24,35 @@ def test_picture_draws_the_overlap_inside_both_discs(qtbot):
     assert QtGui.QColor(img.pixel(int(b.right() - 0.2 * b.width()), y)) == PREDICTION_COLOR
 
 
+def test_captions_in_large_text_make_the_picture_taller_instead_of_being_cut(qtbot):
+    # 20-point text (presentation mode) wraps each caption to two lines: 150 px held four of six
+    from PySide6 import QtWidgets
+
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    holder.setStyleSheet("QWidget { font-size: 20pt; }")
+    layout = QtWidgets.QVBoxLayout(holder)
+    pic = OverlapPicture()
+    layout.addWidget(pic)
+    layout.addStretch(1)
+    pic.set_counts({"tp": 9144, "fp": 237, "fn": 308, "tn": 359971})
+    holder.resize(560, 600)
+    holder.show()
+    qtbot.waitExposed(holder)
+    a, b = pic.disc_rects()
+    room = pic.width() - (b.right() + 12) - 4
+    # the height QLabel gives the same captions wrapped at the same width and size
+    need = 0
+    for text in pic.captions():
+        label = QtWidgets.QLabel(text, holder)
+        label.setWordWrap(True)
+        label.setContentsMargins(0, 0, 0, 0)
+        label.ensurePolished()
+        need += label.heightForWidth(int(room))
+    assert need > 150 and pic.height() >= need
+    assert b.bottom() <= pic.height()
+
+
 def test_panel_shows_both_forms_and_micro_macro_with_the_case_numbers(window, teaching):
     assert window.open_demo("totalseg")
     window.qa.wait()
