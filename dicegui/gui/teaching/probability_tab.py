@@ -12,6 +12,16 @@ rewrites the prediction as ``prob >= t`` (only the voxels that change,
 through the live scores, as one undoable step), so the overlay, the scores
 panel and every other panel show that threshold too.
 
+The tab never claims a threshold the scan does not show. After any edit,
+undo or redo (``masksEdited``) it asks which threshold the prediction is:
+``prob >= t`` is nested in ``t``, so a threshold whose count of ``p >= t``
+equals the prediction's foreground count is the only candidate, and one
+exact comparison confirms it. When one is found (Ctrl+Z after a threshold
+step) the slider follows it; when none is (a brush stroke, or an undo back to
+an edited prediction) "Show this threshold on the scan" is unticked and the
+hard line says that the prediction was edited; it is ticked again when a
+later undo or redo brings a threshold back.
+
 The target is the reference's focus: ``gt != 0``, or ``gt == label`` when one
 label is focused. The curve is recomputed when the reference changes (its
 foreground count changed) or the focus does.
@@ -27,7 +37,7 @@ from ...core.loss_terms import bce_dilution, bce_dilution_text, multiclass_cross
 from ...core.teaching import format_value
 from ...core.threshold import SMOOTH_VALUES, best_threshold, scores_at, soft_summary, threshold_curve
 from ..plots import BLUE, ORANGE, score_plot
-from ..qa.edit_step import push_edit
+from ..qa.edit_step import push_edit, undo_stack
 from .label_curves import LabelCurves
 
 #: Thresholds of the slider and of the plotted curve.
@@ -59,6 +69,11 @@ class ProbabilityTab(QtWidgets.QWidget):
         self.hard: dict | None = None
         self._curve_key = None
         self._applied_t = 0.5
+        #: Index of the threshold the prediction equals (None: an edited prediction, no threshold).
+        self.shown_index: int | None = 50
+        self._auto_unticked = False  # unticked by an edit, not by the user: ticked again when one is shown
+        self._following = False  # the slider is moved to the shown threshold: not an edit to apply
+        self._match_cache: tuple | None = None
         self._apply_timer = QtCore.QTimer(self)
         self._apply_timer.setSingleShot(True)
         self._apply_timer.setInterval(_APPLY_MS)
@@ -165,6 +180,7 @@ class ProbabilityTab(QtWidgets.QWidget):
         layout.addWidget(self.content, 1)
 
         self.slider.valueChanged.connect(self._slider_moved)
+        self.apply_box.toggled.connect(self._apply_toggled)
         self.t_line.sigPositionChanged.connect(self._line_moved)
         self.smooth.currentIndexChanged.connect(lambda _i: self._update_soft())
 
@@ -208,6 +224,7 @@ class ProbabilityTab(QtWidgets.QWidget):
             self.iou_curve.setData(self.curve["threshold"], self.curve["iou"])
             self._mark_best()
             self._update_soft()
+        self._follow_prediction()
         self._show_threshold()
 
     def _mark_best(self) -> None:
@@ -297,11 +314,70 @@ class ProbabilityTab(QtWidgets.QWidget):
         blocker = QtCore.QSignalBlocker(self.t_line)
         self.t_line.setPos(h["threshold"])
         del blocker
+        if self.apply_box.isChecked():
+            return
+        if self._auto_unticked:
+            self.hard_label.setText(
+                "<b>The prediction was edited</b>: the scan no longer shows a threshold of this map. "
+                "Tick “Show this threshold on the scan” to rewrite it as p ≥ t.<br>"
+                f"At p ≥ {h['threshold']:.2f} (not on the scan): Dice {format_value(h['dice'])} · "
+                f"IoU {format_value(h['iou'])} · TP {h['tp']:,} · FP {h['fp']:,} · FN {h['fn']:,}")
+        else:
+            self.hard_label.setText(
+                f"<b>p ≥ {h['threshold']:.2f}</b> (not on the scan): Dice <b>{format_value(h['dice'])}</b> · "
+                f"IoU {format_value(h['iou'])} · TP {h['tp']:,} · FP {h['fp']:,} · FN {h['fn']:,}")
+
+    # ------------------------------------------------- which threshold is shown
+    def _shown_threshold(self) -> int | None:
+        """Index of the threshold whose ``prob >= t`` is the prediction, or None (an edited prediction)."""
+        s = self.window.session
+        fg = s.volume_scores(None)
+        predicted = fg["tp"] + fg["fp"]
+        # p >= t shrinks as t grows: equal counts mean equal masks, so one candidate is enough to check
+        matches = np.flatnonzero(self.curve["tp"] + self.curve["fp"] == predicted)
+        if matches.size == 0:
+            return None
+        current = self.slider.value()
+        i = current if current in matches else int(matches[np.argmin(np.abs(matches - current))])
+        key = (id(s), fg["tp"], fg["fp"], fg["fn"], int(matches[0]), undo_stack(self.window).index())
+        if self._match_cache is None or self._match_cache[0] != key:
+            same = np.array_equal(probability_map(s) >= np.float64(THRESHOLDS[i]), s.pred != 0)
+            self._match_cache = (key, same)
+        return i if self._match_cache[1] else None
+
+    def _follow_prediction(self) -> None:
+        """Move the slider to the threshold the prediction shows, or untick "Show" when it shows none."""
+        if self._apply_timer.isActive():
+            return  # a threshold is about to be written: the prediction lags the slider on purpose
+        self.shown_index = self._shown_threshold()
+        if not (self.apply_box.isChecked() or self._auto_unticked):
+            return  # the user looks at thresholds without showing them: the slider is theirs
+        if self.shown_index is None:
+            self._set_apply_box(False)
+            self._auto_unticked = True
+            return
+        self._following = True
+        self.slider.setValue(self.shown_index)
+        self._following = False
+        self._applied_t = float(THRESHOLDS[self.shown_index])
+        self._set_apply_box(True)
+        self._auto_unticked = False
+
+    def _set_apply_box(self, on: bool) -> None:
+        blocker = QtCore.QSignalBlocker(self.apply_box)
+        self.apply_box.setChecked(on)
+        del blocker
+
+    def _apply_toggled(self, on: bool) -> None:
+        self._auto_unticked = False
+        if on and self.available():
+            self.apply_threshold()
+        self._show_threshold()
 
     # ----------------------------------------------------------- threshold
     def _slider_moved(self, _v: int) -> None:
         self._show_threshold()
-        if self.apply_box.isChecked() and self.available():
+        if self.apply_box.isChecked() and self.available() and not self._following:
             self._apply_timer.start()
 
     def _line_moved(self) -> None:
@@ -326,13 +402,15 @@ class ProbabilityTab(QtWidgets.QWidget):
         t = np.float64(self.threshold)  # float64 scalar: compared exactly, as threshold_curve does
         new = prob >= t
         changed = np.nonzero(new != (s.pred != 0))
+        was = f"was {self._applied_t:.2f}" if self.shown_index is not None else "replacing edits"
+        self.shown_index = self.slider.value()
         if changed[0].size == 0:
             self._applied_t = float(t)
             return False
         values = new[changed].astype(s.pred.dtype)
         delta = record_edit(s.live, "pred", changed, values, scope="volume", axis=None, slice_index=None,
                             tool="threshold", label=1)
-        text = f"Threshold the probability map at {float(t):.2f} (was {self._applied_t:.2f})"
+        text = f"Threshold the probability map at {float(t):.2f} ({was})"
         self._applied_t = float(t)
         push_edit(w, delta, text)
         return True

@@ -100,3 +100,79 @@ def test_multiclass_cross_entropy_of_a_softmax_map(window, teaching, tmp_path, m
         assert curves.best[c]["threshold"] == THRESHOLDS[i]
         assert curves.best[c]["dice"] == pytest.approx(brute[i], abs=1e-6)
         assert f"best t = {THRESHOLDS[i]:.2f} (Dice {brute[i]:.4f})" in curves.best_text.text()
+
+
+def _hard_line_of_the_shown_prediction(s) -> tuple[float, str]:
+    """Dice, TP, FP, FN of the prediction on screen against the reference, counted here, as the tab writes them."""
+    p, g = s.pred != 0, s.gt != 0
+    tp, fp, fn = int(np.sum(p & g)), int(np.sum(p & ~g)), int(np.sum(~p & g))
+    dice = 2 * tp / (2 * tp + fp + fn)
+    return dice, f"Dice <b>{dice:.4f}</b> · IoU {tp / (tp + fp + fn):.4f} · TP {tp:,} · FP {fp:,} · FN {fn:,}"
+
+
+def _ctrl_z(qtbot, window, shift=False):
+    from PySide6.QtCore import Qt
+
+    mods = Qt.KeyboardModifier.ControlModifier
+    if shift:
+        mods |= Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window, Qt.Key.Key_Z, mods)
+
+
+def test_undo_of_a_threshold_step_brings_the_slider_back_with_its_numbers(qtbot, window, teaching):
+    from PySide6.QtCore import Qt
+
+    assert window.open_demo("probability")
+    window.qa.wait()
+    s = window.session
+    tab = teaching.probability
+    teaching.tabs.setCurrentWidget(tab)
+    prob = probability_map(s).astype(np.float64)
+    qtbot.mouseClick(tab.best_button, Qt.MouseButton.LeftButton)
+    teaching.flush()
+    best = tab.slider.value()
+    assert best != 50
+    _ctrl_z(qtbot, window)
+    teaching.flush()
+    np.testing.assert_array_equal(s.pred != 0, prob >= 0.5)  # the undo wrote p >= 0.50 back
+    _, line = _hard_line_of_the_shown_prediction(s)
+    assert tab.hard_label.text() == f"<b>p ≥ 0.50</b>: {line}"
+    assert tab.t_label.text() == "t = 0.50" and tab.apply_box.isChecked()
+    _ctrl_z(qtbot, window, shift=True)
+    teaching.flush()
+    np.testing.assert_array_equal(s.pred != 0, prob >= THRESHOLDS[best])
+    _, line = _hard_line_of_the_shown_prediction(s)
+    assert tab.hard_label.text() == f"<b>p ≥ {THRESHOLDS[best]:.2f}</b>: {line}"
+    assert tab.slider.value() == best and tab.apply_box.isChecked()
+    # the slider moved by the undo is not a new step: redo is still the last one
+    assert window.editor.history.index == window.editor.history.count
+
+
+def test_a_brush_stroke_unticks_show_threshold_and_its_undo_ticks_it_again(qtbot, window, teaching):
+    from test_teaching_panel import _drag
+
+    assert window.open_demo("probability")
+    window.qa.wait()
+    s = window.session
+    tab = teaching.probability
+    teaching.tabs.setCurrentWidget(tab)
+    prob = probability_map(s).astype(np.float64)
+    window.editor.set_tool("brush")
+    window.editor.panel.radius.setValue(3)
+    before = s.pred.copy()
+    _drag(window, [(10, 10), (10, 30), (10, 50)])  # a corner of the slice: background of the map
+    teaching.flush()
+    assert not np.array_equal(s.pred, before)
+    assert not any(np.array_equal(s.pred != 0, prob >= t) for t in THRESHOLDS)
+    assert not tab.apply_box.isChecked()
+    assert tab.hard_label.text().startswith("<b>The prediction was edited</b>: the scan no longer shows")
+    assert "(not on the scan)" in tab.hard_label.text()
+    # moving the slider now only explores: the stroke stays
+    tab.slider.setValue(30)
+    teaching.flush()
+    assert np.array_equal(s.pred[before != s.pred], np.ones(int(np.sum(before != s.pred)), s.pred.dtype))
+    _ctrl_z(qtbot, window)
+    teaching.flush()
+    np.testing.assert_array_equal(s.pred, before)
+    _, line = _hard_line_of_the_shown_prediction(s)
+    assert tab.apply_box.isChecked() and tab.hard_label.text() == f"<b>p ≥ 0.50</b>: {line}"
