@@ -75,6 +75,7 @@ KEYBOARD_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Navigation", "show / hide the crosshair", ("X",)),
     Shortcut("Navigation", "window/level by dragging (toggle)", ("W",)),
     Shortcut("Navigation", "reset the view (fit the slice)", ("R",)),
+    Shortcut("Navigation", "zoom every view to the masks (small structures)", ("Z",)),
     Shortcut("Overlay", "show / hide the overlay", ("S",)),
     Shortcut("Overlay", "outline / filled overlay", ("O",)),
     Shortcut("Overlay", "less / more opaque", ("A", "D")),
@@ -274,6 +275,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.act_plane[name] = act
         self.act_reset = self._action("&Reset view", lambda: self.view.reset_zoom(), "R",
                                       tip="Fit the slice in the focused view (R)")
+        self.act_zoom_masks = self._action("&Zoom to the masks", lambda: self.zoom_to_masks(), "Z",
+                                           tip="Fit every view to the masks with some context around them (Z)")
         from .views.view_actions import ViewActions
 
         self.view_actions = ViewActions(self)
@@ -327,6 +330,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addAction(self.act_window_drag)
         view_menu.addSeparator()
         view_menu.addAction(self.act_reset)
+        view_menu.addAction(self.act_zoom_masks)
         view_menu.addAction(self.act_toggle_overlay)
         view_menu.addAction(self.act_outline)
         view_menu.addAction(self.act_opacity_down)
@@ -367,7 +371,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addWidget(self.cursor_label, 1)
 
     def _set_enabled(self, on: bool) -> None:
-        for act in (self.act_export_scores, self.act_export_png, self.act_reset, *self.act_plane.values(),
+        for act in (self.act_export_scores, self.act_export_png, self.act_reset, self.act_zoom_masks,
+                    *self.act_plane.values(),
                     *self.act_layout.values(), self.act_next_layout, self.act_window_drag):
             act.setEnabled(on)
         self.slider.setEnabled(on)
@@ -582,6 +587,15 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show slice ``index`` in the focused view (clamped to the volume)."""
         if self.session is not None:
             self.views.set_slice(int(index))
+
+    def zoom_to_masks(self) -> bool:
+        """Fit every view to both masks' foreground with some context (False: no mask to zoom onto)."""
+        from .views.zoom_to_masks import zoom_to_masks
+
+        if self.session is None or not zoom_to_masks(self.views):
+            self.statusBar().showMessage("Nothing to zoom onto: both masks are empty or not open", 4000)
+            return False
+        return True
 
     def step(self, delta: int) -> None:
         self.set_slice(self.index + int(delta))

@@ -145,6 +145,7 @@ class SliceView(pg.GraphicsView):
         self.vb.addItem(self.image_item)
         self.vb.addItem(self.overlay_item)
         self.vb.sigWheelSteps.connect(self.stepRequested)
+        self.vb.sigXRangeChanged.connect(self._fit_scale_bar)
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
         self._shape: tuple[int, int] | None = None
@@ -234,6 +235,15 @@ class SliceView(pg.GraphicsView):
         self.scale_bar.text.setText(f"{length_mm:g} {self._length_unit}")
         self.scale_bar.updateBar()
 
+    def _fit_scale_bar(self, *_) -> None:
+        """Keep the scale bar about a sixth of the visible width: a zoom onto a lens showed a 50 mm bar wider than the view."""
+        if self.scale_bar is None or self._shape is None:
+            return
+        x0, x1 = self.vb.viewRange()[0]
+        length = nice_length((x1 - x0) / 6.0)
+        if length != self.scale_bar.size:
+            self._set_scale_bar(length)
+
     def reset_zoom(self) -> None:
         """Fit the whole slice in the view."""
         if self._shape is None:
@@ -242,6 +252,14 @@ class SliceView(pg.GraphicsView):
         self.vb.setRange(
             QtCore.QRectF(0, 0, cols * self._pixel_mm[1], rows * self._pixel_mm[0]), padding=0.02
         )
+
+    def show_pixels(self, r0: float, r1: float, c0: float, c1: float) -> None:
+        """Fit the pixel rectangle rows ``r0..r1``, columns ``c0..c1`` (edges, in pixels) in the view."""
+        if self._shape is None:
+            return
+        row_mm, col_mm = self._pixel_mm
+        self.vb.setRange(QtCore.QRectF(c0 * col_mm, r0 * row_mm, (c1 - c0) * col_mm, (r1 - r0) * row_mm),
+                         padding=0.0)
 
     # -------------------------------------------------------------- content
     def show_hint(self, text: str | None) -> None:

@@ -14,7 +14,9 @@ foreground scores, every region's Dice and the lesion-wise Dice
 (:func:`dicegui.core.metric_columns.default_columns`); choices are
 remembered for the next tables (:mod:`.column_memory`). What a column name
 means (scope, NSD tolerance, whether larger is worse, its title) is decided
-in :mod:`dicegui.core.metric_columns`, the rule the core's sort uses too. A double-click (or Enter) opens the case in the main window;
+in :mod:`dicegui.core.metric_columns`, the rule the core's sort uses too. A double-click (or Enter) opens the case in the main window
+(zoomed onto its masks when they span less than a quarter of the slice: a
+lens is otherwise a few screen pixels);
 Ctrl+→ / Ctrl+← (also Alt+N / Alt+P) open the next / previous case, here and
 in the main window.
 
@@ -739,11 +741,24 @@ class CohortWindow(QtWidgets.QMainWindow):
             if previous is not None and previous != name:  # e.g. unsaved edits kept the old case open
                 self.select(previous)
             return False
+        self._zoom_if_small()
         i = self.cohort.index_of(name)
         self.main_window.statusBar().showMessage(
             f"Cohort case {i + 1} / {len(self.cohort)}: {readable(name)} — Ctrl+→ / Ctrl+← next / previous case", 8000)
         self.caseOpened.emit(name)
         return True
+
+    def _zoom_if_small(self) -> None:
+        """A small structure (a lens: a few screen pixels in a fitted slice) opens zoomed onto its masks."""
+        from ..views.zoom_to_masks import masks_are_small
+
+        views = self.main_window.views
+        if masks_are_small(views):
+            self._zoomed = self.main_window.zoom_to_masks()
+        elif getattr(self, "_zoomed", False):  # a zoom made for the last case would hide most of this one
+            self._zoomed = False
+            for view in views.views.values():
+                view.reset_zoom()
 
     def step_case(self, offset: int) -> bool:
         """Open the case ``offset`` places away in the table's order."""
