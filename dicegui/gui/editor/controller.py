@@ -495,6 +495,8 @@ class Editor(QtCore.QObject):
             changes, fg = {k: -v for k, v in changes.items()}, -fg
         focus = self.window.focus_label
         dice = {}
+        if self._reference_hidden():  # the exercise: a ΔDice would tell the student how close the stroke came
+            label_before = dice_change = None
         if label_before is not None and label_before[0] != focus:
             dice[f"label {label_before[0]}"] = self._label_dice(label_before[0])[1] - label_before[1]
         if dice_change is not None:

@@ -328,3 +328,48 @@ def test_the_hidden_reference_cannot_be_painted_even_when_it_is_the_only_mask(wi
     _drag(window, [(5, 5), (5, 15), (5, 25)])
     assert np.array_equal(window.session.case.gt_mask, before)
     assert "reference is hidden" in window.statusBar().currentMessage()
+
+
+def _history_texts(window) -> list[str]:
+    """Every text the Edit history dock shows: its rows, their tooltips, its labels."""
+    from PySide6 import QtCore, QtWidgets
+
+    dock = window.editor.history_dock
+    texts = [dock.windowTitle(), dock.toolTip()]
+    for view in dock.findChildren(QtWidgets.QAbstractItemView):
+        texts.append(view.toolTip())
+        m = view.model()
+        for r in range(m.rowCount()):
+            for role in (QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.ToolTipRole):
+                texts.append(str(m.index(r, 0).data(role) or ""))
+    texts += [lab.text() for lab in dock.findChildren(QtWidgets.QLabel)]
+    return texts
+
+
+def test_the_hidden_reference_exercise_shows_no_dice_of_a_stroke_until_reveal(qtbot, window, teaching):
+    from PySide6.QtCore import Qt
+
+    assert window.open_demo("totalseg")
+    window.qa.wait()
+    s = window.session
+    teaching.hide_button.click()
+    qtbot.keyClick(window, Qt.Key.Key_B)  # the brush, by its key
+    assert window.editor.tool is window.editor.tools["brush"]
+    before = s.pred.copy()
+    g = s.gt != 0
+    fg_before = 2 * np.sum(g & (before != 0)) / (g.sum() + np.sum(before != 0))
+    _drag(window, [(100, 100), (110, 110), (120, 120)])
+    assert not np.array_equal(s.pred, before)
+    fg_after = 2 * np.sum(g & (s.pred != 0)) / (g.sum() + np.sum(s.pred != 0))
+    assert fg_after != fg_before  # the stroke moved the hidden score: there is something to leak
+    shown = [window.statusBar().currentMessage(), window.windowTitle(), *_history_texts(window)]
+    assert "Paint pred" in shown[0]
+    assert not any("Dice" in t for t in shown), shown
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert np.array_equal(s.pred, before)
+    shown = [window.statusBar().currentMessage(), window.windowTitle(), *_history_texts(window)]
+    assert shown[0].startswith("Undo:") and not any("Dice" in t for t in shown), shown
+    # revealed, a stroke reports its ΔDice again
+    teaching.hide_button.click()
+    _drag(window, [(100, 100), (110, 110), (120, 120)])
+    assert "ΔDice(foreground)" in window.statusBar().currentMessage()
