@@ -204,7 +204,8 @@ def classify_mask(data: np.ndarray, name: str, *, sigmoid: bool = False, copy: b
     if not sigmoid:
         raise ActivationNeeded(
             f"{name}: {data.dtype} values from {float(lo):.4g} to {float(hi):.4g} are neither labels nor "
-            "probabilities in [0, 1] (logits?): apply a sigmoid or softmax first (or ask for a sigmoid)",
+            "probabilities in [0, 1] (logits?): apply a sigmoid or softmax first (--sigmoid, in dicegui score "
+            "and in the window, which also asks)",
             "logits", name)
     return _probability_map(
         _sigmoid(data), data.dtype,

@@ -1,5 +1,5 @@
 """``dicegui [IMAGE] [--gt GT] [--pred PRED] [--demo NAME] [--cohort CSV | --gt-dir G --pred-dir P]
-[--panel NAME] [--screenshot PATH]``: start the window."""
+[--panel NAME] [--screenshot PATH] [--sigmoid | --softmax [AXIS]]``: start the window."""
 from __future__ import annotations
 
 import argparse
@@ -38,10 +38,29 @@ def build_parser() -> argparse.ArgumentParser:
                              "cohort: the worklist window)")
     parser.add_argument("--screenshot", type=Path, metavar="PATH",
                         help="render the window after loading, save it as PNG and exit")
+    parser.add_argument("--sigmoid", action="store_true",
+                        help="read a prediction of logits with a sigmoid (a map of channels: a sigmoid per "
+                             "channel) without asking")
+    parser.add_argument("--softmax", nargs="?", const="auto", choices=("auto", "first", "last"), default=None,
+                        metavar="AXIS",
+                        help="read a prediction holding a network's channels (one per class, background first) "
+                             "with a softmax across them, without asking; AXIS = first or last says where the "
+                             "channels are (default: the end that fits the reference's grid)")
     parser.add_argument("--regions", metavar="SPEC",
                         help="region groups for this run: brats2021, brats2023, \"WT=1,2,4;TC=1,4;ET=4\" or a "
                              "JSON file (View > Region groups sets and remembers them)")
     return parser
+
+
+def _activation(args) -> dict | None | str:
+    """The open_case keywords of ``--sigmoid`` / ``--softmax`` (None: neither; a str: why they cannot be used)."""
+    if args.sigmoid and args.softmax is not None:
+        return "give either --sigmoid or --softmax, not both"
+    if (args.sigmoid or args.softmax is not None) and args.pred is None:
+        return "--sigmoid and --softmax read the prediction: give it with --pred"
+    if args.softmax is not None:
+        return {"channels": "softmax", "channel_axis": {"first": 0, "last": -1}.get(args.softmax)}
+    return {"sigmoid": True} if args.sigmoid else None
 
 
 def _quiet_qt_messages(mode, context, message) -> None:
@@ -107,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cohort is not None and args.gt_dir is not None:
         print("dicegui: give either --cohort or --gt-dir/--pred-dir, not both", file=sys.stderr)
         return 2
+    read = _activation(args)
+    if isinstance(read, str):
+        print(f"dicegui: {read}", file=sys.stderr)
+        return 2
 
     regions = None
     if args.regions is not None:
@@ -139,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     if cohort_given:
         worklist, ok = _open_cohort(window, args)
     elif args.image or args.gt or args.pred:
-        ok = window.open_paths({"image": args.image, "gt": args.gt, "pred": args.pred})
+        ok = window.open_paths({"image": args.image, "gt": args.gt, "pred": args.pred}, read=read)
     else:
         ok = window.open_demo(args.demo or DEFAULT_DEMO)
     if ok and args.plane:

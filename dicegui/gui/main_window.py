@@ -432,6 +432,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return open_case(image=paths.get("image"), gt=paths.get("gt"), pred=paths.get("pred"), **read)
         except ActivationNeeded as exc:
             pred = paths.get("pred")
+            if read == {"sigmoid": True} and exc.kind != "logits" and pred is not None:
+                # --sigmoid given for a map of channels: a sigmoid per channel, as the question's answer
+                return open_case(image=paths.get("image"), gt=paths.get("gt"), pred=pred, channels="sigmoid")
             if read or pred is None or exc.name != file_label(pred) or not self.dialogs_enabled:
                 raise
             QtWidgets.QApplication.restoreOverrideCursor()

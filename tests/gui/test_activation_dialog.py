@@ -64,3 +64,56 @@ def test_the_question_names_the_choices_and_what_each_is_for():
                                                                    activation_dialog.SIGMOID_EACH)
     assert "exactly one class" in text and "may overlap" in text
     assert activation_dialog.keywords_for(None) is None
+
+
+def _read(*flags):
+    """What the window's --sigmoid / --softmax flags ask of open_case (parsed as the program does)."""
+    from dicegui.gui.app import _activation, build_parser
+
+    return _activation(build_parser().parse_args(["--pred", "p.nii.gz", *flags]))
+
+
+def test_window_flags_read_logits_and_channels_without_asking(window, tmp_path, activation_questions):
+    gt, logits = _files(tmp_path)
+    paths = {"gt": tmp_path / "gt.nii.gz", "pred": tmp_path / "logits.nii.gz"}
+    assert window.open_paths(paths, remember=False, read=_read("--sigmoid"))
+    raw = logits[..., 1] - logits[..., 0]
+    assert np.array_equal(window.session.case.pred_mask, (raw >= 0).astype(np.uint8))  # sigmoid(x) >= 0.5
+    # a map of channels: --softmax reads the argmax; --sigmoid a sigmoid per channel (the question's answers)
+    paths["pred"] = tmp_path / "channels.nii.gz"
+    assert window.open_paths(paths, remember=False, read=_read("--softmax", "last"))
+    assert np.array_equal(window.session.case.pred_mask, np.argmax(logits, axis=-1))
+    assert window.open_paths(paths, remember=False, read=_read("--sigmoid"))
+    assert window.session.case.pred_channels.activation == "sigmoid"
+    assert activation_questions == []
+
+
+def test_window_flags_that_cannot_be_used_are_refused():
+    from dicegui.gui.app import _activation, build_parser
+
+    parse = build_parser().parse_args
+    assert "not both" in _activation(parse(["--pred", "p.nii.gz", "--sigmoid", "--softmax"]))
+    assert "--pred" in _activation(parse(["--gt", "g.nii.gz", "--sigmoid"]))
+    assert _activation(parse(["--pred", "p.nii.gz"])) is None
+    assert _activation(parse(["--pred", "p.nii.gz", "--softmax"])) == {"channels": "softmax", "channel_axis": None}
+    assert _activation(parse(["--pred", "p.nii.gz", "--softmax", "first"]))["channel_axis"] == 0
+
+
+def test_a_screenshot_of_logits_needs_the_flag_and_the_message_names_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _files(tmp_path)
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DICEGUI_SETTINGS_DIR=str(tmp_path / "settings"),
+               PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    base = [sys.executable, "-m", "dicegui", "--gt", "gt.nii.gz", "--pred", "logits.nii.gz", "--screenshot"]
+    refused = subprocess.run([*base, "no.png"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and not (tmp_path / "no.png").exists()
+    assert "logits.nii.gz" in refused.stderr and "--sigmoid" in refused.stderr and "Traceback" not in refused.stderr
+    shot = subprocess.run([*base, "yes.png", "--sigmoid"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert shot.returncode == 0, shot.stderr
+    assert (tmp_path / "yes.png").read_bytes().startswith(b"\x89PNG")
