@@ -38,9 +38,25 @@ from .scores_panel import ScoresPanel
 from .session import ROLE_TITLES, Session
 from .slice_view import PAGE_STEP
 from .surface_scores import SurfaceScores
+from .vertical_scroll import VerticalScrollArea
 from .window_level import WindowLevelPanel
 
 APP_TITLE = "dicegui"
+#: Size the window opens at when the screen has room (every panel shown whole on 1920 × 1080).
+PREFERRED_SIZE = (1500, 1040)
+#: Height a window manager's title bar and frame may add outside the window's own geometry.
+FRAME_ALLOWANCE = 40
+#: The banner wraps its text: narrower than its one-line width, so the views can be narrow too.
+BANNER_MIN_WIDTH = 200
+
+
+def initial_size(screen) -> QtCore.QSize:
+    """:data:`PREFERRED_SIZE`, made smaller where ``screen``'s free area (less a title bar) is smaller."""
+    wanted = QtCore.QSize(*PREFERRED_SIZE)
+    if screen is None:
+        return wanted
+    room = screen.availableGeometry().size() - QtCore.QSize(0, FRAME_ALLOWANCE)
+    return wanted.boundedTo(room)
 
 
 class Shortcut(NamedTuple):
@@ -161,9 +177,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._set_enabled(False)
         self._setup_qa_panels()
         self._setup_editor()
+        self._scroll_tall_docks()
         self._setup_recovery()
         app_settings.show_setting_problems(self.statusBar())  # a hand-edited value fell back to its default
-        self.resize(1500, 950)
+        self.resize(initial_size(self.screen()))
 
     # =================================================================== UI
     def _build_central(self) -> None:
@@ -179,6 +196,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "QLabel { background: #fff4d6; color: #3a2a00; border: 1px solid #e0b84c; padding: 4px 8px; }"
         )
         self.banner.setVisible(False)
+        self.banner.setMinimumWidth(BANNER_MIN_WIDTH)  # it wraps: its one-line width held the views 444 px wide
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setPageStep(PAGE_STEP)
         self.slider.setToolTip("Slice of the focused view (wheel, ↑/↓, PgUp/PgDn)")
@@ -226,7 +244,7 @@ class MainWindow(QtWidgets.QMainWindow):
         ll.addWidget(self.window_level, 1)
         self.left_dock = QtWidgets.QDockWidget("Display", self)
         self.left_dock.setObjectName("display_dock")
-        self.left_dock.setWidget(left)
+        self.left_dock.setWidget(VerticalScrollArea(left))
         self.left_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.left_dock)
 
@@ -236,10 +254,26 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores.recomputeRequested.connect(self.request_surface)
         self.right_dock = QtWidgets.QDockWidget("Scores", self)
         self.right_dock.setObjectName("scores_dock")
-        self.right_dock.setWidget(self.scores)
+        self.right_dock.setWidget(VerticalScrollArea(self.scores))
         self.right_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.right_dock)
         self.resizeDocks([self.left_dock, self.right_dock], [290, 480], QtCore.Qt.Orientation.Horizontal)
+
+    def _scroll_tall_docks(self) -> None:
+        """The editing and error panels scroll too (the display and scores docks are built scrolling)."""
+        from .vertical_scroll import scroll_dock_contents
+
+        for dock in (self.editor.edit_dock, self.qa.docks["errors"]):
+            scroll_dock_contents(dock)
+
+    def showEvent(self, ev: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(ev)
+        if not getattr(self, "_docks_placed", False):
+            self._docks_placed = True
+            # the editing panel whole when there is room (the display panel below scrolls first);
+            # before the first show the dock layout has no height to split and forgets the sizes
+            edit = self.editor.edit_dock
+            self.resizeDocks([edit], [edit.sizeHint().height()], QtCore.Qt.Orientation.Vertical)
 
     def _action(self, text, slot=None, shortcut=None, checkable=False, tip=None) -> QtGui.QAction:
         act = QtGui.QAction(text, self)
