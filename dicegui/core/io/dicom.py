@@ -69,8 +69,64 @@ def _read_headers(path: Path):
             continue
         headers.append((f, ds))
     if not headers:
-        raise LoadError(f"{file_label(path)}: no DICOM images found ({len(files)} files looked at)")
+        raise LoadError(_no_dicom_message(path, files))
     return headers, skipped
+
+
+#: What to do with a folder of masks or volumes: dicegui opens files, or pairs two folders as a worklist.
+_OPEN_FILES_ADVICE = ("open one file per role (the image, the reference with --gt, the prediction with --pred), "
+                      "or pair two folders of masks as a cohort worklist (--gt-dir DIR --pred-dir DIR, "
+                      "or Review > Open cohort folders...)")
+
+
+def _readable_counts(files) -> dict[str, int]:
+    """How many of ``files`` are of each non-DICOM format dicegui reads (by name), e.g. {"NRRD": 21}."""
+    from .formats import format_words, format_from_name
+
+    counts: dict[str, int] = {}
+    for f in files:
+        fmt = format_from_name(f)
+        if fmt not in (None, "dicom", "text"):
+            word = format_words(fmt)
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    parts = [f"{n} {word} file{'s' if n != 1 else ''}" for word, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return " and ".join(parts)
+
+
+def _no_dicom_message(path: Path, files) -> str:
+    """Why a folder holds no DICOM image; when it holds masks or volumes of other formats, what to open instead.
+
+    A folder of NRRD or NIfTI masks (one per structure, as in the DeepMind
+    head-and-neck set) was reported as "no DICOM images found", which sent
+    users looking for a DICOM problem.
+    """
+    label = file_label(path)
+    counts = _readable_counts(files)
+    if counts:
+        examples = ", ".join(f.name for f in files[:2]) + (", ..." if len(files) > 2 else "")
+        return (f"{label}: no DICOM series in this folder; it holds {_counts_text(counts)} ({examples}): "
+                + _OPEN_FILES_ADVICE)
+    try:
+        subfolders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        subfolders = []
+    inside = {}
+    for sub in subfolders[:20]:  # a glance, not a crawl of a whole archive
+        try:
+            sub_counts = _readable_counts(sorted(p for p in sub.iterdir() if p.is_file()))
+        except OSError:
+            continue
+        if sub_counts:
+            inside[sub.name] = sub_counts
+    if inside:
+        where = "; ".join(f"{name}/ {_counts_text(c)}" for name, c in inside.items())
+        return (f"{label}: no DICOM series in this folder; its subfolders hold other files ({where}): "
+                + _OPEN_FILES_ADVICE)
+    return f"{label}: no DICOM images found ({len(files)} files looked at)"
 
 
 def _one_series(headers, path):

@@ -63,6 +63,11 @@ _FORMAT_WORDS = {"nifti": "NIfTI", "nrrd": "NRRD", "seg.nrrd": "NRRD segmentatio
                  "npy": ".npy", "npz": ".npz", "text": "text"}
 
 
+def format_words(fmt: str) -> str:
+    """A format's name for a message ("nifti" -> "NIfTI")."""
+    return _FORMAT_WORDS.get(fmt, fmt)
+
+
 def _missing(path: Path, exc: OSError) -> str:
     """Why ``path`` cannot be reached, in words (loop, broken link, missing, denied)."""
     if exc.errno == errno.ELOOP:

@@ -199,3 +199,45 @@ def test_case_from_a_series_and_a_nifti_mask(tmp_path):
     case = load_case(folder, tmp_path / "mask.nii.gz")
     np.testing.assert_array_equal(case.gt_mask, mask)
     assert case.warnings == []
+
+
+def _mask_folder(folder, nrrd_names=(), nifti_names=()):
+    """Small masks written by dicegui's own NRRD writer and by nibabel."""
+    import nibabel as nib
+
+    from dicegui.core.volume import Volume
+
+    folder.mkdir()
+    data = np.zeros((4, 5, 3), np.uint8)
+    data[1:3, 1:4, 1] = 1
+    for name in nrrd_names:
+        save_volume(Volume(data, np.eye(4), source_format="nrrd"), data, folder / name)
+    for name in nifti_names:
+        nib.save(nib.Nifti1Image(data, np.eye(4)), str(folder / name))
+    return folder
+
+
+def test_a_folder_of_masks_says_what_it_holds_and_what_to_open(tmp_path):
+    folder = _mask_folder(tmp_path / "oncologist", ("Brain.nrrd", "Brainstem.nrrd", "Lens-Lt.nrrd"),
+                          ("Parotid.nii.gz",))
+    (folder / "notes.txt").write_text("who drew what")
+    with pytest.raises(LoadError) as err:
+        load_volume(folder)
+    text = str(err.value)
+    assert text.startswith("oncologist: no DICOM series")
+    assert "3 NRRD files and 1 NIfTI file" in text
+    assert "--gt" in text and "--pred" in text and "--gt-dir DIR --pred-dir DIR" in text
+    assert "no DICOM images found" not in text
+
+
+def test_a_case_folder_with_mask_subfolders_names_them(tmp_path):
+    case = tmp_path / "0522c0057"
+    case.mkdir()
+    _mask_folder(case / "oncologist", ("Brain.nrrd", "Cochlea.nrrd"))
+    _mask_folder(case / "radiographer", (), ("Brain.nii.gz",))
+    with pytest.raises(LoadError, match=r"0522c0057: no DICOM series in this folder; its subfolders hold other "
+                                        r"files \(oncologist/ 2 NRRD files; radiographer/ 1 NIfTI file\)"):
+        load_volume(case)
+    # as the reference of a case the same words come back
+    with pytest.raises(LoadError, match=r"oncologist: no DICOM series in this folder; it holds 2 NRRD files"):
+        load_case(gt=case / "oncologist", pred=case / "radiographer")
