@@ -102,6 +102,7 @@ class TeachingPanel(QtWidgets.QWidget):
         self.tabs.addTab(self.activation, "Logits && softmax")
         self.toy_grid = ToyGridTab()  # needs no case: the lecture's four numbers
         self.tabs.addTab(self.toy_grid, "Toy grid")
+        self.toy_grid.resized.connect(self._fit_presentation)
         self.probability.smooth.currentIndexChanged.connect(
             lambda _i: self.smooth_table.highlight(self.probability.smooth.currentData()))
         self.smooth_table.highlight(self.probability.smooth.currentData())
@@ -185,6 +186,23 @@ class TeachingPanel(QtWidgets.QWidget):
                 qa.show_panel("teaching")
             # the worked formulas are the point of this demo: scroll them into view once laid out
             QtCore.QTimer.singleShot(0, self._scroll_to_toy_formulas)
+
+    def _fit_presentation(self) -> None:
+        """Presentation mode widens its docks to fit: eight 20-point columns may need more room."""
+        mode = getattr(self.window, "presentation", None)
+        if mode is None or not mode.on:
+            return
+        # the layouts between the new cells and this panel learn of them only through posted events:
+        # ask them now, or the dock is fitted to the old grid
+        widget = self.toy_grid
+        while widget is not None:
+            widget.updateGeometry()  # its size in the layout holding it is asked again
+            if widget.layout() is not None:
+                widget.layout().invalidate()
+            if widget is self:
+                break
+            widget = widget.parentWidget()
+        mode.fit_docks()
 
     def _scroll_to_toy_formulas(self) -> None:
         parent = self.parentWidget()

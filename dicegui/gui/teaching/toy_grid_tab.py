@@ -83,31 +83,47 @@ class _DragValue(QtCore.QObject):
         return min(hi, max(lo, value))
 
 
+class _ValueBox(QtWidgets.QDoubleSpinBox):
+    """A spin box as wide as its longest value and its frame: Qt's own hint leaves room for arrows and a space."""
+
+    def sizeHint(self) -> QtCore.QSize:
+        hint = super().sizeHint()
+        text = self.textFromValue(self.maximum())
+        frame = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_DefaultFrameWidth, None, self)
+        width = self.fontMetrics().horizontalAdvance(text) + 2 * frame + 6  # 6: the line edit's text margins
+        return QtCore.QSize(min(hint.width(), width), hint.height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self.sizeHint()
+
+
 class _Cell(QtWidgets.QFrame):
     """One cell: probability above, target below."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setFrameShape(QtWidgets.QFrame.Shape.Box)
-        self.prob = QtWidgets.QDoubleSpinBox()
+        self.prob = _ValueBox()
         self.prob.setRange(0.0, 1.0)
         self.prob.setDecimals(3)
         self.prob.setSingleStep(0.05)
-        self.prob.setPrefix("p ")
-        self.target = QtWidgets.QDoubleSpinBox()
+        self.target = _ValueBox()
         self.target.setRange(0.0, 1.0)
         self.target.setDecimals(2)
         self.target.setSingleStep(1.0)  # targets are usually 0 or 1; soft ones can be typed
-        self.target.setPrefix("t ")
         for box in (self.prob, self.target):
             box.setKeyboardTracking(False)  # recompute when a value is complete, not per keystroke
-        self.prob.setToolTip("Type a probability, or drag up / down (0.01 per pixel)")
-        self.target.setToolTip("Type a target, or drag up for 1, down for 0")
+            # no arrows and no "p "/"t " prefix (the caption above the grid says which is which):
+            # eight cells side by side must fit the teaching dock, at 20 pt too
+            box.setButtonSymbols(QtWidgets.QAbstractSpinBox.ButtonSymbols.NoButtons)
+            box.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.prob.setToolTip("Probability p: type it, drag up / down (0.01 per pixel), or use the arrow keys")
+        self.target.setToolTip("Target t: type it, or drag up for 1, down for 0")
         self.prob_drag = _DragValue(self.prob, binary=False)
         self.target_drag = _DragValue(self.target, binary=True)
         self._grey = None
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setContentsMargins(1, 1, 1, 1)
         layout.setSpacing(1)
         layout.addWidget(self.prob)
         layout.addWidget(self.target)
@@ -128,6 +144,8 @@ class ToyGridTab(QtWidgets.QWidget):
     """A small grid of probabilities and targets with soft Dice, Dice loss, BCE and combo written out."""
 
     changed = QtCore.Signal()
+    #: The number of rows or columns changed (the grid's width may need a wider panel).
+    resized = QtCore.Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -138,9 +156,13 @@ class ToyGridTab(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(text)
         layout.addLayout(self._build_controls())
+        self.cell_caption = QtWidgets.QLabel("Each cell: probability p above, target t below.")
+        self.cell_caption.setWordWrap(True)
+        layout.addWidget(self.cell_caption)
         self.cell_box = QtWidgets.QWidget()
         self.cell_layout = QtWidgets.QGridLayout(self.cell_box)
-        self.cell_layout.setSpacing(2)
+        self.cell_layout.setContentsMargins(0, 0, 0, 0)
+        self.cell_layout.setSpacing(1)
         layout.addWidget(self.cell_box)
         layout.addWidget(self._build_formulas())
         layout.addStretch(1)
@@ -219,6 +241,7 @@ class ToyGridTab(QtWidgets.QWidget):
                 cell.prob.valueChanged.connect(lambda v, r=r, c=c: self._cell_changed(r, c, prob=v))
                 cell.target.valueChanged.connect(lambda v, r=r, c=c: self._cell_changed(r, c, target=v))
                 self.cell_layout.addWidget(cell, r, c)
+                cell.show()  # now, not when the layout gets to it: the panel's width is asked at once
                 line.append(cell)
             self.cells.append(line)
 
@@ -231,6 +254,7 @@ class ToyGridTab(QtWidgets.QWidget):
         self.grid = resized(self.grid, self.rows.value(), self.cols.value())
         self._rebuild_cells()
         self.refresh()
+        self.resized.emit()
 
     def _smooth_changed(self, _index: int) -> None:
         self.grid = dataclasses.replace(self.grid, smooth=float(self.smooth.currentData()))

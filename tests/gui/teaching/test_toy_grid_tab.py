@@ -162,3 +162,47 @@ def test_a_click_without_travel_changes_nothing_and_leaves_typing_to_the_keyboar
     assert prob.value() == pytest.approx(0.8)
     _type(qtbot, prob, "0.3")
     assert prob.value() == pytest.approx(0.3)
+
+
+def _sticking_out(tab, viewport) -> list:
+    """Visible widgets of ``tab`` whose right edge lies past ``viewport``'s right (cut off)."""
+    from PySide6 import QtWidgets
+
+    out = []
+    for child in tab.findChildren(QtWidgets.QWidget):
+        if child.isVisible():
+            right = child.mapTo(viewport, QtCore.QPoint(child.width(), 0)).x()
+            if right > viewport.width():
+                out.append((type(child).__name__, right))
+    return out
+
+
+@pytest.mark.parametrize("presenting", [False, True])
+def test_an_eight_by_eight_grid_fits_the_teaching_dock(qtbot, window, presenting):
+    # at 1600 x 1000 an 8 x 8 grid was 680 px wide in a 436-px dock: the panel scrolled sideways, text cut
+    from PySide6 import QtWidgets
+
+    window.resize(1600, 1000)
+    assert window.open_demo("toy")
+    window.qa.wait()
+    teaching = window.qa.teaching
+    toy = teaching.toy_grid
+    scroll = window.qa.docks["teaching"].widget()
+    if presenting:
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_F5)
+        assert window.presentation.on
+    for side in ("2", "8"):
+        _type(qtbot, toy.rows, side)
+        _type(qtbot, toy.cols, side)
+        assert len(toy.cells) == int(side) and len(toy.cells[0]) == int(side)
+        corner = toy.cells[-1][-1]
+        qtbot.waitUntil(lambda: corner.isVisible() and corner.width() > 0)
+        qtbot.wait(200)  # the panel and the dock settle (presentation mode widens the dock after a resize)
+        QtWidgets.QApplication.processEvents()
+        scroll.ensureWidgetVisible(corner, 0, 0)
+        assert scroll.horizontalScrollBar().maximum() == 0 and not scroll.horizontalScrollBar().isVisible()
+        assert _sticking_out(toy, scroll.viewport()) == []
+        assert window.width() == 1600
+    if presenting:
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_F5)
+    window.editor.history.mark_discarded()
