@@ -166,12 +166,40 @@ def _sum_line(head: str, terms: list[str], total: float) -> str:
     return f"{head} = {_num(total)}"
 
 
+#: How a probability the log clips is written: the clip in place of the value the cell holds.
+_EPS_TEXT = f"1e{_MINUS}7"
+_CLIP_NOTE = (f"p clipped to [{_EPS_TEXT}, 1 {_MINUS} {_EPS_TEXT}] before the log "
+              f"(ln 0 = {_MINUS}\u221e)")
+
+
+def _clipped(p: float) -> float:
+    """``p`` as :func:`dicegui.core.metrics.bce` takes its log: clipped to [ε, 1 − ε]."""
+    return min(max(p, BCE_EPS), 1.0 - BCE_EPS)
+
+
+def _p_text(p: float) -> str:
+    """A probability inside a log: the clipped value when the clip changed it."""
+    q = _clipped(p)
+    if q == p:
+        return _num(p)
+    return _EPS_TEXT if q == BCE_EPS else f"(1 {_MINUS} {_EPS_TEXT})"
+
+
 def _bce_term(p: float, t: float) -> str:
+    q = _p_text(p)
+    ln_p = f"ln{q}" if q.startswith("(") else f"ln {q}"
     if t == 1.0:
-        return f"ln {_num(p)}"
+        return ln_p
     if t == 0.0:
-        return f"ln(1 {_MINUS} {_num(p)})"
-    return f"{_num(t)}{_DOT}ln {_num(p)} + {_num(1 - t)}{_DOT}ln(1 {_MINUS} {_num(p)})"
+        return f"ln(1 {_MINUS} {q})"
+    return f"{_num(t)}{_DOT}{ln_p} + {_num(1 - t)}{_DOT}ln(1 {_MINUS} {q})"
+
+
+def _smooth_line(s: float) -> str:
+    if s == 0:
+        return (f"smooth s = 0 (none: a grid with {_SIGMA}p + {_SIGMA}t = 0 has 0 / 0, so without s an empty "
+                "grid's soft Dice is undefined)")
+    return f"smooth s = {_num(s)} (added above and below: keeps empty grids defined)"
 
 
 def toy_report(grid: ToyGrid) -> ToyReport:
@@ -186,7 +214,8 @@ def toy_report(grid: ToyGrid) -> ToyReport:
     ToyReport
         Values from :func:`dicegui.core.metrics.soft_dice`, ``dice_loss``,
         ``bce`` (natural log, mean over cells, probabilities clipped to
-        [1e-7, 1 − 1e-7]) and ``combo_loss`` with weights λ and 1 − λ.
+        [1e-7, 1 − 1e-7]; the BCE line writes a clipped probability as its
+        clip and says so) and ``combo_loss`` with weights λ and 1 − λ.
 
     Examples
     --------
@@ -209,7 +238,7 @@ def toy_report(grid: ToyGrid) -> ToyReport:
         "spt": _sum_line(f"{_SIGMA}p{_DOT}t", [f"{_num(a)}{_DOT}{_num(b)}" for a, b in zip(p, t)], spt),
         "sp": _sum_line(f"{_SIGMA}p", [_num(a) for a in p], sp),
         "st": _sum_line(f"{_SIGMA}t", [_num(b) for b in t], st),
-        "smooth": f"smooth s = {s_text} (added above and below: keeps empty grids defined)",
+        "smooth": _smooth_line(s),
         "soft_dice": (f"soft Dice = (2{_DOT}{_SIGMA}pt + s) / ({_SIGMA}p + {_SIGMA}t + s) = "
                       f"(2{_DOT}{_num(spt)} + {s_text}) / ({_num(sp)} + {_num(st)} + {s_text}) = {v['soft_dice']}"),
         "dice_loss": f"Dice loss = 1 {_MINUS} soft Dice = 1 {_MINUS} {v['soft_dice']} = {v['dice_loss']}",
@@ -225,5 +254,10 @@ def _bce_line(p: np.ndarray, t: np.ndarray, n: int, value: str) -> str:
     head = f"BCE = {_MINUS}(1/{n}){_DOT}{_SIGMA}[t{_DOT}ln p + (1 {_MINUS} t){_DOT}ln(1 {_MINUS} p)]"
     if n <= _MAX_TERMS:
         terms = " + ".join(_bce_term(a, b) for a, b in zip(p, t))
-        return f"{head} = {_MINUS}({terms}) / {n} = {value}"
-    return f"{head} = {value}"
+        line = f"{head} = {_MINUS}({terms}) / {n} = {value}"
+    else:
+        line = f"{head} = {value}"
+    # a clip that changes a probability changes the value: say so rather than show ln 0 as a number
+    if any(_clipped(float(a)) != a for a in p):
+        line += f"; {_CLIP_NOTE}"
+    return line

@@ -107,3 +107,37 @@ def test_bad_grids_are_refused_with_a_reason(bad):
 def test_empty_grid_with_zero_smooth_is_undefined():
     g = ToyGrid(np.zeros((2, 2)), np.zeros((2, 2)), smooth=0.0)
     assert toy_report(g).lines["soft_dice"].endswith("undefined")
+
+
+def test_a_clipped_probability_is_written_as_its_clip_and_said():
+    # p = 1 against t = 0: ln(1 − 1) = ln 0; BCE clips p to 1 − 1e-7, so each cell costs −ln(1e-7) = 7·ln 10
+    r = toy_report(ToyGrid(np.ones((1, 2)), np.zeros((1, 2))))
+    line = r.lines["bce"]
+    assert r.values["bce"] == pytest.approx(7 * math.log(10), rel=1e-6)
+    assert f"= −(ln(1 − (1 − 1e−7)) + ln(1 − (1 − 1e−7))) / 2 = {7 * math.log(10):.4f}" in line
+    assert "ln(1 − 1)" not in line and "p clipped to [1e−7, 1 − 1e−7]" in line
+    # p = 0 against t = 0: ln(1 − 0) = 0 unclipped; with p = 1e-7 each cell costs −ln(1 − 1e-7) ≈ 1e-7
+    r = toy_report(ToyGrid(np.zeros((1, 2)), np.zeros((1, 2))))
+    assert r.values["bce"] == pytest.approx(-math.log1p(-1e-7), rel=1e-9)
+    assert "−(ln(1 − 1e−7) + ln(1 − 1e−7)) / 2" in r.lines["bce"] and "p clipped" in r.lines["bce"]
+    # t = 1, p = 0: ln 0 becomes ln 1e-7, a cost of 7·ln 10; the other cell ln 0.5
+    r = toy_report(ToyGrid(np.array([[0.0, 0.5]]), np.array([[1.0, 1.0]])))
+    assert "−(ln 1e−7 + ln 0.5) / 2" in r.lines["bce"]
+    assert r.values["bce"] == pytest.approx((7 * math.log(10) + math.log(2)) / 2, rel=1e-6)
+
+
+def test_no_clip_note_when_no_probability_is_clipped():
+    assert "clipped" not in toy_report(default_grid()).lines["bce"]
+    r = toy_report(ToyGrid(np.full((3, 3), 0.5), np.zeros((3, 3))))  # nine cells: the total only
+    assert "clipped" not in r.lines["bce"]
+    r = toy_report(ToyGrid(np.ones((3, 3)), np.zeros((3, 3))))
+    assert r.lines["bce"].endswith("p clipped to [1e−7, 1 − 1e−7] before the log (ln 0 = −∞)")
+
+
+def test_the_smooth_line_says_what_no_smooth_term_means():
+    g = ToyGrid(np.zeros((2, 2)), np.zeros((2, 2)), smooth=0.0)
+    lines = toy_report(g).lines
+    assert "keeps empty grids defined" not in lines["smooth"]
+    assert "without s an empty grid's soft Dice is undefined" in lines["smooth"]
+    assert lines["soft_dice"].endswith("undefined")
+    assert "keeps empty grids defined" in toy_report(default_grid()).lines["smooth"]

@@ -206,3 +206,20 @@ def test_an_eight_by_eight_grid_fits_the_teaching_dock(qtbot, window, presenting
     if presenting:
         qtbot.keyClick(window, QtCore.Qt.Key.Key_F5)
     window.editor.history.mark_discarded()
+
+
+def test_the_shown_bce_says_its_clip_and_no_smooth_term_says_undefined(qtbot, tab):
+    _type(qtbot, tab.rows, "1")  # cells (0, 0) = 0.9 / 1 and (0, 1) = 0.1 / 0 stay
+    for cell in tab.cells[0]:
+        _type(qtbot, cell.prob, "1")
+        _type(qtbot, cell.target, "0")
+    # each cell: −ln(1 − (1 − 1e-7)) = 7·ln 10 = 16.1181, not a hidden clip of ln 0
+    bce = tab.formula_labels["bce"].text()
+    assert f"−(ln(1 − (1 − 1e−7)) + ln(1 − (1 − 1e−7))) / 2 = {7 * math.log(10):.4f}" in bce
+    assert "p clipped to [1e−7, 1 − 1e−7]" in bce
+    for cell in tab.cells[0]:
+        _type(qtbot, cell.prob, "0")
+    _set_smooth_zero(tab)
+    assert "without s an empty grid's soft Dice is undefined" in tab.formula_labels["smooth"].text()
+    assert "keeps empty grids defined" not in tab.formula_labels["smooth"].text()
+    assert tab.formula_labels["soft_dice"].text().endswith("= undefined")
