@@ -58,9 +58,18 @@ identical values), slab by slab in memory order, into a coarse map of cells
 work on; only there are FP/FN masks built, cropped to each kind's own box,
 labelled (:func:`scipy.ndimage.label`) and measured from the error voxels'
 coordinates (``bincount``, ``minimum.at``), never by scanning the box again.
-A region's voxels are read back from the label array of its box when asked
-for. When the errors are spread over the whole volume (speckle) the work
+When the errors are spread over the whole volume (speckle) the work
 approaches one labelling per kind of the whole volume.
+
+Memory
+------
+The list keeps each region's voxels, not its box: per kind and box, the
+flat indices (4 bytes each) of the error voxels, grouped by region, from
+which a region rebuilds its mask or its coordinates when asked. The label
+array of a box (1–2 bytes a voxel of the box, which on a CT's shell-shaped
+errors is many times the error voxels) lives only while that box is
+measured: on the 600×512×512 case of ``benchmarks/bench_open_memory.py``
+the label arrays kept were 105 MB.
 """
 from __future__ import annotations
 
@@ -91,11 +100,31 @@ class StaleRegionError(ValueError):
 
 
 @dataclass(frozen=True, eq=False)
-class _LabelImage:
-    """Labels of one kind's regions inside the box ``offset + labels.shape``."""
+class _RegionVoxels:
+    """The voxels of one kind's regions inside the box ``offset + shape``, grouped by region.
 
-    labels: np.ndarray
+    ``flat`` holds the C-order flat indices (within the box) of every error
+    voxel, region 1's first, each region's in scan order; region ``i``'s are
+    ``flat[starts[i - 1]:starts[i]]``. Four bytes a voxel of error (eight
+    when the box has 2**32 voxels or more), where the box's label array was
+    one or two bytes a voxel of the box, held for as long as the list lives:
+    on a CT's shell-shaped errors the box is many times its error voxels.
+    """
+
+    flat: np.ndarray
+    starts: np.ndarray
     offset: tuple
+    shape: tuple
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the index arrays."""
+        return self.flat.nbytes + self.starts.nbytes
+
+    def coordinates(self, region_id: int) -> tuple:
+        """Coordinates in the box of region ``region_id``'s voxels, one int array per axis (C order)."""
+        flat = self.flat[self.starts[region_id - 1]:self.starts[region_id]].astype(np.intp)
+        return tuple(_axis_coordinate(flat, self.shape, axis) for axis in range(len(self.shape)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +175,7 @@ class ErrorRegion:
     label: int | None
     connectivity: int
     shape: tuple
-    _image: _LabelImage = field(repr=False)
+    _voxels: _RegionVoxels = field(repr=False)
     _id: int = field(repr=False)
     pairs: tuple = ()
 
@@ -157,14 +186,19 @@ class ErrorRegion:
 
     def mask(self) -> np.ndarray:
         """The region's voxels as a bool array of the shape of :attr:`box`."""
-        offset = self._image.offset
-        local = tuple(slice(s.start - o, s.stop - o) for s, o in zip(self.box, offset))
-        return self._image.labels[local] == self._id
+        out = np.zeros(tuple(s.stop - s.start for s in self.box), bool)
+        coords = self._voxels.coordinates(self._id)
+        for c, s, o in zip(coords, self.box, self._voxels.offset):
+            c -= s.start - o
+        out[coords] = True
+        return out
 
     def index(self) -> tuple:
         """Coordinates of the region's voxels in the volume, one int array per axis (C order)."""
-        local = np.nonzero(self.mask())
-        return tuple(c + s.start for c, s in zip(local, self.box))
+        coords = self._voxels.coordinates(self._id)
+        for c, o in zip(coords, self._voxels.offset):
+            c += o
+        return coords
 
     def focus_voxel(self) -> tuple:
         """The voxel of the region nearest its centroid: where to centre a view.
@@ -434,11 +468,11 @@ def _check_pair(gt, pred) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True, eq=False)
 class _Found:
-    """The regions of one kind inside one box: labels and per-region measures
+    """The regions of one kind inside one box: their voxels and per-region measures
     (``start``/``stop``: box corners in the volume, ``centroid``: in the volume)."""
 
     kind: str
-    image: _LabelImage
+    voxels: _RegionVoxels
     sizes: np.ndarray
     start: np.ndarray
     stop: np.ndarray
@@ -476,11 +510,14 @@ _MEASURE_CHUNK = 1 << 22
 
 
 def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple) -> _Found | None:
-    """Label one kind's errors (cropped to their box) and measure every region.
+    """Label one kind's errors (cropped to their box), measure every region and keep its voxels.
 
     All measures come from the coordinates of the error voxels (cost grows
-    with their number, not with the box): sizes and coordinate sums by
-    ``bincount``, boxes by ``minimum.at`` / ``maximum.at``.
+    with their number, not with the box), read in row chunks with each
+    chunk's voxels sorted by region (:class:`_Chunk`): sizes, boxes and
+    coordinate sums are reduced over each region's run. The label array is
+    dropped before the runs are gathered into the regions' voxels
+    (:func:`_group_voxels`).
     """
     box = _bool_box(errors)
     if box is None:
@@ -488,6 +525,7 @@ def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple
     errors = errors[box]
     offset = tuple(o + b.start for o, b in zip(offset, box))
     labels, n = _label(errors, structure)
+    shape = labels.shape
     ndim = labels.ndim
     count = np.zeros(n + 1, np.int64)
     lo = np.full((ndim, n + 1), np.iinfo(np.intp).max, np.intp)
@@ -496,46 +534,114 @@ def _measure(kind: str, errors: np.ndarray, structure: np.ndarray, offset: tuple
     # slab by slab: the error voxels' indices and coordinates (8 bytes each,
     # millions on a CT) exist for one slab at a time; sums of whole
     # coordinates are exact in float64, so the slabs change no value
-    rows = max(1, _MEASURE_CHUNK // max(1, labels[0].size))
-    for r0 in range(0, labels.shape[0], rows):
-        part = errors[r0:r0 + rows]
-        flat = np.flatnonzero(part)
-        if flat.size == 0:
+    row = labels[0].size  # elements per row of the first axis (1 on a 1-D box)
+    rows = max(1, _MEASURE_CHUNK // row)
+    flat_type = np.uint32 if labels.size < 2 ** 32 else np.uint64
+    chunks = []
+    for r0 in range(0, shape[0], rows):
+        chunk = _Chunk.read(errors[r0:r0 + rows], labels[r0:r0 + rows])
+        if chunk is None:
             continue
-        ids = labels[r0:r0 + rows].reshape(-1)[flat]
-        count += np.bincount(ids, minlength=n + 1)
+        ids, first = chunk.ids, chunk.first
+        count[ids] += chunk.lengths  # ids of runs are distinct: no ufunc.at needed
         for axis in range(ndim):
-            c = _axis_coordinate(flat, part.shape, axis)
+            c = _axis_coordinate(chunk.flat, chunk.shape, axis)
             if axis == 0:
                 c += r0
-            np.minimum.at(lo[axis], ids, c)
-            np.maximum.at(hi[axis], ids, c)
-            sums[axis] += np.bincount(ids, weights=c, minlength=n + 1)
-    del errors
+            lo[axis, ids] = np.minimum(lo[axis, ids], np.minimum.reduceat(c, first))
+            hi[axis, ids] = np.maximum(hi[axis, ids], np.maximum.reduceat(c, first))
+            sums[axis, ids] += np.add.reduceat(c, first)
+            del c
+        chunks.append(chunk.compact(r0 * row, flat_type, labels.dtype))
+        del chunk
+    del errors, labels
+    voxels = _group_voxels(chunks, count, offset, shape, flat_type)
     sizes = count[1:]
     start = (lo + np.array(offset, np.intp)[:, None]).T
     stop = (hi + 1 + np.array(offset, np.intp)[:, None]).T
     centroid = (sums[:, 1:] / sizes + np.array(offset, float)[:, None]).T
-    return _Found(kind, _LabelImage(labels, offset), sizes, start[1:], stop[1:], centroid)
+    return _Found(kind, voxels, sizes, start[1:], stop[1:], centroid)
+
+
+class _Chunk(NamedTuple):
+    """The error voxels of some rows of a box, sorted by region (stable: scan order kept).
+
+    ``flat`` holds their flat indices in the chunk (``shape``); region
+    ``ids[k]``'s run starts at ``first[k]`` and is ``lengths[k]`` long.
+    """
+
+    flat: np.ndarray
+    shape: tuple
+    ids: np.ndarray
+    first: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def read(cls, errors: np.ndarray, labels: np.ndarray) -> _Chunk | None:
+        """The chunk of ``errors`` (bool) with region ids ``labels``; None when it holds no error."""
+        flat = np.flatnonzero(errors)
+        if flat.size == 0:
+            return None
+        ids = labels.reshape(-1)[flat]
+        by_region = np.argsort(ids, kind="stable")  # a radix sort on uint16 ids
+        ids = ids[by_region]
+        flat = flat[by_region]
+        del by_region
+        first = np.flatnonzero(ids[1:] != ids[:-1])
+        first += 1
+        first = np.concatenate(([0], first))
+        lengths = np.diff(first, append=ids.size)
+        return cls(flat, errors.shape, ids[first].astype(np.intp), first, lengths)
+
+    def compact(self, start: int, flat_type, id_type) -> tuple:
+        """``(ids, lengths, flat + start)`` in small types, held until every chunk is read."""
+        flat = self.flat.astype(flat_type)
+        flat += flat_type(start)
+        lengths = self.lengths.astype(np.uint32)  # a chunk holds far fewer than 2**32 voxels
+        return self.ids.astype(id_type), lengths, flat
+
+
+def _group_voxels(chunks: list, count: np.ndarray, offset: tuple, shape: tuple, flat_type) -> _RegionVoxels:
+    """The regions' voxels from the chunks' runs, grouped by region (the last step of a counting sort).
+
+    ``count[i]`` is region ``i``'s size (``count[0]`` unused), so every
+    region's place in the result is known; each chunk's run of a region goes
+    after the region's runs of earlier chunks (scan order). ``chunks`` is
+    emptied as it is read, so that result and chunks together stay about
+    the size of the result.
+    """
+    starts = np.zeros(count.size, np.int64)
+    np.cumsum(count[1:], out=starts[1:])
+    out = np.empty(int(starts[-1]), flat_type)
+    cursor = starts[:-1].copy()  # next free place of region i + 1
+    chunks.reverse()
+    while chunks:
+        ids, lengths, flat = chunks.pop()
+        region = ids.astype(np.intp)
+        region -= 1
+        lengths = lengths.astype(np.intp)
+        # place k of the chunk (in run j, which starts at first_j) goes to cursor[region_j] + k - first_j
+        first = np.cumsum(lengths) - lengths
+        dest = np.arange(flat.size, dtype=np.intp)
+        dest += np.repeat(cursor[region] - first, lengths)
+        out[dest] = flat
+        cursor[region] += lengths
+    return _RegionVoxels(out, starts, tuple(offset), tuple(shape))
 
 
 def _label(errors: np.ndarray, structure: np.ndarray) -> tuple[np.ndarray, int]:
     """Connected components, labelled straight into uint16 when their number fits
-    (half an int32 box), then narrowed to uint8 when that fits too."""
+    (half an int32 box: the label array is the listing's largest temporary).
+
+    Not narrowed further to uint8: the label array lives only until the
+    regions' voxels are grouped, and the narrowing copy would add a byte a
+    voxel of the box to that moment's peak.
+    """
     try:
         labels, n = ndimage.label(errors, structure=structure, output=np.uint16)
     except RuntimeError:  # more than 65,535 regions: scipy says the type is too narrow
         labels, n = ndimage.label(errors, structure=structure)
-    # the regions keep their box's labels alive: held in the narrowest type
-    return labels.astype(_label_type(n), copy=False), int(n)
-
-
-def _label_type(n: int) -> np.dtype:
-    """The narrowest unsigned type holding region ids 0..n."""
-    for t in (np.uint8, np.uint16, np.uint32):
-        if n <= np.iinfo(t).max:
-            return np.dtype(t)
-    return np.dtype(np.int64)
+    return labels, int(n)
 
 
 def _axis_coordinate(flat: np.ndarray, shape: tuple, axis: int) -> np.ndarray:
@@ -579,20 +685,27 @@ def _swap_pairs(found: _Found, g: np.ndarray, p: np.ndarray, box: tuple) -> _Fou
     """``found`` with the (reference, prediction) label pairs of each swap region.
 
     ``g`` / ``p`` are the masks' values in ``box`` (the box ``found`` was
-    measured in); the pairs are read at the region voxels only.
+    measured in); the pairs are read at the region voxels only, a chunk of
+    them at a time (their coordinates are 8 bytes a voxel and axis).
     """
-    image = found.image
-    local = tuple(slice(o - b.start, o - b.start + n) for o, b, n in zip(image.offset, box, image.labels.shape))
-    where = image.labels != 0
-    ids = image.labels[where]
-    gv = g[local][where]
-    pv = p[local][where]
-    del where
-    pairs = [[] for _ in range(found.sizes.size)]
-    for (i, a, b), n in _count_triples(ids, gv, pv):
-        pairs[i - 1].append((a, b, n))
+    voxels = found.voxels
+    local = tuple(slice(o - b.start, o - b.start + n) for o, b, n in zip(voxels.offset, box, voxels.shape))
+    g, p = g[local], p[local]
+    n = found.sizes.size
+    ids = np.repeat(np.arange(1, n + 1, dtype=np.uint16 if n < 2 ** 16 else np.int64), found.sizes)
+    gv = np.empty(voxels.flat.size, g.dtype)
+    pv = np.empty(voxels.flat.size, p.dtype)
+    for a in range(0, voxels.flat.size, _MEASURE_CHUNK):
+        flat = voxels.flat[a:a + _MEASURE_CHUNK].astype(np.intp)
+        coords = tuple(_axis_coordinate(flat, voxels.shape, axis) for axis in range(len(voxels.shape)))
+        del flat
+        gv[a:a + _MEASURE_CHUNK] = g[coords]
+        pv[a:a + _MEASURE_CHUNK] = p[coords]
+    pairs = [[] for _ in range(n)]
+    for (i, a, b), count in _count_triples(ids, gv, pv):
+        pairs[i - 1].append((a, b, count))
     pairs = [tuple(sorted(ps, key=lambda t: (-t[2], t[0], t[1]))) for ps in pairs]
-    return _Found(found.kind, found.image, found.sizes, found.start, found.stop, found.centroid, pairs)
+    return _Found(found.kind, found.voxels, found.sizes, found.start, found.stop, found.centroid, pairs)
 
 
 def _count_triples(ids: np.ndarray, a: np.ndarray, b: np.ndarray) -> list:
@@ -652,8 +765,9 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
     list of ErrorRegion
         Sorted by ``dice_gain`` descending, then size descending, then FN,
         FP, swap, then scan order. Empty when the views agree. Regions of
-        one box share its label array (the narrowest unsigned type for their
-        number, the size of the box), which they keep alive.
+        one kind and box share one array of their voxels' indices (4 bytes
+        a voxel of error; 8 in a box of 2**32 voxels or more), a snapshot
+        of the masks at listing time.
 
     Raises
     ------
@@ -735,7 +849,7 @@ def error_regions(gt, pred, spacing=None, connectivity: int = 1, *, label: int |
             label=label,
             connectivity=connectivity,
             shape=shape,
-            _image=f.image,
+            _voxels=f.voxels,
             _id=j + 1,
             pairs=() if f.pairs is None else f.pairs[j],
         ))

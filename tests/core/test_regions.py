@@ -536,8 +536,8 @@ def test_filter_regions_keeps_kind_and_size_and_counts_the_smaller_ones():
     assert min_voxels_for(0.1, 0.027) == 4 and min_voxels_for(0.081, 0.027) == 3 and min_voxels_for(0, 0.027) == 1
 
 
-def test_regions_hold_their_labels_in_the_narrowest_type_and_match_scipy():
-    # 150 isolated FP voxels and one FN block: ids fit uint8
+def test_regions_hold_their_voxels_as_uint32_indices_and_match_scipy():
+    # 150 isolated FP voxels and one FN block
     gt = np.zeros((4, 40, 40), np.uint8)
     gt[0, :10, :10] = 1
     pred = np.zeros_like(gt)
@@ -546,12 +546,13 @@ def test_regions_hold_their_labels_in_the_narrowest_type_and_match_scipy():
     fp = [r for r in found if r.kind == "FP"]
     fn = [r for r in found if r.kind == "FN"]
     assert len(fp) == 150 and len(fn) == 1
-    assert fn[0]._image.labels.dtype == np.uint8
-    assert fp[0]._image.labels.dtype == np.uint8
+    # 4 bytes a voxel of error (the boxes have far fewer than 2**32 voxels), no label array
+    assert fn[0]._voxels.flat.dtype == np.uint32 and fn[0]._voxels.flat.size == 100
+    assert fp[0]._voxels.flat.dtype == np.uint32 and fp[0]._voxels.flat.size == 150
     many = np.zeros((2, 60, 60), np.uint8)
     many[1, ::2, ::2] = 1  # 900 isolated FP voxels
     regions = error_regions(np.zeros_like(many), many)
-    assert len(regions) == 900 and regions[0]._image.labels.dtype == np.uint16
+    assert len(regions) == 900 and regions[0]._voxels.flat.size == 900
     # every region's voxels equal scipy's component at that voxel
     lab, n = ndimage.label(many)
     for r in regions[:50]:
