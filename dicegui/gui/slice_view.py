@@ -24,6 +24,7 @@ event of a drag reaches the brush.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pyqtgraph as pg
@@ -97,6 +98,41 @@ def _corner_label(parent, align, size=11, bold=False) -> QtWidgets.QLabel:
         "QLabel { color: #f0e442; background: rgba(0,0,0,110); padding: 1px 4px; border-radius: 3px; }"
     )
     return label
+
+
+_PADDING: dict[tuple[str, str], int] = {}
+
+
+def _padding(label: QtWidgets.QLabel) -> int:
+    """Pixels a label adds to its text's width (the style sheet's padding and border; its contentsRect omits them)."""
+    key = (label.styleSheet(), label.font().key())
+    if key not in _PADDING:  # measured once: applying a style sheet costs about 0.4 ms
+        probe = QtWidgets.QLabel("M")
+        probe.setFont(label.font())
+        probe.setStyleSheet(label.styleSheet())
+        _PADDING[key] = probe.sizeHint().width() - probe.fontMetrics().horizontalAdvance("M")
+    return _PADDING[key]
+
+
+def fit_caption(text: str, metrics: QtGui.QFontMetrics, width: int) -> str:
+    """``text`` as it fits ``width`` pixels: one line, else broken at its two-space gaps, a line still too long elided.
+
+    A caption such as ``"Axial  136 / 154   S 136.0 mm"`` in a view of a
+    1 × 3 layout (190 px) was cut mid-number by the view's edge; broken at
+    its gaps each part stays whole, and only a part wider than the view on
+    its own loses its end to "…".
+    """
+    if width <= 0 or metrics.horizontalAdvance(text) <= width:
+        return text
+    lines: list[str] = []
+    for part in (p.strip() for p in re.split(r"\s{2,}", text)):
+        if not part:
+            continue
+        if lines and metrics.horizontalAdvance(f"{lines[-1]}  {part}") <= width:
+            lines[-1] = f"{lines[-1]}  {part}"
+        else:
+            lines.append(part)
+    return "\n".join(metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, width) for line in lines)
 
 
 class SliceView(pg.GraphicsView):
@@ -173,6 +209,7 @@ class SliceView(pg.GraphicsView):
         }
         self.caption = _corner_label(self, align.AlignLeft | align.AlignTop, 11, True)
         self.window_caption = _corner_label(self, align.AlignLeft | align.AlignBottom, 10)
+        self.caption_text = self.window_caption_text = ""  # in full; the labels show what fits
         self.tool_caption = _corner_label(self, align.AlignRight | align.AlignTop, 11, True)
         self.tool_caption.setVisible(False)
         self.hint = QtWidgets.QLabel(self)
@@ -314,14 +351,18 @@ class SliceView(pg.GraphicsView):
         return self._mismatch
 
     def set_caption(self, text: str) -> None:
-        self.caption.setText(text)
-        self.caption.adjustSize()
+        """Top-left caption (plane, slice, position); shown broken or shortened when the view is narrow."""
+        self.caption_text = text
         self._place_labels()
 
     def set_window_caption(self, text: str) -> None:
-        self.window_caption.setText(text)
-        self.window_caption.adjustSize()
+        """Bottom-left window/level caption; shown broken or shortened when the view is narrow."""
+        self.window_caption_text = text
         self._place_labels()
+
+    def _fit_label(self, label: QtWidgets.QLabel, text: str, width: int) -> None:
+        label.setText(fit_caption(text, label.fontMetrics(), width - _padding(label)))
+        label.adjustSize()
 
     def set_tool_caption(self, text: str | None, color: str = "#f0e442") -> None:
         """Top-right caption naming the active editing tool and target (hidden when empty)."""
@@ -527,16 +568,21 @@ class SliceView(pg.GraphicsView):
                 "right": (w - lw - m, (h - lh) // 2),
             }[key]
             label.move(*pos)
+        self._fit_label(self.caption, self.caption_text, w - 2 * m)
         self.caption.move(m, m)
         top = self.edge_labels["top"]
         if top.text() and top.x() < self.caption.x() + self.caption.width() + 4:
             top.move(top.x(), self.caption.y() + self.caption.height() + 2)  # narrow view: below the caption
-        self.window_caption.adjustSize()
+        self._fit_label(self.window_caption, self.window_caption_text, w - 2 * m)
         self.window_caption.move(m, h - self.window_caption.height() - m)
+        bottom = self.edge_labels["bottom"]
+        if bottom.text() and bottom.x() < self.window_caption.x() + self.window_caption.width() + 4:
+            bottom.move(bottom.x(), self.window_caption.y() - bottom.height() - 2)  # narrow view: above it
         tc = self.tool_caption
         # a view of a 2 × 2 layout is narrow: the caption wraps rather than running off the left edge
         tc.setMaximumWidth(max(w - 2 * m, 40))
-        tc.setWordWrap(tc.sizeHint().width() > w - 2 * m)
+        # decided on the one-line width: a wrapped label's size hint is already narrow (it flipped back and forth)
+        tc.setWordWrap(tc.fontMetrics().horizontalAdvance(tc.text()) + _padding(tc) > w - 2 * m)
         tc.adjustSize()
         tc.move(w - tc.width() - m, m)
         if top.text() and not top.isHidden() and tc.x() < top.x() + top.width() + 4:
