@@ -14,7 +14,10 @@ three cases:
   ~40 000 regions).
 
 Also timed: ``fix_region`` of the top region plus its undo, against the same
-baseline.
+baseline. Also measured (``tracemalloc``, outside the timings): the memory
+the region list holds and the listing's traced peak, against the label
+arrays of its boxes (the narrowest unsigned type for their regions), which the list
+held until it kept only its voxels' indices (issue 14).
 
 Threshold curve: ``threshold_curve(prob, gt, 101 thresholds)`` in one pass,
 against ``metrics.overlap(gt, prob >= t)`` per threshold (measured on 3
@@ -25,6 +28,7 @@ Ratios > 1 mean ours is faster. Run: ``python benchmarks/bench_regions.py``
 from __future__ import annotations
 
 import time
+import tracemalloc
 
 import numpy as np
 from scipy import ndimage
@@ -96,6 +100,7 @@ def bench_regions(name, gt, pred) -> None:
     n_fp = sum(r.kind == "FP" for r in regions)
     print(f"{name:8s} regions {len(regions):6d} ({n_fp} FP)  baseline label(FP) {baseline * 1e3:8.1f} ms  "
           f"error_regions {ours * 1e3:8.1f} ms  ratio {baseline / ours:6.2f}x")
+    report_memory(gt, pred)
     live = LiveScore(gt, pred)
 
     def fix_and_undo():
@@ -105,6 +110,25 @@ def bench_regions(name, gt, pred) -> None:
     t_fix = median_time(fix_and_undo)
     print(f"{'':8s} fix_region + undo of the top region ({regions[0].kind}, {regions[0].voxels} voxels): "
           f"{t_fix * 1e3:.1f} ms, ratio {baseline / t_fix:.1f}x")
+
+
+def _label_bytes(regions: int) -> int:
+    """Bytes per voxel of the narrowest unsigned type for ids 0..regions."""
+    return 1 if regions < 2 ** 8 else 2 if regions < 2 ** 16 else 4
+
+
+def report_memory(gt, pred) -> None:
+    """What the region list holds, against the label arrays of the boxes it held before."""
+    tracemalloc.start()
+    regions = error_regions(gt, pred, SPACING)
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # each kind's regions of a box share one store of voxel indices, made
+    # for the box its label array had (narrowest type for its region count)
+    stores = {id(r._voxels): r._voxels for r in regions}.values()
+    label_arrays = sum(int(np.prod(v.shape)) * _label_bytes(v.starts.size - 1) for v in stores)
+    print(f"{'':8s} the list holds {held / 1e6:.1f} MB (listing's traced peak {peak / 1e6:.1f} MB); "
+          f"label arrays of its {len(stores)} boxes: {label_arrays / 1e6:.1f} MB")
 
 
 def bench_threshold(gt) -> None:
