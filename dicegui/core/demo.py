@@ -20,8 +20,9 @@ Three demos are built from the same three shipped files:
 ``toy``
     No scan: the lecture's seed example as a 2 × 2 image, probabilities
     0.9, 0.1, 0.8, 0.1 against targets 1, 0, 1, 0
-    (:func:`dicegui.core.toy_grid.default_grid`), built in memory; the
-    teaching panel's Toy grid tab works the losses out on it by hand.
+    (:func:`dicegui.core.toy_grid.default_grid`), built in memory
+    (:func:`toy_case`); the teaching panel's Toy grid tab works the losses
+    out on it by hand and rebuilds the case from its cells when they change.
 """
 from __future__ import annotations
 
@@ -171,9 +172,10 @@ def demo_note(name: str, case: Case | None = None) -> str:
             "at 0.5; the teaching panel's slider changes the threshold."
         )
     if name == "toy":
-        return ("Demo 'toy' — the lecture's seed example, not a scan: probabilities 0.9, 0.1, 0.8, 0.1 "
-                "(shown as the image and the prediction, foreground = p \u2265 0.5) against targets 1, 0, 1, 0. "
-                "The teaching panel's Toy grid tab works the losses out by hand.")
+        return ("Demo 'toy' — not a scan: the teaching panel's Toy grid, its probabilities shown as the image "
+                "and the prediction (foreground = p \u2265 0.5), its targets as the reference. It opens on the "
+                "lecture's seed example, 0.9, 0.1, 0.8, 0.1 against 1, 0, 1, 0; type or drag a cell and the "
+                "picture and every score follow. The Toy grid tab works the losses out by hand.")
     raise KeyError(name)
 
 
@@ -201,7 +203,7 @@ def build_demo(name: str = DEFAULT_DEMO) -> Case:
     if name not in DEMOS:
         raise ValueError(f"unknown demo {name!r}; choose one of: {', '.join(DEMOS)}")
     if name == "toy":
-        case = _make_toy()
+        case = toy_case()
         case.warnings.append(demo_note(name, case))
         return case
     from .io import load_case
@@ -270,13 +272,29 @@ def _make_probability(case: Case, names: dict[int, str]) -> None:
     case.label_names = {1: structure}
 
 
-def _make_toy() -> Case:
-    """The seed example as a case of its own: a 2 × 2 one-slice image, no files."""
+def toy_case(grid=None) -> Case:
+    """A toy grid as a case of its own: its probabilities as a one-slice image and prediction, its targets as
+    the reference (no files).
+
+    Parameters
+    ----------
+    grid : ToyGrid, optional
+        Default: the seed example (:func:`dicegui.core.toy_grid.default_grid`).
+        The teaching panel rebuilds the case from its grid whenever a cell
+        changes, so the picture and every score agree with the grid.
+
+    Returns
+    -------
+    Case
+        Prediction: the probabilities, hard mask ``p >= 0.5`` (the loader's
+        rule for probability maps); reference: ``target >= 0.5`` (soft targets
+        are rounded for the overlap counts).
+    """
     from .toy_grid import default_grid
 
-    grid = default_grid()
+    grid = default_grid() if grid is None else grid
     prob = grid.prob.astype(np.float32)[:, :, np.newaxis]
-    gt = grid.target.astype(np.uint8)[:, :, np.newaxis]
+    gt = (grid.target >= 0.5).astype(np.uint8)[:, :, np.newaxis]
     hard = (prob >= 0.5).view(np.uint8)  # the loader's rule for probability maps
     meta = {"demo": "toy"}
     case = Case(
@@ -285,8 +303,9 @@ def _make_toy() -> Case:
         pred=Volume(prob, np.eye(4), path=None, source_format="npy", is_2d=True, meta=dict(meta)),
         image_array=prob.copy(), gt_mask=gt, pred_mask=hard, pred_prob=prob,
     )
-    case.gt_info = MaskInfo("binary", "toy targets 1, 0, 1, 0 (built in memory)", (1,))
-    case.pred_info = MaskInfo("probability", "toy probabilities 0.9, 0.1, 0.8, 0.1 (foreground = p \u2265 0.5)",
+    rows, cols = grid.shape
+    case.gt_info = MaskInfo("binary", f"toy grid targets, {rows} × {cols} (built in memory)", (1,))
+    case.pred_info = MaskInfo("probability", f"toy grid probabilities, {rows} × {cols} (foreground = p \u2265 0.5)",
                               (1,), dtype="float32")
     case.label_names = {1: "toy foreground"}
     return case

@@ -16,11 +16,14 @@ import html
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ...core.demo import demo_note, toy_case
 from ...core.dice_forms import dice_sets_formula, label_averaging
 from ...core.edits import record_edit
 from ...core.teaching import accuracy_trap, format_value, formulas, what_if_empty
-from ..qa.edit_step import push_edit, undo_last
+from ..qa.edit_step import editor_history, push_edit, undo_last
 from ..qa.view_tools import focus_title
+from ..session import Session
+from ..slice_view import SliceView
 from .activation_tab import ActivationTab
 from .exercise import HideReference
 from .gradient_view import GradientTab
@@ -31,6 +34,8 @@ from .toy_grid_tab import ToyGridTab
 
 FORMULA_KEYS = ("dice", "dice_sets", "iou", "iou_from_dice", "accuracy")
 _REFRESH_MS = 50
+#: Pause of a toy grid drag after which the toy demo's picture is rebuilt from the grid.
+_GRID_MS = 60
 
 
 def _group(title: str) -> tuple[QtWidgets.QGroupBox, QtWidgets.QVBoxLayout]:
@@ -103,6 +108,12 @@ class TeachingPanel(QtWidgets.QWidget):
         self.toy_grid = ToyGridTab()  # needs no case: the lecture's four numbers
         self.tabs.addTab(self.toy_grid, "Toy grid")
         self.toy_grid.resized.connect(self._fit_presentation)
+        self._following_grid = False  # a toy case rebuilt from the grid: not a new demo to reset the grid for
+        self._grid_timer = QtCore.QTimer(self)
+        self._grid_timer.setSingleShot(True)
+        self._grid_timer.setInterval(_GRID_MS)
+        self._grid_timer.timeout.connect(self.show_toy_grid_on_scan)
+        self.toy_grid.changed.connect(self._toy_grid_changed)
         self.probability.smooth.currentIndexChanged.connect(
             lambda _i: self.smooth_table.highlight(self.probability.smooth.currentData()))
         self.smooth_table.highlight(self.probability.smooth.currentData())
@@ -176,8 +187,46 @@ class TeachingPanel(QtWidgets.QWidget):
         a = label_averaging(per, s.volume_scores(None), s.case.label_names)
         self.averaging_text.setText(html.escape(a["text"]))
 
+    def _toy_grid_changed(self) -> None:
+        s = self.window.session
+        if s is not None and s.demo == "toy":
+            self._grid_timer.start()
+
+    def show_toy_grid_on_scan(self) -> bool:
+        """Rebuild the toy demo's case from the Toy grid tab (image, prediction, reference); False if not needed.
+
+        Only with the toy demo open, and only when the cells differ from the
+        case (the smooth term and λ change no voxel). The grid is the source
+        of the case: brush edits of the toy prediction give way to it.
+        """
+        self._grid_timer.stop()
+        w = self.window
+        s = w.session
+        if s is None or s.demo != "toy":
+            return False
+        grid = self.toy_grid.grid
+        case = s.case
+        prob = np.asarray(case.pred_prob)[:, :, 0]
+        target = np.asarray(case.gt_mask)[:, :, 0] != 0
+        if np.array_equal(prob, grid.prob.astype(np.float32)) and np.array_equal(target, grid.target >= 0.5):
+            return False
+        history = editor_history(w)
+        if history is not None:
+            history.mark_discarded()  # the toy case is rebuilt, not edited: nothing to save or ask about
+        new = toy_case(grid)
+        new.warnings.append(demo_note("toy", new))
+        self._following_grid = True
+        try:
+            w.set_session(Session(new, paths={}, demo="toy"))
+        finally:
+            self._following_grid = False
+        return True
+
     def _show_toy_grid_for_toy_demo(self) -> None:
         s = self.window.session
+        self._hide_scale_bars(s is not None and s.demo == "toy")
+        if self._following_grid:
+            return  # the case was rebuilt from the grid: the grid stays as the lecturer set it
         if s is not None and s.demo == "toy":
             self.toy_grid.reset()
             self.tabs.setCurrentWidget(self.toy_grid)
@@ -186,6 +235,12 @@ class TeachingPanel(QtWidgets.QWidget):
                 qa.show_panel("teaching")
             # the worked formulas are the point of this demo: scroll them into view once laid out
             QtCore.QTimer.singleShot(0, self._scroll_to_toy_formulas)
+
+    def _hide_scale_bars(self, hide: bool) -> None:
+        """The toy grid has no size: a "1 mm" scale bar on it would invent one."""
+        for view in self.window.findChildren(SliceView):
+            if view.scale_bar is not None:
+                view.scale_bar.setVisible(not hide)
 
     def _fit_presentation(self) -> None:
         """Presentation mode widens its docks to fit: eight 20-point columns may need more room."""

@@ -223,3 +223,38 @@ def test_the_shown_bce_says_its_clip_and_no_smooth_term_says_undefined(qtbot, ta
     assert "without s an empty grid's soft Dice is undefined" in tab.formula_labels["smooth"].text()
     assert "keeps empty grids defined" not in tab.formula_labels["smooth"].text()
     assert tab.formula_labels["soft_dice"].text().endswith("= undefined")
+
+
+def test_the_toy_demo_picture_and_scores_follow_the_grid(qtbot, window):
+    import numpy as np
+
+    assert window.open_demo("toy")
+    window.qa.wait()
+    teaching = window.qa.teaching
+    toy = teaching.toy_grid
+    view = window.view
+    assert view.scale_bar is None or not view.scale_bar.isVisible()  # a unitless grid has no "1 mm"
+    _type(qtbot, toy.cells[0][1].prob, "0.7")  # background cell now p 0.7: a false positive
+    _drag(toy.cells[1][0].target, [-15])  # the target under p 0.8 dragged down to 0: another false positive
+    qtbot.waitUntil(lambda: window.session.case.pred_prob[1, 0, 0] == np.float32(0.8)
+                    and window.session.gt[1, 0, 0] == 0, timeout=3000)
+    s = window.session
+    p = np.array([[0.9, 0.7], [0.8, 0.1]])
+    t = np.array([[1, 0], [0, 0]])
+    np.testing.assert_allclose(s.image[:, :, 0] if s.image.ndim == 3 else s.image, p, atol=1e-7)
+    np.testing.assert_array_equal(s.pred[:, :, 0] != 0, p >= 0.5)
+    np.testing.assert_array_equal(s.gt[:, :, 0] != 0, t == 1)
+    # p >= 0.5 is cells 0.9, 0.7, 0.8 against the one target: TP 1, FP 2, FN 0, Dice 2 / 4
+    teaching.flush()
+    assert window.scores.text("dice") == f"{2 / 4:.4f}"
+    assert window.overlay_panel.count_labels["fp/volume"].text() == "2"
+    assert teaching.formula_labels["dice"].text().endswith(f"= {2 / 4:.4f}")
+    assert "TP 1 · FP 2 · FN 0" in teaching.scope.text()
+    # the grid the lecturer set stays (the case rebuilt from it does not reset it), and so does the scale bar
+    assert toy.grid.prob[0, 1] == pytest.approx(0.7) and toy.grid.target[1, 0] == 0
+    assert view.scale_bar is None or not view.scale_bar.isVisible()
+    assert not window.editor.history.is_modified()
+    # another case shows its scale bar again
+    assert window.open_demo("probability")
+    assert window.view.scale_bar.isVisible()
+    window.editor.history.mark_discarded()
