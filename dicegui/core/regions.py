@@ -57,7 +57,7 @@ identical values), slab by slab in memory order, into a coarse map of cells
 (26-connected, so no error region can span two clusters) give the boxes to
 work on; only there are FP/FN masks built, cropped to each kind's own box,
 labelled (:func:`scipy.ndimage.label`) and measured from the error voxels'
-coordinates (``bincount``, ``minimum.at``), never by scanning the box again.
+coordinates (sorted by region, then reduced per run), never by scanning the box again.
 When the errors are spread over the whole volume (speckle) the work
 approaches one labelling per kind of the whole volume.
 
