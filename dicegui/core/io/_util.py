@@ -146,7 +146,7 @@ def as_3d(data: np.ndarray, path, what: str = "file"):
         n = data.shape[0] if 2 <= data.shape[0] <= MAX_CHANNELS else data.shape[-1]
         raise ActivationNeeded(
             f"{file_label(path)}: {what} is 4-D ({shape}): {n} channels of a network's output (one per class)? "
-            "Read it as a prediction with a softmax (--softmax, in dicegui score and in the window, which "
+            "Read it as a prediction with a softmax (dicegui score --softmax or dicegui --softmax; the window "
             "also asks), or split the channels into separate files", "channels", file_label(path), n)
     if data.ndim > 3:
         raise LoadError(

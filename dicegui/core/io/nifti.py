@@ -175,8 +175,8 @@ def read_nifti(path) -> Volume:
         if len(shape) == 4 and 2 <= shape[3] <= MAX_CHANNELS:
             raise ActivationNeeded(
                 f"{file_label(path)}: 4-D NIfTI ({dims}): {shape[3]} channels of a network's output (one per "
-                "class)? Read it as a prediction with a softmax (--softmax, in dicegui score and in the window, "
-                "which also asks), or split it (e.g. fslsplit) and pick one volume",
+                "class)? Read it as a prediction with a softmax (dicegui score --softmax or dicegui --softmax; "
+                "the window also asks), or split it (e.g. fslsplit) and pick one volume",
                 "channels", file_label(path), shape[3])
         raise LoadError(
             f"{file_label(path)}: 4-D NIfTI ({dims}, {math.prod(shape[3:])} volumes); dicegui shows one "
